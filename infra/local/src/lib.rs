@@ -1,0 +1,84 @@
+//! The one-process local portal: every function's router, the static site, the local
+//! adapters under `DATA_DIR`, and the demo population imported on first start.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::routing::any;
+use axum::Router;
+use tower_http::services::ServeDir;
+
+use shared::config::Config;
+use shared::demo::{generate, write_jsonl, DemoSpec, DEFAULT_SEED};
+use shared::ports::{Clock, Condition, Item};
+use shared::services::import::{import, ImportReport};
+use shared::services::ServiceError;
+use shared::web::{ApiError, AppState};
+
+/// Marks a data directory as seeded, so a restart keeps its data as they are.
+const SEEDED: (&str, &str) = ("META", "demo-seeded");
+
+/// Where the static site is: `WEB_DIR`, or `web/` of this checkout.
+pub fn web_dir() -> PathBuf {
+    std::env::var_os("WEB_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web")))
+}
+
+/// Imports the demo population through the real import path (an export file written to
+/// `DATA_DIR/demo-export.jsonl`) unless this data directory was seeded before.
+pub async fn seed_if_new(state: &AppState) -> anyhow::Result<Option<ImportReport>> {
+    let store = state.store.as_ref();
+    if store.get(SEEDED.0, SEEDED.1).await?.is_some() {
+        return Ok(None);
+    }
+    let spec = DemoSpec {
+        persons: state.config.demo_population,
+        seed: DEFAULT_SEED,
+        today: state.clock.today(),
+        municipality: state.config.municipality.clone(),
+    };
+    let path = state.config.data_dir.join("demo-export.jsonl");
+    let mut buf = Vec::new();
+    write_jsonl(&generate(&spec), &mut buf)?;
+    tokio::fs::write(&path, &buf).await?;
+    let report = import(store, buf.as_slice()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let marker = Item::new(SEEDED.0, SEEDED.1, serde_json::to_vec(&report.persons)?);
+    store.put(marker, Condition::None).await?;
+    Ok(Some(report))
+}
+
+async fn api_not_found() -> ApiError {
+    ApiError(ServiceError::NotFound(
+        "Il servizio richiesto non esiste: controlla l'indirizzo.".into(),
+    ))
+}
+
+/// Every function's router nested in one, plus the static site.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(auth::router(state.clone()))
+        .merge(household::router(state.clone()))
+        .merge(certificates::router(state.clone()))
+        .merge(autocert::router(state.clone()))
+        .merge(verify::router(state.clone()))
+        .merge(import::router(state))
+        .route("/api/{*rest}", any(api_not_found))
+        .fallback_service(ServeDir::new(web_dir()).append_index_html_on_directories(true))
+}
+
+/// Opens the local adapters, seeds a new data directory, and returns the portal.
+pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<(AppState, Router)> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    let state = AppState::local(config, clock)?;
+    if let Some(report) = seed_if_new(&state).await? {
+        tracing::info!(
+            persons = report.persons,
+            households = report.households,
+            rejected = report.errors.len(),
+            "demo population imported"
+        );
+    }
+    let router = router(state.clone());
+    Ok((state, router))
+}

@@ -1,0 +1,187 @@
+//! `RegistryStore` on redb: one embedded, transactional file under `DATA_DIR`.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::ports::{Clock, Condition, Item, Page, RegistryStore, StoreError, StoreResult};
+
+/// (pk, sk) -> (expires_at or i64::MAX, JSON payload).
+const ITEMS: TableDefinition<(&str, &str), (i64, &[u8])> = TableDefinition::new("items");
+const NEVER: i64 = i64::MAX;
+
+pub struct RedbStore {
+    db: Database,
+    clock: Arc<dyn Clock>,
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+impl RedbStore {
+    pub fn open(path: &Path, clock: Arc<dyn Clock>) -> StoreResult<Self> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(backend)?;
+        }
+        let db = Database::create(path).map_err(backend)?;
+        let tx = db.begin_write().map_err(backend)?;
+        tx.open_table(ITEMS).map_err(backend)?;
+        tx.commit().map_err(backend)?;
+        Ok(RedbStore { db, clock })
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now().timestamp()
+    }
+
+    fn write<R>(
+        &self,
+        f: impl FnOnce(&mut redb::Table<(&str, &str), (i64, &[u8])>, i64) -> StoreResult<R>,
+    ) -> StoreResult<R> {
+        let now = self.now();
+        let tx = self.db.begin_write().map_err(backend)?;
+        let r = {
+            let mut table = tx.open_table(ITEMS).map_err(backend)?;
+            f(&mut table, now)?
+        };
+        tx.commit().map_err(backend)?;
+        Ok(r)
+    }
+}
+
+fn live_at(
+    table: &impl ReadableTable<(&'static str, &'static str), (i64, &'static [u8])>,
+    pk: &str,
+    sk: &str,
+    now: i64,
+) -> StoreResult<Option<(i64, Vec<u8>)>> {
+    Ok(table
+        .get((pk, sk))
+        .map_err(backend)?
+        .map(|v| {
+            let (exp, data) = v.value();
+            (exp, data.to_vec())
+        })
+        .filter(|(exp, _)| *exp > now))
+}
+
+fn insert(
+    table: &mut redb::Table<(&str, &str), (i64, &[u8])>,
+    item: &Item,
+    condition: Condition,
+    now: i64,
+) -> StoreResult<()> {
+    if condition == Condition::IfAbsent && live_at(table, &item.pk, &item.sk, now)?.is_some() {
+        return Err(StoreError::ConditionFailed);
+    }
+    table
+        .insert(
+            (item.pk.as_str(), item.sk.as_str()),
+            (item.expires_at.unwrap_or(NEVER), item.data.as_slice()),
+        )
+        .map_err(backend)?;
+    Ok(())
+}
+
+fn to_item(pk: &str, sk: &str, exp: i64, data: &[u8]) -> Item {
+    Item {
+        pk: pk.to_string(),
+        sk: sk.to_string(),
+        data: data.to_vec(),
+        expires_at: (exp != NEVER).then_some(exp),
+    }
+}
+
+#[async_trait]
+impl RegistryStore for RedbStore {
+    async fn get(&self, pk: &str, sk: &str) -> StoreResult<Option<Item>> {
+        let tx = self.db.begin_read().map_err(backend)?;
+        let table = tx.open_table(ITEMS).map_err(backend)?;
+        Ok(live_at(&table, pk, sk, self.now())?.map(|(exp, data)| to_item(pk, sk, exp, &data)))
+    }
+
+    async fn put(&self, item: Item, condition: Condition) -> StoreResult<()> {
+        self.write(|t, now| insert(t, &item, condition, now))
+    }
+
+    async fn transact(&self, items: Vec<(Item, Condition)>) -> StoreResult<()> {
+        // An error inside `write` drops the transaction uncommitted: nothing is written.
+        self.write(|t, now| {
+            items
+                .iter()
+                .try_for_each(|(item, cond)| insert(t, item, *cond, now))
+        })
+    }
+
+    async fn put_batch(&self, items: Vec<Item>) -> StoreResult<()> {
+        self.write(|t, now| {
+            items
+                .iter()
+                .try_for_each(|item| insert(t, item, Condition::None, now))
+        })
+    }
+
+    async fn delete(&self, pk: &str, sk: &str) -> StoreResult<()> {
+        self.write(|t, _| {
+            t.remove((pk, sk)).map_err(backend)?;
+            Ok(())
+        })
+    }
+
+    async fn query(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page> {
+        let now = self.now();
+        let tx = self.db.begin_read().map_err(backend)?;
+        let table = tx.open_table(ITEMS).map_err(backend)?;
+        let start = after.unwrap_or(sk_prefix);
+        let mut items = Vec::new();
+        let mut next = None;
+        for entry in table.range((pk, start)..).map_err(backend)? {
+            let (k, v) = entry.map_err(backend)?;
+            let (kpk, ksk) = k.value();
+            if kpk != pk || !ksk.starts_with(sk_prefix) {
+                break;
+            }
+            if after == Some(ksk) {
+                continue;
+            }
+            let (exp, data) = v.value();
+            if exp <= now {
+                continue;
+            }
+            if items.len() == limit {
+                next = items.last().map(|i: &Item| i.sk.clone());
+                break;
+            }
+            items.push(to_item(kpk, ksk, exp, data));
+        }
+        Ok(Page { items, next })
+    }
+
+    async fn increment(
+        &self,
+        pk: &str,
+        sk: &str,
+        by: i64,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<i64> {
+        self.write(|t, now| {
+            let (exp, current) = match live_at(t, pk, sk, now)? {
+                Some((exp, data)) => (exp, serde_json::from_slice::<i64>(&data).map_err(backend)?),
+                None => (expires_at.map_or(NEVER, |e| e.timestamp()), 0),
+            };
+            let value = current + by;
+            let data = serde_json::to_vec(&value).map_err(backend)?;
+            t.insert((pk, sk), (exp, data.as_slice())).map_err(backend)?;
+            Ok(value)
+        })
+    }
+}

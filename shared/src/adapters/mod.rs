@@ -1,0 +1,8 @@
+//! Adapters of the ports. Local ones persist under `DATA_DIR`; cloud ones come with the
+//! cloud issue and pass the same contract tests.
+
+pub mod clock;
+pub mod local_archive;
+pub mod local_mailer;
+pub mod local_signer;
+pub mod local_store;

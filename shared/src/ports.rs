@@ -1,0 +1,182 @@
+//! What the world provides to the use cases. Each port has a local adapter (embedded store,
+//! files, software key, outbox) and a cloud one (DynamoDB, S3, KMS, SMTP).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// Failure of an adapter. `ConditionFailed` is the expected answer of a conditional write
+/// whose condition does not hold (a bollo ID already used, an idempotency key already taken).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("condizione di scrittura non soddisfatta")]
+    ConditionFailed,
+    #[error("storage failure: {0}")]
+    Backend(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// One record of the registry store: a partition key, a sort key, an opaque JSON payload and
+/// an optional expiry (Unix seconds). Expired items are invisible to every read and count as
+/// absent for conditional writes, whether or not the backend has removed them yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub pk: String,
+    pub sk: String,
+    pub data: Vec<u8>,
+    pub expires_at: Option<i64>,
+}
+
+impl Item {
+    pub fn new(pk: impl Into<String>, sk: impl Into<String>, data: Vec<u8>) -> Self {
+        Item {
+            pk: pk.into(),
+            sk: sk.into(),
+            data,
+            expires_at: None,
+        }
+    }
+
+    pub fn expiring(mut self, at: DateTime<Utc>) -> Self {
+        self.expires_at = Some(at.timestamp());
+        self
+    }
+
+    pub fn is_live(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at.is_none_or(|t| t > now.timestamp())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Condition {
+    /// Unconditional upsert.
+    None,
+    /// Only when no live item has this key.
+    IfAbsent,
+}
+
+/// A page of a query, in sort-key order; `next` is the cursor for the following page.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub items: Vec<Item>,
+    pub next: Option<String>,
+}
+
+/// The registry's records: persons, households, sessions, certificate records, bollo ledger,
+/// counters, audit. Shaped after a single DynamoDB table (pk/sk, conditional writes,
+/// transactions, atomic counters, TTL).
+#[async_trait]
+pub trait RegistryStore: Send + Sync {
+    async fn get(&self, pk: &str, sk: &str) -> StoreResult<Option<Item>>;
+
+    async fn put(&self, item: Item, condition: Condition) -> StoreResult<()>;
+
+    /// All-or-nothing write of several items, each with its condition
+    /// (`ConditionFailed` when any condition fails; then nothing is written).
+    async fn transact(&self, items: Vec<(Item, Condition)>) -> StoreResult<()>;
+
+    /// Unconditional upserts in bulk; the adapter splits them as its backend requires.
+    async fn put_batch(&self, items: Vec<Item>) -> StoreResult<()>;
+
+    async fn delete(&self, pk: &str, sk: &str) -> StoreResult<()>;
+
+    /// Live items of partition `pk` whose sort key starts with `sk_prefix`, after `after`.
+    async fn query(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Page>;
+
+    /// Atomically adds `by` to the counter at the key and returns the new value. A missing or
+    /// expired counter starts from zero and takes `expires_at`.
+    async fn increment(
+        &self,
+        pk: &str,
+        sk: &str,
+        by: i64,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<i64>;
+}
+
+/// Every live item of a partition with the prefix, following the pages.
+pub async fn query_all(
+    store: &dyn RegistryStore,
+    pk: &str,
+    sk_prefix: &str,
+) -> StoreResult<Vec<Item>> {
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = store.query(pk, sk_prefix, after.as_deref(), 500).await?;
+        out.extend(page.items);
+        match page.next {
+            Some(n) => after = Some(n),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// Archived documents (signed certificates), kept until `expires_at`.
+#[async_trait]
+pub trait ArchiveStore: Send + Sync {
+    /// Stores the object; storing the same key again with the same bytes is a no-op.
+    async fn put(&self, key: &str, bytes: &[u8], expires_at: DateTime<Utc>) -> StoreResult<()>;
+
+    /// The object, or None when it does not exist or has expired.
+    async fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
+
+    async fn delete(&self, key: &str) -> StoreResult<()>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureAlgorithm {
+    /// ECDSA on P-256 with SHA-256; signatures are DER `Ecdsa-Sig-Value`.
+    EcdsaP256Sha256,
+}
+
+/// Signs bytes with the municipality's key. The key never leaves the signer (software key
+/// locally, an HSM-backed KMS key in the cloud, a qualified remote-sealing service later).
+#[async_trait]
+pub trait Signer: Send + Sync {
+    fn algorithm(&self) -> SignatureAlgorithm;
+
+    /// The public key as DER SubjectPublicKeyInfo.
+    async fn public_key_der(&self) -> StoreResult<Vec<u8>>;
+
+    /// Hashes `message` with the algorithm's digest and signs it.
+    async fn sign(&self, message: &[u8]) -> StoreResult<Vec<u8>>;
+}
+
+/// An e-mail to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub subject: String,
+    pub text: String,
+    pub attachments: Vec<Attachment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send(&self, mail: &Mail) -> StoreResult<()>;
+}
+
+/// The time of the system; tests move it.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+
+    /// Today's date in Italy.
+    fn today(&self) -> chrono::NaiveDate {
+        crate::domain::italian_date(self.now())
+    }
+}

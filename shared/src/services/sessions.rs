@@ -1,0 +1,81 @@
+//! Citizen sessions. The token goes to the browser in an HttpOnly cookie; the store keeps
+//! only its SHA-256, so a leaked table does not yield usable sessions.
+
+use chrono::{DateTime, Duration, Utc};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::ServiceResult;
+use crate::ports::{Clock, Condition, Item, RegistryStore};
+
+pub const COOKIE: &str = "anagrafe_session";
+/// Sessions last at most this long (SPID sessions are short-lived; re-login is cheap).
+pub const LIFETIME_MINUTES: i64 = 60;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub codice_fiscale: String,
+    pub cognome: String,
+    pub nome: String,
+    pub email: Option<String>,
+    /// Key of the identity provider that authenticated the citizen.
+    pub idp: String,
+    /// SPID level 1..3.
+    pub level: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub identity: Identity,
+    pub operator: bool,
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+fn session_pk(token: &str) -> String {
+    format!("SESSIONE#{}", hex::encode(Sha256::digest(token.as_bytes())))
+}
+
+/// Opens a session for an authenticated identity; returns the token for the cookie.
+/// The auth function calls this after a successful SAML login; tests call it directly.
+pub async fn create(
+    store: &dyn RegistryStore,
+    clock: &dyn Clock,
+    identity: Identity,
+    operator: bool,
+) -> ServiceResult<(String, Session)> {
+    let token = random_hex(32);
+    let now = clock.now();
+    let session = Session {
+        identity,
+        operator,
+        csrf_token: random_hex(16),
+        created_at: now,
+        expires_at: now + Duration::minutes(LIFETIME_MINUTES),
+    };
+    let item = Item::new(session_pk(&token), "A", serde_json::to_vec(&session)?)
+        .expiring(session.expires_at);
+    store.put(item, Condition::IfAbsent).await?;
+    Ok((token, session))
+}
+
+/// The live session of a token.
+pub async fn get(store: &dyn RegistryStore, token: &str) -> ServiceResult<Option<Session>> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    super::registry::get_json(store, &session_pk(token), "A").await
+}
+
+pub async fn end(store: &dyn RegistryStore, token: &str) -> ServiceResult<()> {
+    store.delete(&session_pk(token), "A").await?;
+    Ok(())
+}

@@ -1,0 +1,197 @@
+//! What every function's router shares: the application state, the JSON error answer, the
+//! session extractor, hardening layers and the Lambda entry point.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::{header, request::Parts, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use serde::Serialize;
+
+use crate::adapters::{
+    clock::SystemClock, local_archive::FsArchive, local_mailer::OutboxMailer,
+    local_signer::SoftwareSigner, local_store::RedbStore,
+};
+use crate::config::Config;
+use crate::ports::{ArchiveStore, Clock, Mailer, RegistryStore, Signer};
+use crate::services::{sessions, ServiceError};
+
+/// The adapters and settings a function works with.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Arc<dyn RegistryStore>,
+    pub archive: Arc<dyn ArchiveStore>,
+    pub signer: Arc<dyn Signer>,
+    pub mailer: Arc<dyn Mailer>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    /// The local adapters, all persistent under `config.data_dir`.
+    pub fn local(config: Config, clock: Arc<dyn Clock>) -> Result<Self, crate::ports::StoreError> {
+        let dir = config.data_dir.clone();
+        Ok(AppState {
+            store: Arc::new(RedbStore::open(&dir.join("registry.redb"), clock.clone())?),
+            archive: Arc::new(FsArchive::open(&dir.join("archive"), clock.clone())?),
+            signer: Arc::new(SoftwareSigner::open_or_create(&dir.join("signer"))?),
+            mailer: Arc::new(OutboxMailer::open(&dir.join("outbox"), &config.mail_from)?),
+            clock,
+            config: Arc::new(config),
+        })
+    }
+}
+
+/// The JSON error answer of every API endpoint: `{"error": code, "message": Italian text}`.
+#[derive(Debug)]
+pub struct ApiError(pub ServiceError);
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    message: String,
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        ApiError(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = match self.0 {
+            ServiceError::Invalid { code, message } => (StatusCode::BAD_REQUEST, code, message),
+            ServiceError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m),
+            ServiceError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m),
+            ServiceError::Unauthenticated(m) => (StatusCode::UNAUTHORIZED, "unauthenticated", m),
+            ServiceError::Conflict { code, message } => (StatusCode::CONFLICT, code, message),
+            ServiceError::Store(e) => {
+                // The detail stays in the log (it never carries personal data); the citizen
+                // gets a plain answer.
+                tracing::error!(error = %e, "store failure");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "Il servizio non è momentaneamente disponibile: riprova tra qualche minuto."
+                        .to_string(),
+                )
+            }
+        };
+        (status, Json(ErrorBody { error: code, message })).into_response()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// A 400 answer for a malformed request parameter.
+pub fn invalid(code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError(ServiceError::invalid(code, message))
+}
+
+/// The logged-in citizen, from the session cookie. Rejects with 401 when absent or expired.
+pub struct CurrentSession {
+    pub token: String,
+    pub session: sessions::Session,
+}
+
+impl CurrentSession {
+    pub fn codice_fiscale(&self) -> &str {
+        &self.session.identity.codice_fiscale
+    }
+}
+
+/// The value of a cookie in the request.
+pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+impl<S> FromRequestParts<S> for CurrentSession
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let app = AppState::from_ref(state);
+        let unauthenticated = || {
+            ApiError(ServiceError::Unauthenticated(
+                "Sessione assente o scaduta: accedi di nuovo con SPID o CIE.".into(),
+            ))
+        };
+        let token = cookie(parts, sessions::COOKIE).ok_or_else(unauthenticated)?;
+        let session = sessions::get(app.store.as_ref(), token)
+            .await?
+            .ok_or_else(unauthenticated)?;
+        Ok(CurrentSession {
+            token: token.to_string(),
+            session,
+        })
+    }
+}
+
+/// Adds what every function answers with: panics become a 500 JSON answer instead of a
+/// dropped connection, and responses carry no-store and anti-sniffing headers.
+pub fn harden(router: Router) -> Router {
+    use tower_http::catch_panic::CatchPanicLayer;
+    use tower_http::set_header::SetResponseHeaderLayer;
+    router
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            tracing::error!("handler panicked");
+            ApiError(ServiceError::Store(crate::ports::StoreError::Backend(
+                "panic".into(),
+            )))
+            .into_response()
+        }))
+}
+
+/// `GET <path>`: liveness of a function.
+pub fn health(path: &str, name: &'static str) -> Router {
+    Router::new().route(
+        path,
+        axum::routing::get(move || async move {
+            Json(serde_json::json!({ "function": name, "status": "ok" }))
+        }),
+    )
+}
+
+/// Logs to stderr without personal data: handlers log events, never request paths or bodies.
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
+}
+
+/// The Lambda entry point of a function: build the state once, then serve its router.
+/// Until the cloud adapters land, a function uses the local adapters under `DATA_DIR`.
+pub async fn run_lambda(router: fn(AppState) -> Router) -> Result<(), lambda_http::Error> {
+    init_tracing();
+    let config = Config::from_env()?;
+    let state = AppState::local(config, Arc::new(SystemClock))?;
+    lambda_http::run(router(state)).await
+}
