@@ -200,8 +200,8 @@ impl Gen {
 
     /// Adds documents, licences, pensions, education and work suited to the age.
     fn enrich(&mut self, p: &mut Persona, ente: &str) {
-        let age = self.today.year() - p.nascita.data.year();
         let end = p.date_of_death().unwrap_or(self.today);
+        let age = end.years_since(p.nascita.data).unwrap_or(0) as i32;
         let years = match age { 0..=2 => 3, 3..=17 => 5, _ => 10 };
         if age >= 12 && p.date_of_death().is_none() && self.rng.gen_bool(0.4) {
             // An expired paper card before the current electronic one.
@@ -529,6 +529,23 @@ impl Gen {
         self.finish(p);
     }
 
+    /// A namesake of the first person of the demo, born the same day in the same place:
+    /// the Agenzia delle Entrate gives them an omocode.
+    fn homonym(&mut self) {
+        let Some(first) = self.out.iter().find_map(|r| match r {
+            Record::Persona(p) => Some(p.clone()),
+            _ => None,
+        }) else {
+            return;
+        };
+        let mut p = self.person(first.sesso, &first.cognome, &first.nome, first.nascita.data, first.nascita.luogo.clone());
+        let joined = self.date_between(add_years(p.nascita.data, 19), self.today - Duration::days(30));
+        let id = self.new_household();
+        let home = [(joined, self.street_address())];
+        Self::join(&mut p, &id, &home, joined, None, Rapporto::IntestatarioScheda);
+        self.finish(p);
+    }
+
     /// A couple with a baby born in the last months.
     fn newborn_family(&mut self) {
         let (mut h, mut w, married) = self.couple(28, 40);
@@ -567,6 +584,7 @@ pub fn generate(spec: &DemoSpec) -> Vec<Record> {
     g.divorced();
     g.aire();
     g.newborn_family();
+    g.homonym();
     while g.persons < spec.persons {
         match g.rng.gen_range(0..20) {
             0..=6 => g.family_with_children(),

@@ -34,3 +34,10 @@ impl Clock for ManualClock {
         *self.0.lock().expect("clock lock")
     }
 }
+
+impl ManualClock {
+    /// The current instant (without importing the `Clock` trait).
+    pub fn now_utc(&self) -> DateTime<Utc> {
+        Clock::now(self)
+    }
+}
