@@ -1,1 +1,120 @@
-fn main(){}
+//! "Household at date" and "person detail at date" on a 100,000-person store (redb, the
+//! local adapter), through the use cases the household function calls — audit write
+//! included. Criterion measures the mean; a second pass prints p50/p99 over single calls.
+//!
+//! `cargo bench -p shared --bench household` (BENCH_PERSONS changes the size).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use criterion::{criterion_group, Criterion};
+use shared::adapters::clock::ManualClock;
+use shared::adapters::local_store::RedbStore;
+use shared::config::Config;
+use shared::demo::{generate, write_jsonl, DemoSpec, DEFAULT_SEED};
+use shared::services::household::{household_of, person_detail};
+use shared::services::import::{import, Record};
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    store: Arc<RedbStore>,
+    clock: Arc<ManualClock>,
+    /// (citizen, a member of their household, a past date)
+    samples: Vec<(String, String, NaiveDate)>,
+    rt: tokio::runtime::Runtime,
+}
+
+fn fixture() -> Fixture {
+    let persons: usize = std::env::var("BENCH_PERSONS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap()));
+    let store = Arc::new(RedbStore::open(&dir.path().join("r.redb"), clock.clone()).unwrap());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let t = Instant::now();
+    let records = generate(&DemoSpec {
+        persons,
+        seed: DEFAULT_SEED,
+        today,
+        municipality: Config::for_tests(".".into()).municipality,
+    });
+    let mut file = Vec::new();
+    write_jsonl(&records, &mut file).unwrap();
+    let report = rt.block_on(import(store.as_ref(), file.as_slice())).unwrap();
+    assert!(report.errors.is_empty(), "{report}");
+    eprintln!("fixture: {} persons imported in {:.1?}", report.persons, t.elapsed());
+    let samples = records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Persona(p) => {
+                let m = p.membership_at(today)?;
+                let mate = records.iter().find_map(|q| match q {
+                    Record::Persona(q) if q.membership_at(today).is_some_and(|x| x.famiglia == m.famiglia) => Some(q.codice_fiscale.clone()),
+                    _ => None,
+                })?;
+                let past = p.famiglia.iter().map(|f| f.from).max()?.max(today - chrono::Duration::days(30));
+                Some((p.codice_fiscale.clone(), mate, past))
+            }
+            _ => None,
+        })
+        .step_by(97)
+        .take(500)
+        .collect();
+    Fixture { _dir: dir, store, clock, samples, rt }
+}
+
+fn percentiles(label: &str, mut times: Vec<Duration>) {
+    times.sort();
+    let p = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
+    println!("{label}: n={} p50={:?} p90={:?} p99={:?} max={:?}", times.len(), p(0.50), p(0.90), p(0.99), times[times.len() - 1]);
+}
+
+fn bench(c: &mut Criterion) {
+    let f = fixture();
+    let store = f.store.as_ref();
+    let clock = f.clock.as_ref();
+
+    let mut i = 0;
+    c.bench_function("household at date", |b| {
+        b.iter(|| {
+            let (me, _, date) = &f.samples[i % f.samples.len()];
+            i += 1;
+            f.rt.block_on(household_of(store, clock, me, Some(*date), true)).unwrap()
+        })
+    });
+    c.bench_function("person detail at date", |b| {
+        b.iter(|| {
+            let (me, mate, date) = &f.samples[i % f.samples.len()];
+            i += 1;
+            f.rt.block_on(person_detail(store, clock, me, mate, Some(*date))).unwrap()
+        })
+    });
+
+    for (label, detail) in [("household at date", false), ("person detail at date", true)] {
+        let times = (0..5_000)
+            .map(|k| {
+                let (me, mate, date) = &f.samples[k % f.samples.len()];
+                let t = Instant::now();
+                if detail {
+                    f.rt.block_on(person_detail(store, clock, me, mate, Some(*date))).unwrap();
+                } else {
+                    f.rt.block_on(household_of(store, clock, me, Some(*date), true)).unwrap();
+                }
+                t.elapsed()
+            })
+            .collect();
+        percentiles(label, times);
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(50).measurement_time(Duration::from_secs(5));
+    targets = bench
+}
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

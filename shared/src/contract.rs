@@ -18,18 +18,35 @@ pub async fn registry_store(store: Arc<dyn RegistryStore>, clock: &ManualClock, 
 
     // put / get / overwrite / delete
     assert_eq!(store.get(&pk("P"), "a").await.unwrap(), None);
-    store.put(item(&pk("P"), "a", "1"), Condition::None).await.unwrap();
+    store
+        .put(item(&pk("P"), "a", "1"), Condition::None)
+        .await
+        .unwrap();
     assert_eq!(store.get(&pk("P"), "a").await.unwrap().unwrap().data, b"1");
-    store.put(item(&pk("P"), "a", "2"), Condition::None).await.unwrap();
+    store
+        .put(item(&pk("P"), "a", "2"), Condition::None)
+        .await
+        .unwrap();
     assert_eq!(store.get(&pk("P"), "a").await.unwrap().unwrap().data, b"2");
     store.delete(&pk("P"), "a").await.unwrap();
     assert_eq!(store.get(&pk("P"), "a").await.unwrap(), None);
 
     // conditional write: first wins, second fails and leaves the first untouched
-    store.put(item(&pk("B"), "x", "first"), Condition::IfAbsent).await.unwrap();
-    let second = store.put(item(&pk("B"), "x", "second"), Condition::IfAbsent).await;
-    assert!(matches!(second, Err(StoreError::ConditionFailed)), "{second:?}");
-    assert_eq!(store.get(&pk("B"), "x").await.unwrap().unwrap().data, b"first");
+    store
+        .put(item(&pk("B"), "x", "first"), Condition::IfAbsent)
+        .await
+        .unwrap();
+    let second = store
+        .put(item(&pk("B"), "x", "second"), Condition::IfAbsent)
+        .await;
+    assert!(
+        matches!(second, Err(StoreError::ConditionFailed)),
+        "{second:?}"
+    );
+    assert_eq!(
+        store.get(&pk("B"), "x").await.unwrap().unwrap().data,
+        b"first"
+    );
 
     // concurrent conditional writes: exactly one succeeds
     let mut tasks = Vec::new();
@@ -37,7 +54,8 @@ pub async fn registry_store(store: Arc<dyn RegistryStore>, clock: &ManualClock, 
         let s = store.clone();
         let key = pk("RACE");
         tasks.push(tokio::spawn(async move {
-            s.put(item(&key, "once", &i.to_string()), Condition::IfAbsent).await
+            s.put(item(&key, "once", &i.to_string()), Condition::IfAbsent)
+                .await
         }));
     }
     let mut ok = 0;
@@ -52,25 +70,57 @@ pub async fn registry_store(store: Arc<dyn RegistryStore>, clock: &ManualClock, 
 
     // expiry: invisible after the instant, and absent for conditional writes
     let soon = clock.now() + Duration::seconds(60);
-    store.put(item(&pk("T"), "t", "v").expiring(soon), Condition::None).await.unwrap();
+    store
+        .put(item(&pk("T"), "t", "v").expiring(soon), Condition::None)
+        .await
+        .unwrap();
     assert!(store.get(&pk("T"), "t").await.unwrap().is_some());
-    assert_eq!(store.query(&pk("T"), "", None, 10).await.unwrap().items.len(), 1);
+    assert_eq!(
+        store
+            .query(&pk("T"), "", None, 10)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
     clock.advance(Duration::seconds(61));
     assert_eq!(store.get(&pk("T"), "t").await.unwrap(), None);
-    assert!(store.query(&pk("T"), "", None, 10).await.unwrap().items.is_empty());
-    store.put(item(&pk("T"), "t", "again"), Condition::IfAbsent).await.unwrap();
-    assert_eq!(store.get(&pk("T"), "t").await.unwrap().unwrap().data, b"again");
+    assert!(store
+        .query(&pk("T"), "", None, 10)
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    store
+        .put(item(&pk("T"), "t", "again"), Condition::IfAbsent)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get(&pk("T"), "t").await.unwrap().unwrap().data,
+        b"again"
+    );
 
     // transactions: all or nothing
-    store.put(item(&pk("X"), "taken", "0"), Condition::None).await.unwrap();
+    store
+        .put(item(&pk("X"), "taken", "0"), Condition::None)
+        .await
+        .unwrap();
     let failed = store
         .transact(vec![
             (item(&pk("X"), "new", "1"), Condition::IfAbsent),
             (item(&pk("X"), "taken", "1"), Condition::IfAbsent),
         ])
         .await;
-    assert!(matches!(failed, Err(StoreError::ConditionFailed)), "{failed:?}");
-    assert_eq!(store.get(&pk("X"), "new").await.unwrap(), None, "nothing written");
+    assert!(
+        matches!(failed, Err(StoreError::ConditionFailed)),
+        "{failed:?}"
+    );
+    assert_eq!(
+        store.get(&pk("X"), "new").await.unwrap(),
+        None,
+        "nothing written"
+    );
     store
         .transact(vec![
             (item(&pk("X"), "new", "1"), Condition::IfAbsent),
@@ -104,12 +154,20 @@ pub async fn registry_store(store: Arc<dyn RegistryStore>, clock: &ManualClock, 
     for _ in 0..10 {
         let s = store.clone();
         let key = pk("C");
-        tasks.push(tokio::spawn(async move { s.increment(&key, "n", 1, Some(until)).await }));
+        tasks.push(tokio::spawn(async move {
+            s.increment(&key, "n", 1, Some(until)).await
+        }));
     }
     for t in tasks {
         t.await.unwrap().unwrap();
     }
-    assert_eq!(store.increment(&pk("C"), "n", 1, Some(until)).await.unwrap(), 11);
+    assert_eq!(
+        store
+            .increment(&pk("C"), "n", 1, Some(until))
+            .await
+            .unwrap(),
+        11
+    );
     clock.advance(Duration::seconds(301));
     assert_eq!(store.increment(&pk("C"), "n", 1, None).await.unwrap(), 1);
 }
@@ -121,12 +179,22 @@ pub async fn archive_store(archive: Arc<dyn ArchiveStore>, clock: &ManualClock, 
     assert_eq!(archive.get(&key).await.unwrap(), None);
     let until = clock.now() + Duration::days(183);
     archive.put(&key, &bytes, until).await.unwrap();
-    assert_eq!(archive.get(&key).await.unwrap().as_deref(), Some(bytes.as_slice()));
+    assert_eq!(
+        archive.get(&key).await.unwrap().as_deref(),
+        Some(bytes.as_slice())
+    );
     // A retried put with the same bytes is harmless.
     archive.put(&key, &bytes, until).await.unwrap();
-    assert_eq!(archive.get(&key).await.unwrap().as_deref(), Some(bytes.as_slice()));
+    assert_eq!(
+        archive.get(&key).await.unwrap().as_deref(),
+        Some(bytes.as_slice())
+    );
     clock.advance(Duration::days(184));
-    assert_eq!(archive.get(&key).await.unwrap(), None, "expired objects are not served");
+    assert_eq!(
+        archive.get(&key).await.unwrap(),
+        None,
+        "expired objects are not served"
+    );
     archive.delete(&key).await.unwrap();
     archive.delete(&key).await.unwrap();
 }

@@ -21,25 +21,132 @@ use crate::services::import::Record;
 pub const DEFAULT_SEED: u64 = 20_261_123;
 
 const MALE: &[&str] = &[
-    "Marco", "Giuseppe", "Luca", "Andrea", "Francesco", "Alessandro", "Matteo", "Lorenzo",
-    "Davide", "Simone", "Stefano", "Paolo", "Roberto", "Antonio", "Giovanni", "Salvatore",
-    "Nicola", "Fabio", "Riccardo", "Pietro", "Gianfranco", "Niccolò", "Mattia", "Emanuele",
+    "Marco",
+    "Giuseppe",
+    "Luca",
+    "Andrea",
+    "Francesco",
+    "Alessandro",
+    "Matteo",
+    "Lorenzo",
+    "Davide",
+    "Simone",
+    "Stefano",
+    "Paolo",
+    "Roberto",
+    "Antonio",
+    "Giovanni",
+    "Salvatore",
+    "Nicola",
+    "Fabio",
+    "Riccardo",
+    "Pietro",
+    "Gianfranco",
+    "Niccolò",
+    "Mattia",
+    "Emanuele",
 ];
 const FEMALE: &[&str] = &[
-    "Giulia", "Francesca", "Chiara", "Sara", "Martina", "Anna", "Maria", "Laura", "Elena",
-    "Alessia", "Valentina", "Federica", "Silvia", "Paola", "Giorgia", "Elisa", "Rosa",
-    "Caterina", "Lucia", "Ilaria", "Beatrice", "Noemi", "Aurora",
+    "Giulia",
+    "Francesca",
+    "Chiara",
+    "Sara",
+    "Martina",
+    "Anna",
+    "Maria",
+    "Laura",
+    "Elena",
+    "Alessia",
+    "Valentina",
+    "Federica",
+    "Silvia",
+    "Paola",
+    "Giorgia",
+    "Elisa",
+    "Rosa",
+    "Caterina",
+    "Lucia",
+    "Ilaria",
+    "Beatrice",
+    "Noemi",
+    "Aurora",
 ];
 const SURNAMES: &[&str] = &[
-    "Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo", "Ricci", "Marino",
-    "Greco", "Bruno", "Gallo", "Conti", "De Luca", "Mancini", "Costa", "Giordano", "Rizzo",
-    "Lombardi", "Moretti", "Barbieri", "Fontana", "Santoro", "Mariani", "Rinaldi", "Caruso",
-    "Ferrara", "Galli", "Martini", "Leone", "Longo", "Gentile", "Martinelli", "Vitale",
-    "Serra", "Coppola", "De Santis", "D'Angelo", "Marchetti", "Parisi", "Villa", "Conte",
-    "Fabbri", "Bianco", "Marini", "Grasso", "Valentini", "Sala", "Gatti", "Pellegrini",
-    "Palumbo", "Sanna", "Farina", "Monti", "Cattaneo", "Morelli", "Amato", "Silvestri",
-    "Testa", "Carbone", "Giuliani", "Barone", "Caputo", "Guerra", "Palmieri", "Fiore",
-    "Bellini", "Basile", "Donati", "Piras", "Neri", "Pagano", "Sorrentino", "D'Amico", "Orlando",
+    "Rossi",
+    "Russo",
+    "Ferrari",
+    "Esposito",
+    "Bianchi",
+    "Romano",
+    "Colombo",
+    "Ricci",
+    "Marino",
+    "Greco",
+    "Bruno",
+    "Gallo",
+    "Conti",
+    "De Luca",
+    "Mancini",
+    "Costa",
+    "Giordano",
+    "Rizzo",
+    "Lombardi",
+    "Moretti",
+    "Barbieri",
+    "Fontana",
+    "Santoro",
+    "Mariani",
+    "Rinaldi",
+    "Caruso",
+    "Ferrara",
+    "Galli",
+    "Martini",
+    "Leone",
+    "Longo",
+    "Gentile",
+    "Martinelli",
+    "Vitale",
+    "Serra",
+    "Coppola",
+    "De Santis",
+    "D'Angelo",
+    "Marchetti",
+    "Parisi",
+    "Villa",
+    "Conte",
+    "Fabbri",
+    "Bianco",
+    "Marini",
+    "Grasso",
+    "Valentini",
+    "Sala",
+    "Gatti",
+    "Pellegrini",
+    "Palumbo",
+    "Sanna",
+    "Farina",
+    "Monti",
+    "Cattaneo",
+    "Morelli",
+    "Amato",
+    "Silvestri",
+    "Testa",
+    "Carbone",
+    "Giuliani",
+    "Barone",
+    "Caputo",
+    "Guerra",
+    "Palmieri",
+    "Fiore",
+    "Bellini",
+    "Basile",
+    "Donati",
+    "Piras",
+    "Neri",
+    "Pagano",
+    "Sorrentino",
+    "D'Amico",
+    "Orlando",
 ];
 /// (state index in `places::STATI_ESTERI`, surname, male name, female name)
 const FOREIGN: &[(usize, &str, &str, &str)] = &[
@@ -53,10 +160,22 @@ const FOREIGN: &[(usize, &str, &str, &str)] = &[
     (10, "Singh", "Gurpreet", "Harpreet"),
 ];
 const STREETS: &[&str] = &[
-    "Via Roma", "Via Garibaldi", "Via Mazzini", "Corso Vittorio Emanuele II", "Piazza del Popolo",
-    "Via Dante Alighieri", "Via Cavour", "Via XX Settembre", "Via Giuseppe Verdi",
-    "Viale della Repubblica", "Via dei Mille", "Via San Francesco", "Vicolo del Pozzo",
-    "Via delle Vigne", "Via Matteotti", "Via Antonio Gramsci",
+    "Via Roma",
+    "Via Garibaldi",
+    "Via Mazzini",
+    "Corso Vittorio Emanuele II",
+    "Piazza del Popolo",
+    "Via Dante Alighieri",
+    "Via Cavour",
+    "Via XX Settembre",
+    "Via Giuseppe Verdi",
+    "Viale della Repubblica",
+    "Via dei Mille",
+    "Via San Francesco",
+    "Vicolo del Pozzo",
+    "Via delle Vigne",
+    "Via Matteotti",
+    "Via Antonio Gramsci",
 ];
 const DIPLOMI: &[&str] = &[
     "licenza di scuola media inferiore",
@@ -64,8 +183,18 @@ const DIPLOMI: &[&str] = &[
     "laurea",
 ];
 const PROFESSIONI: &[&str] = &[
-    "impiegato", "insegnante", "operaio", "commerciante", "infermiere", "libero professionista",
-    "artigiano", "agricoltore", "medico", "ingegnere", "casalinga", "studente",
+    "impiegato",
+    "insegnante",
+    "operaio",
+    "commerciante",
+    "infermiere",
+    "libero professionista",
+    "artigiano",
+    "agricoltore",
+    "medico",
+    "ingegnere",
+    "casalinga",
+    "studente",
 ];
 
 /// What to generate.
@@ -116,7 +245,10 @@ impl Gen {
         Indirizzo {
             via,
             civico: self.rng.gen_range(1..120).to_string(),
-            interno: self.rng.gen_bool(0.3).then(|| self.rng.gen_range(1..12).to_string()),
+            interno: self
+                .rng
+                .gen_bool(0.3)
+                .then(|| self.rng.gen_range(1..12).to_string()),
             cap: self.muni.cap.clone(),
             comune: self.muni.name.clone(),
             provincia: self.muni.province.clone(),
@@ -124,10 +256,23 @@ impl Gen {
     }
 
     /// A person with a unique codice fiscale (an omocode when the base form is taken).
-    fn person(&mut self, sesso: Sesso, cognome: &str, nome: &str, born: NaiveDate, luogo: Luogo) -> Persona {
+    fn person(
+        &mut self,
+        sesso: Sesso,
+        cognome: &str,
+        nome: &str,
+        born: NaiveDate,
+        luogo: Luogo,
+    ) -> Persona {
         let base = CodiceFiscale::compute(cognome, nome, sesso, born, luogo.codice_catastale());
         let cf = (0..=7)
-            .map(|level| if level == 0 { base.clone() } else { base.omocode(level) })
+            .map(|level| {
+                if level == 0 {
+                    base.clone()
+                } else {
+                    base.omocode(level)
+                }
+            })
             .find(|cf| !self.used.contains(cf.as_str()))
             .expect("fewer than 8 homonyms");
         self.used.insert(cf.as_str().to_string());
@@ -146,7 +291,15 @@ impl Gen {
             paternita: Some(format!("{father} {cognome}")),
             maternita: Some(mother),
             cittadinanza: vec![Dated::new(born, None, Cittadinanza { stato })],
-            stato_civile: vec![Dated::new(born, None, StatoCivileFatto { stato: StatoCivile::Libero, coniuge: None, luogo_evento: None })],
+            stato_civile: vec![Dated::new(
+                born,
+                None,
+                StatoCivileFatto {
+                    stato: StatoCivile::Libero,
+                    coniuge: None,
+                    luogo_evento: None,
+                },
+            )],
             posizione_anagrafica: vec![],
             famiglia: vec![],
             residenza: vec![],
@@ -160,34 +313,90 @@ impl Gen {
         }
     }
 
-    fn italian(&mut self, sesso: Sesso, cognome: Option<&str>, min_age: i32, max_age: i32) -> Persona {
-        let cognome = cognome.map(str::to_string).unwrap_or_else(|| self.pick(SURNAMES).to_string());
-        let nome = if sesso == Sesso::M { self.pick(MALE) } else { self.pick(FEMALE) }.to_string();
+    fn italian(
+        &mut self,
+        sesso: Sesso,
+        cognome: Option<&str>,
+        min_age: i32,
+        max_age: i32,
+    ) -> Persona {
+        let cognome = cognome
+            .map(str::to_string)
+            .unwrap_or_else(|| self.pick(SURNAMES).to_string());
+        let nome = if sesso == Sesso::M {
+            self.pick(MALE)
+        } else {
+            self.pick(FEMALE)
+        }
+        .to_string();
         let born = self.birth(min_age, max_age);
         let luogo = places::comune(self.rng.gen_range(0..places::COMUNI.len()));
         self.person(sesso, &cognome, &nome, born, luogo)
     }
 
-    fn child_of(&mut self, cognome: &str, luogo: Luogo, earliest: NaiveDate, latest: NaiveDate) -> Persona {
-        let sesso = if self.rng.gen_bool(0.5) { Sesso::M } else { Sesso::F };
-        let nome = if sesso == Sesso::M { self.pick(MALE) } else { self.pick(FEMALE) }.to_string();
+    fn child_of(
+        &mut self,
+        cognome: &str,
+        luogo: Luogo,
+        earliest: NaiveDate,
+        latest: NaiveDate,
+    ) -> Persona {
+        let sesso = if self.rng.gen_bool(0.5) {
+            Sesso::M
+        } else {
+            Sesso::F
+        };
+        let nome = if sesso == Sesso::M {
+            self.pick(MALE)
+        } else {
+            self.pick(FEMALE)
+        }
+        .to_string();
         let born = self.date_between(earliest, latest.min(self.today));
         self.person(sesso, cognome, &nome, born, luogo)
     }
 
     /// Sets two persons married on `date` (each names the other).
     fn marry(a: &mut Persona, b: &mut Persona, date: NaiveDate, luogo: Luogo) {
-        let ca = Coniuge { codice_fiscale: Some(b.codice_fiscale.clone()), cognome: b.cognome.clone(), nome: b.nome.clone() };
-        let cb = Coniuge { codice_fiscale: Some(a.codice_fiscale.clone()), cognome: a.cognome.clone(), nome: a.nome.clone() };
-        Self::change_stato(a, date, StatoCivile::Coniugato, Some(ca), Some(luogo.clone()));
+        let ca = Coniuge {
+            codice_fiscale: Some(b.codice_fiscale.clone()),
+            cognome: b.cognome.clone(),
+            nome: b.nome.clone(),
+        };
+        let cb = Coniuge {
+            codice_fiscale: Some(a.codice_fiscale.clone()),
+            cognome: a.cognome.clone(),
+            nome: a.nome.clone(),
+        };
+        Self::change_stato(
+            a,
+            date,
+            StatoCivile::Coniugato,
+            Some(ca),
+            Some(luogo.clone()),
+        );
         Self::change_stato(b, date, StatoCivile::Coniugato, Some(cb), Some(luogo));
     }
 
-    fn change_stato(p: &mut Persona, date: NaiveDate, stato: StatoCivile, coniuge: Option<Coniuge>, luogo: Option<Luogo>) {
+    fn change_stato(
+        p: &mut Persona,
+        date: NaiveDate,
+        stato: StatoCivile,
+        coniuge: Option<Coniuge>,
+        luogo: Option<Luogo>,
+    ) {
         if let Some(last) = p.stato_civile.last_mut() {
             last.to = Some(date);
         }
-        p.stato_civile.push(Dated::new(date, None, StatoCivileFatto { stato, coniuge, luogo_evento: luogo }));
+        p.stato_civile.push(Dated::new(
+            date,
+            None,
+            StatoCivileFatto {
+                stato,
+                coniuge,
+                luogo_evento: luogo,
+            },
+        ));
     }
 
     fn spouse_of(p: &Persona) -> Option<Coniuge> {
@@ -195,68 +404,158 @@ impl Gen {
     }
 
     fn die(p: &mut Persona, date: NaiveDate, luogo: Luogo) {
-        p.posizione_anagrafica.push(Dated::new(date, None, PosizioneFatto { posizione: PosizioneAnagrafica::Deceduto, luogo: Some(luogo) }));
+        p.posizione_anagrafica.push(Dated::new(
+            date,
+            None,
+            PosizioneFatto {
+                posizione: PosizioneAnagrafica::Deceduto,
+                luogo: Some(luogo),
+            },
+        ));
     }
 
     /// Adds documents, licences, pensions, education and work suited to the age.
     fn enrich(&mut self, p: &mut Persona, ente: &str) {
         let end = p.date_of_death().unwrap_or(self.today);
         let age = end.years_since(p.nascita.data).unwrap_or(0) as i32;
-        let years = match age { 0..=2 => 3, 3..=17 => 5, _ => 10 };
+        let years = match age {
+            0..=2 => 3,
+            3..=17 => 5,
+            _ => 10,
+        };
         if age >= 12 && p.date_of_death().is_none() && self.rng.gen_bool(0.4) {
             // An expired paper card before the current electronic one.
             let old = add_years(self.today, -years - 2);
             let old = old.max(p.nascita.data + Duration::days(30));
-            p.documenti.push(Dated::new(old, Some(add_years(old, years)), Documento::CartaIdentita {
-                formato: FormatoCarta::Cartacea,
-                numero: format!("AU{:07}", self.rng.gen_range(0..10_000_000)),
-                ente: ente.to_string(),
-                valida_espatrio: true,
-            }));
+            p.documenti.push(Dated::new(
+                old,
+                Some(add_years(old, years)),
+                Documento::CartaIdentita {
+                    formato: FormatoCarta::Cartacea,
+                    numero: format!("AU{:07}", self.rng.gen_range(0..10_000_000)),
+                    ente: ente.to_string(),
+                    valida_espatrio: true,
+                },
+            ));
         }
         if (end - p.nascita.data).num_days() < 60 {
             return; // too young for an identity card
         }
         let earliest = add_years(end, -years).max(p.nascita.data) + Duration::days(20);
-        let issued = self.date_between(earliest, end - Duration::days(10)).max(p.nascita.data);
-        let letters = [b'A' + self.rng.gen_range(0..26u8), b'A' + self.rng.gen_range(0..26u8)];
-        p.documenti.push(Dated::new(issued, Some(add_years(issued, years)), Documento::CartaIdentita {
-            formato: FormatoCarta::Elettronica,
-            numero: format!("CA{:05}{}", self.rng.gen_range(0..100_000), String::from_utf8_lossy(&letters)),
-            ente: ente.to_string(),
-            valida_espatrio: age >= 18 || self.rng.gen_bool(0.8),
-        }));
+        let issued = self
+            .date_between(earliest, end - Duration::days(10))
+            .max(p.nascita.data);
+        let letters = [
+            b'A' + self.rng.gen_range(0..26u8),
+            b'A' + self.rng.gen_range(0..26u8),
+        ];
+        p.documenti.push(Dated::new(
+            issued,
+            Some(add_years(issued, years)),
+            Documento::CartaIdentita {
+                formato: FormatoCarta::Elettronica,
+                numero: format!(
+                    "CA{:05}{}",
+                    self.rng.gen_range(0..100_000),
+                    String::from_utf8_lossy(&letters)
+                ),
+                ente: ente.to_string(),
+                valida_espatrio: age >= 18 || self.rng.gen_bool(0.8),
+            },
+        ));
         if age >= 19 {
-            let (diploma, at_age) = match self.rng.gen_range(0..3) { 0 => (DIPLOMI[0], 14), 1 => (DIPLOMI[1], 19), _ => (DIPLOMI[2], 24) };
+            let (diploma, at_age) = match self.rng.gen_range(0..3) {
+                0 => (DIPLOMI[0], 14),
+                1 => (DIPLOMI[1], 19),
+                _ => (DIPLOMI[2], 24),
+            };
             if age >= at_age {
-                p.titolo_studio.push(Dated::new(add_years(p.nascita.data, at_age), None, Testo { valore: diploma.into() }));
+                p.titolo_studio.push(Dated::new(
+                    add_years(p.nascita.data, at_age),
+                    None,
+                    Testo {
+                        valore: diploma.into(),
+                    },
+                ));
             }
             let work_from = add_years(p.nascita.data, at_age.max(19) + 1).min(end);
             if age >= 67 {
                 let retired = add_years(p.nascita.data, 67);
-                p.professione.push(Dated::new(work_from.min(retired), Some(retired), Testo { valore: self.pick(PROFESSIONI).to_string() }));
-                p.professione.push(Dated::new(retired, None, Testo { valore: "pensionato".into() }));
-                p.pensioni.push(Dated::new(retired, p.date_of_death(), Pensione {
-                    ente: "INPS".into(),
-                    categoria: "vecchiaia".into(),
-                    numero: format!("{:08}", self.rng.gen_range(0..100_000_000)),
-                }));
+                p.professione.push(Dated::new(
+                    work_from.min(retired),
+                    Some(retired),
+                    Testo {
+                        valore: self.pick(PROFESSIONI).to_string(),
+                    },
+                ));
+                p.professione.push(Dated::new(
+                    retired,
+                    None,
+                    Testo {
+                        valore: "pensionato".into(),
+                    },
+                ));
+                p.pensioni.push(Dated::new(
+                    retired,
+                    p.date_of_death(),
+                    Pensione {
+                        ente: "INPS".into(),
+                        categoria: "vecchiaia".into(),
+                        numero: format!("{:08}", self.rng.gen_range(0..100_000_000)),
+                    },
+                ));
             } else {
-                p.professione.push(Dated::new(work_from, None, Testo { valore: self.pick(PROFESSIONI).to_string() }));
+                p.professione.push(Dated::new(
+                    work_from,
+                    None,
+                    Testo {
+                        valore: self.pick(PROFESSIONI).to_string(),
+                    },
+                ));
             }
             if age < 90 && self.rng.gen_bool(0.7) {
-                let since = self.date_between(add_years(end, -9), end - Duration::days(1)).max(add_years(p.nascita.data, 18));
-                p.patente.push(Dated::new(since, Some(add_years(since, 10)), Patente {
-                    numero: format!("SI{:07}{}", self.rng.gen_range(0..10_000_000), (b'A' + self.rng.gen_range(0..26u8)) as char),
-                    categorie: "B".into(),
-                    ente: "Motorizzazione civile".into(),
-                }));
+                let since = self
+                    .date_between(add_years(end, -9), end - Duration::days(1))
+                    .max(add_years(p.nascita.data, 18));
+                p.patente.push(Dated::new(
+                    since,
+                    Some(add_years(since, 10)),
+                    Patente {
+                        numero: format!(
+                            "SI{:07}{}",
+                            self.rng.gen_range(0..10_000_000),
+                            (b'A' + self.rng.gen_range(0..26u8)) as char
+                        ),
+                        categorie: "B".into(),
+                        ente: "Motorizzazione civile".into(),
+                    },
+                ));
                 if self.rng.gen_bool(0.6) {
                     let bought = self.date_between(since, end);
                     let l = |r: &mut ChaCha8Rng| (b'A' + r.gen_range(0..26u8)) as char;
-                    let targa = format!("{}{}{:03}{}{}", l(&mut self.rng), l(&mut self.rng), self.rng.gen_range(0..1000), l(&mut self.rng), l(&mut self.rng));
-                    let model = *self.pick(&["Fiat Panda", "Volkswagen Golf", "Renault Clio", "Toyota Yaris", "Fiat 500"]);
-                    p.veicoli.push(Dated::new(bought, p.date_of_death(), Veicolo { targa, descrizione: format!("Autovettura {model}") }));
+                    let targa = format!(
+                        "{}{}{:03}{}{}",
+                        l(&mut self.rng),
+                        l(&mut self.rng),
+                        self.rng.gen_range(0..1000),
+                        l(&mut self.rng),
+                        l(&mut self.rng)
+                    );
+                    let model = *self.pick(&[
+                        "Fiat Panda",
+                        "Volkswagen Golf",
+                        "Renault Clio",
+                        "Toyota Yaris",
+                        "Fiat 500",
+                    ]);
+                    p.veicoli.push(Dated::new(
+                        bought,
+                        p.date_of_death(),
+                        Veicolo {
+                            targa,
+                            descrizione: format!("Autovettura {model}"),
+                        },
+                    ));
                 }
             }
         }
@@ -284,7 +583,14 @@ impl Gen {
         rapporto: Rapporto,
     ) {
         let to = to.or(p.date_of_death());
-        p.famiglia.push(Dated::new(from, to, Appartenenza { famiglia: id.to_string(), rapporto }));
+        p.famiglia.push(Dated::new(
+            from,
+            to,
+            Appartenenza {
+                famiglia: id.to_string(),
+                rapporto,
+            },
+        ));
         for (i, (a_from, addr)) in addresses.iter().enumerate() {
             let a_to = addresses.get(i + 1).map(|a| a.0);
             let start = (*a_from).max(from);
@@ -306,22 +612,42 @@ impl Gen {
     fn finish(&mut self, mut p: Persona) {
         p.famiglia.sort_by_key(|m| m.from);
         p.residenza.sort_by_key(|r| r.from);
-        if p.posizione_anagrafica.iter().all(|x| x.value.posizione == PosizioneAnagrafica::Deceduto) {
+        if p.posizione_anagrafica
+            .iter()
+            .all(|x| x.value.posizione == PosizioneAnagrafica::Deceduto)
+        {
             let since = p.famiglia.first().map_or(p.nascita.data, |m| m.from);
-            p.posizione_anagrafica.insert(0, Dated::new(since, p.date_of_death(), PosizioneFatto {
-                posizione: PosizioneAnagrafica::Residente,
-                luogo: None,
-            }));
+            p.posizione_anagrafica.insert(
+                0,
+                Dated::new(
+                    since,
+                    p.date_of_death(),
+                    PosizioneFatto {
+                        posizione: PosizioneAnagrafica::Residente,
+                        luogo: None,
+                    },
+                ),
+            );
         }
         let italian = p.cittadinanza.iter().any(|c| c.value.stato == "Italia");
         let adult = add_years(p.nascita.data, 18);
         if italian && adult <= self.today && p.posizione_elettorale.is_empty() {
             let since = adult.max(p.posizione_anagrafica[0].from);
-            p.posizione_elettorale.push(Dated::new(since, p.date_of_death(), Testo {
-                valore: format!("iscritto nelle liste elettorali del Comune di {}", self.muni.name),
-            }));
+            p.posizione_elettorale.push(Dated::new(
+                since,
+                p.date_of_death(),
+                Testo {
+                    valore: format!(
+                        "iscritto nelle liste elettorali del Comune di {}",
+                        self.muni.name
+                    ),
+                },
+            ));
         }
-        if p.documenti.iter().all(|d| !matches!(d.value, Documento::CartaIdentita { .. })) {
+        if p.documenti
+            .iter()
+            .all(|d| !matches!(d.value, Documento::CartaIdentita { .. }))
+        {
             let ente = format!("Comune di {}", self.muni.name);
             self.enrich(&mut p, &ente);
         }
@@ -368,7 +694,14 @@ impl Gen {
         let (mut h, mut w, married) = self.couple(35, 60);
         let id = self.new_household();
         let home = [(married, self.street_address())];
-        Self::join(&mut h, &id, &home, married, None, Rapporto::IntestatarioScheda);
+        Self::join(
+            &mut h,
+            &id,
+            &home,
+            married,
+            None,
+            Rapporto::IntestatarioScheda,
+        );
         Self::join(&mut w, &id, &home, married, None, Rapporto::Coniuge);
         let n = self.rng.gen_range(1..=3);
         let kids = self.children(&h.cognome, married, n);
@@ -382,12 +715,26 @@ impl Gen {
     }
 
     fn single(&mut self) {
-        let sesso = if self.rng.gen_bool(0.5) { Sesso::M } else { Sesso::F };
+        let sesso = if self.rng.gen_bool(0.5) {
+            Sesso::M
+        } else {
+            Sesso::F
+        };
         let mut p = self.italian(sesso, None, 20, 85);
-        let joined = self.date_between(add_years(p.nascita.data, 19), self.today - Duration::days(30));
+        let joined = self.date_between(
+            add_years(p.nascita.data, 19),
+            self.today - Duration::days(30),
+        );
         let id = self.new_household();
         let home = [(joined, self.street_address())];
-        Self::join(&mut p, &id, &home, joined, None, Rapporto::IntestatarioScheda);
+        Self::join(
+            &mut p,
+            &id,
+            &home,
+            joined,
+            None,
+            Rapporto::IntestatarioScheda,
+        );
         self.finish(p);
     }
 
@@ -403,9 +750,23 @@ impl Gen {
         Self::change_stato(&mut w, death, StatoCivile::Vedovo, ex, None);
         let id = self.new_household();
         let home = [(married, self.street_address())];
-        Self::join(&mut h, &id, &home, married, None, Rapporto::IntestatarioScheda);
+        Self::join(
+            &mut h,
+            &id,
+            &home,
+            married,
+            None,
+            Rapporto::IntestatarioScheda,
+        );
         Self::join(&mut w, &id, &home, married, Some(death), Rapporto::Coniuge);
-        Self::join(&mut w, &id, &home, death, None, Rapporto::IntestatarioScheda);
+        Self::join(
+            &mut w,
+            &id,
+            &home,
+            death,
+            None,
+            Rapporto::IntestatarioScheda,
+        );
         self.finish(h);
         self.finish(w);
     }
@@ -427,14 +788,26 @@ impl Gen {
         );
         let id = self.new_household();
         let home = [(arrived, self.street_address())];
-        for (mut p, rapporto) in [(man, Rapporto::IntestatarioScheda), (woman, Rapporto::Coniuge)] {
-            let issued = self.date_between(add_years(self.today, -1), self.today - Duration::days(15));
-            let motivo = if rapporto == Rapporto::Coniuge { "motivi familiari" } else { "lavoro subordinato" };
-            p.documenti.push(Dated::new(issued, Some(add_years(issued, 2)), Documento::PermessoSoggiorno {
-                numero: format!("I{:08}", self.rng.gen_range(0..100_000_000)),
-                questura: format!("Questura di {}", self.muni.name),
-                motivo: motivo.into(),
-            }));
+        for (mut p, rapporto) in [
+            (man, Rapporto::IntestatarioScheda),
+            (woman, Rapporto::Coniuge),
+        ] {
+            let issued =
+                self.date_between(add_years(self.today, -1), self.today - Duration::days(15));
+            let motivo = if rapporto == Rapporto::Coniuge {
+                "motivi familiari"
+            } else {
+                "lavoro subordinato"
+            };
+            p.documenti.push(Dated::new(
+                issued,
+                Some(add_years(issued, 2)),
+                Documento::PermessoSoggiorno {
+                    numero: format!("I{:08}", self.rng.gen_range(0..100_000_000)),
+                    questura: format!("Questura di {}", self.muni.name),
+                    motivo: motivo.into(),
+                },
+            ));
             let ente = format!("Comune di {}", self.muni.name);
             self.enrich(&mut p, &ente);
             Self::join(&mut p, &id, &home, arrived, None, rapporto);
@@ -444,7 +817,13 @@ impl Gen {
         if self.rng.gen_bool(0.6) {
             let luogo = self.comune();
             let mut c = self.child_of(cognome, luogo, arrived + Duration::days(200), self.today);
-            c.cittadinanza = vec![Dated::new(c.nascita.data, None, Cittadinanza { stato: stato.into() })];
+            c.cittadinanza = vec![Dated::new(
+                c.nascita.data,
+                None,
+                Cittadinanza {
+                    stato: stato.into(),
+                },
+            )];
             let born = c.nascita.data;
             Self::join(&mut c, &id, &home, born, None, Rapporto::Figlio);
             self.finish(c);
@@ -454,7 +833,10 @@ impl Gen {
     /// A couple that moved within the town: two addresses in the residence history.
     fn mover(&mut self) {
         let (mut h, mut w, married) = self.couple(30, 70);
-        let moved = self.date_between(married + Duration::days(200), self.today - Duration::days(60));
+        let moved = self.date_between(
+            married + Duration::days(200),
+            self.today - Duration::days(60),
+        );
         let first = self.street_address();
         let mut second = self.street_address();
         while second.via == first.via {
@@ -462,7 +844,14 @@ impl Gen {
         }
         let id = self.new_household();
         let homes = [(married, first), (moved, second)];
-        Self::join(&mut h, &id, &homes, married, None, Rapporto::IntestatarioScheda);
+        Self::join(
+            &mut h,
+            &id,
+            &homes,
+            married,
+            None,
+            Rapporto::IntestatarioScheda,
+        );
         Self::join(&mut w, &id, &homes, married, None, Rapporto::Coniuge);
         self.finish(h);
         self.finish(w);
@@ -472,22 +861,63 @@ impl Gen {
     /// leaves on the divorce date for a household of his own.
     fn divorced(&mut self) {
         let (mut h, mut w, married) = self.couple(40, 60);
-        let divorce = self.date_between(married + Duration::days(3 * 365), self.today - Duration::days(90));
+        let divorce = self.date_between(
+            married + Duration::days(3 * 365),
+            self.today - Duration::days(90),
+        );
         let (ch, cw) = (Self::spouse_of(&h), Self::spouse_of(&w));
         Self::change_stato(&mut h, divorce, StatoCivile::Divorziato, ch, None);
         Self::change_stato(&mut w, divorce, StatoCivile::Divorziato, cw, None);
         let family = self.new_household();
         let home = [(married, self.street_address())];
-        Self::join(&mut h, &family, &home, married, Some(divorce), Rapporto::IntestatarioScheda);
-        Self::join(&mut w, &family, &home, married, Some(divorce), Rapporto::Coniuge);
-        Self::join(&mut w, &family, &home, divorce, None, Rapporto::IntestatarioScheda);
+        Self::join(
+            &mut h,
+            &family,
+            &home,
+            married,
+            Some(divorce),
+            Rapporto::IntestatarioScheda,
+        );
+        Self::join(
+            &mut w,
+            &family,
+            &home,
+            married,
+            Some(divorce),
+            Rapporto::Coniuge,
+        );
+        Self::join(
+            &mut w,
+            &family,
+            &home,
+            divorce,
+            None,
+            Rapporto::IntestatarioScheda,
+        );
         let alone = self.new_household();
         let new_home = [(divorce, self.street_address())];
-        Self::join(&mut h, &alone, &new_home, divorce, None, Rapporto::IntestatarioScheda);
-        let mut kid = self.children(&h.cognome, married, 1).pop().expect("one child");
+        Self::join(
+            &mut h,
+            &alone,
+            &new_home,
+            divorce,
+            None,
+            Rapporto::IntestatarioScheda,
+        );
+        let mut kid = self
+            .children(&h.cognome, married, 1)
+            .pop()
+            .expect("one child");
         let born = kid.nascita.data;
         if born < divorce {
-            Self::join(&mut kid, &family, &home, born, Some(divorce), Rapporto::Figlio);
+            Self::join(
+                &mut kid,
+                &family,
+                &home,
+                born,
+                Some(divorce),
+                Rapporto::Figlio,
+            );
             Self::join(&mut kid, &family, &home, divorce, None, Rapporto::Figlio);
         } else {
             Self::join(&mut kid, &family, &home, born, None, Rapporto::Figlio);
@@ -499,10 +929,17 @@ impl Gen {
 
     /// An Italian citizen who emigrated and is registered in AIRE.
     fn aire(&mut self) {
-        let sesso = if self.rng.gen_bool(0.5) { Sesso::M } else { Sesso::F };
+        let sesso = if self.rng.gen_bool(0.5) {
+            Sesso::M
+        } else {
+            Sesso::F
+        };
         let mut p = self.italian(sesso, None, 25, 60);
         let arrived = add_years(p.nascita.data, 20);
-        let emigrated = self.date_between(add_years(p.nascita.data, 23), self.today - Duration::days(100));
+        let emigrated = self.date_between(
+            add_years(p.nascita.data, 23),
+            self.today - Duration::days(100),
+        );
         let local = self.new_household();
         let abroad = self.new_household();
         let (state_idx, city, street) = *self.pick(&[
@@ -512,19 +949,50 @@ impl Gen {
             (14, "Londra", "Baker Street"),
         ]);
         let home = [(arrived, self.street_address())];
-        let foreign_home = [(emigrated, Indirizzo {
-            via: street.into(),
-            civico: self.rng.gen_range(1..80).to_string(),
-            interno: None,
-            cap: "-".into(),
-            comune: format!("{city} ({})", places::STATI_ESTERI[state_idx].0),
-            provincia: "EE".into(),
-        })];
-        Self::join(&mut p, &local, &home, arrived, Some(emigrated), Rapporto::IntestatarioScheda);
-        Self::join(&mut p, &abroad, &foreign_home, emigrated, None, Rapporto::IntestatarioScheda);
+        let foreign_home = [(
+            emigrated,
+            Indirizzo {
+                via: street.into(),
+                civico: self.rng.gen_range(1..80).to_string(),
+                interno: None,
+                cap: "-".into(),
+                comune: format!("{city} ({})", places::STATI_ESTERI[state_idx].0),
+                provincia: "EE".into(),
+            },
+        )];
+        Self::join(
+            &mut p,
+            &local,
+            &home,
+            arrived,
+            Some(emigrated),
+            Rapporto::IntestatarioScheda,
+        );
+        Self::join(
+            &mut p,
+            &abroad,
+            &foreign_home,
+            emigrated,
+            None,
+            Rapporto::IntestatarioScheda,
+        );
         p.posizione_anagrafica = vec![
-            Dated::new(arrived, Some(emigrated), PosizioneFatto { posizione: PosizioneAnagrafica::Residente, luogo: None }),
-            Dated::new(emigrated, None, PosizioneFatto { posizione: PosizioneAnagrafica::Aire, luogo: Some(places::estero(state_idx)) }),
+            Dated::new(
+                arrived,
+                Some(emigrated),
+                PosizioneFatto {
+                    posizione: PosizioneAnagrafica::Residente,
+                    luogo: None,
+                },
+            ),
+            Dated::new(
+                emigrated,
+                None,
+                PosizioneFatto {
+                    posizione: PosizioneAnagrafica::Aire,
+                    luogo: Some(places::estero(state_idx)),
+                },
+            ),
         ];
         self.finish(p);
     }
@@ -538,11 +1006,27 @@ impl Gen {
         }) else {
             return;
         };
-        let mut p = self.person(first.sesso, &first.cognome, &first.nome, first.nascita.data, first.nascita.luogo.clone());
-        let joined = self.date_between(add_years(p.nascita.data, 19), self.today - Duration::days(30));
+        let mut p = self.person(
+            first.sesso,
+            &first.cognome,
+            &first.nome,
+            first.nascita.data,
+            first.nascita.luogo.clone(),
+        );
+        let joined = self.date_between(
+            add_years(p.nascita.data, 19),
+            self.today - Duration::days(30),
+        );
         let id = self.new_household();
         let home = [(joined, self.street_address())];
-        Self::join(&mut p, &id, &home, joined, None, Rapporto::IntestatarioScheda);
+        Self::join(
+            &mut p,
+            &id,
+            &home,
+            joined,
+            None,
+            Rapporto::IntestatarioScheda,
+        );
         self.finish(p);
     }
 
@@ -554,7 +1038,14 @@ impl Gen {
         let mut baby = self.child_of(&h.cognome, luogo, earliest, self.today - Duration::days(7));
         let id = self.new_household();
         let home = [(married, self.street_address())];
-        Self::join(&mut h, &id, &home, married, None, Rapporto::IntestatarioScheda);
+        Self::join(
+            &mut h,
+            &id,
+            &home,
+            married,
+            None,
+            Rapporto::IntestatarioScheda,
+        );
         Self::join(&mut w, &id, &home, married, None, Rapporto::Coniuge);
         let born = baby.nascita.data;
         Self::join(&mut baby, &id, &home, born, None, Rapporto::Figlio);

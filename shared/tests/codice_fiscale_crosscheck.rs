@@ -16,7 +16,9 @@ use shared::services::import::Record;
 fn python() -> PathBuf {
     std::env::var_os("TEST_PYTHON")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/python")))
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/python"))
+        })
 }
 
 #[test]
@@ -40,24 +42,48 @@ fn agrees_with_python_codicefiscale() {
         // The same code with a wrong check character, and with a wrong month letter.
         let mut wrong = p.codice_fiscale.clone();
         let last = wrong.pop().unwrap();
-        wrong.push(if last == 'Z' { 'A' } else { (last as u8 + 1) as char });
+        wrong.push(if last == 'Z' {
+            'A'
+        } else {
+            (last as u8 + 1) as char
+        });
         assert!(CodiceFiscale::parse(&wrong).is_err());
         cases.push(json!({"cf": wrong, "valid": false}));
     }
-    for bad in ["RSSMRA80Z01H501U", "RSSMRA80A32H501U", "RSSMRA80A01H501", "RSSMRAA0A01H501U"] {
+    for bad in [
+        "RSSMRA80Z01H501U",
+        "RSSMRA80A32H501U",
+        "RSSMRA80A01H501",
+        "RSSMRAA0A01H501U",
+    ] {
         assert!(CodiceFiscale::parse(bad).is_err());
         cases.push(json!({"cf": bad, "valid": false}));
     }
-    let omocodes = cases.iter().filter(|c| c["cf"].as_str().is_some_and(|s| c["valid"] == true && CodiceFiscale::parse(s).unwrap().is_omocode())).count();
+    let omocodes = cases
+        .iter()
+        .filter(|c| {
+            c["cf"].as_str().is_some_and(|s| {
+                c["valid"] == true && CodiceFiscale::parse(s).unwrap().is_omocode()
+            })
+        })
+        .count();
     assert!(omocodes >= 1, "the check covers omocodes");
 
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/python/cf_crosscheck.py");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/python/cf_crosscheck.py"
+    );
     let mut child = Command::new(python())
         .arg(script)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {:?} ({e}): run the README's test command, which creates the venv", python()));
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run {:?} ({e}): run the README's test command, which creates the venv",
+                python()
+            )
+        });
     child
         .stdin
         .take()
@@ -67,6 +93,10 @@ fn agrees_with_python_codicefiscale() {
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "python failed");
     let disagreements: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(disagreements.is_empty(), "{} disagreements: {disagreements:?}", disagreements.len());
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements: {disagreements:?}",
+        disagreements.len()
+    );
     assert!(cases.len() > 800);
 }

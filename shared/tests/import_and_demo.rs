@@ -30,7 +30,9 @@ fn spec(persons: usize) -> DemoSpec {
 
 fn store() -> (tempfile::TempDir, Arc<RedbStore>) {
     let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap()));
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap(),
+    ));
     let store = Arc::new(RedbStore::open(&dir.path().join("r.redb"), clock).unwrap());
     (dir, store)
 }
@@ -48,16 +50,28 @@ fn persons(records: &[Record]) -> Vec<&shared::domain::person::Persona> {
 /// A person of the demo as JSON, to mutate.
 fn demo_person_json(index: usize) -> Value {
     let records = generate(&spec(20));
-    serde_json::to_value(&records.iter().filter(|r| matches!(r, Record::Persona(_))).nth(index).unwrap())
-        .unwrap()
+    serde_json::to_value(
+        records
+            .iter()
+            .filter(|r| matches!(r, Record::Persona(_)))
+            .nth(index)
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 #[tokio::test]
 async fn reports_bad_lines_with_numbers_and_loads_the_good_ones() {
     let (_d, store) = store();
     let good = demo_person_json(0);
-    let household = good["persona"]["famiglia"][0]["famiglia"].as_str().unwrap().to_string();
-    let good_cf = good["persona"]["codice_fiscale"].as_str().unwrap().to_string();
+    let household = good["persona"]["famiglia"][0]["famiglia"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let good_cf = good["persona"]["codice_fiscale"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     let mut wrong_check = good.clone();
     let mut cf = good_cf.clone();
@@ -78,21 +92,24 @@ async fn reports_bad_lines_with_numbers_and_loads_the_good_ones() {
     reversed["persona"]["residenza"][0]["to"] = json!("1900-01-01");
 
     let mut missing = demo_person_json(5);
-    missing["persona"].as_object_mut().unwrap().remove("cognome");
+    missing["persona"]
+        .as_object_mut()
+        .unwrap()
+        .remove("cognome");
 
     let lines = [
         json!({"famiglia": {"id": household, "specie": "famiglia"}}).to_string(), // 1
-        good.to_string(),                                                        // 2
-        String::new(),                                                           // 3 blank
-        "# a comment".to_string(),                                               // 4
-        wrong_check.to_string(),                                                 // 5
-        mismatch.to_string(),                                                    // 6
-        unknown_household.to_string(),                                           // 7
-        unknown_relationship.to_string(),                                        // 8
-        reversed.to_string(),                                                    // 9
-        "{\"persona\": {".to_string(),                                           // 10
-        missing.to_string(),                                                     // 11
-        good.to_string(),                                                        // 12 repeated
+        good.to_string(),                                                         // 2
+        String::new(),                                                            // 3 blank
+        "# a comment".to_string(),                                                // 4
+        wrong_check.to_string(),                                                  // 5
+        mismatch.to_string(),                                                     // 6
+        unknown_household.to_string(),                                            // 7
+        unknown_relationship.to_string(),                                         // 8
+        reversed.to_string(),                                                     // 9
+        "{\"persona\": {".to_string(),                                            // 10
+        missing.to_string(),                                                      // 11
+        good.to_string(),                                                         // 12 repeated
     ];
     let file = lines.join("\n");
     let report = import(store.as_ref(), file.as_bytes()).await.unwrap();
@@ -117,15 +134,31 @@ async fn reports_bad_lines_with_numbers_and_loads_the_good_ones() {
         assert_eq!(*line, el, "{report}");
         assert!(msg.contains(emsg), "line {line}: {msg:?} lacks {emsg:?}");
     }
-    assert!(by_line[3].1.starts_with("persona.famiglia[0]"), "path named: {}", by_line[3].1);
+    assert!(
+        by_line[3].1.starts_with("persona.famiglia[0]"),
+        "path named: {}",
+        by_line[3].1
+    );
     assert_eq!(report.lines, 12);
-    assert_eq!((report.households, report.persons, report.written), (1, 1, 2));
+    assert_eq!(
+        (report.households, report.persons, report.written),
+        (1, 1, 2)
+    );
     // The good line is loaded; the bad ones are not.
-    assert!(registry::person(store.as_ref(), &good_cf).await.unwrap().is_some());
+    assert!(registry::person(store.as_ref(), &good_cf)
+        .await
+        .unwrap()
+        .is_some());
     let mismatched_cf = mismatch["persona"]["codice_fiscale"].as_str().unwrap();
-    assert!(registry::person(store.as_ref(), mismatched_cf).await.unwrap().is_none());
+    assert!(registry::person(store.as_ref(), mismatched_cf)
+        .await
+        .unwrap()
+        .is_none());
     let summary = report.to_string();
-    assert!(summary.contains("riga 5: codice fiscale non valido"), "{summary}");
+    assert!(
+        summary.contains("riga 5: codice fiscale non valido"),
+        "{summary}"
+    );
     assert!(summary.ends_with("righe con errori: 8"), "{summary}");
 }
 
@@ -140,15 +173,31 @@ async fn reimport_of_the_same_file_changes_nothing() {
     assert_eq!(first.written, records.len());
 
     let some = persons(&records)[7].codice_fiscale.clone();
-    let before = store.get(&registry::person_pk(&some), "A").await.unwrap().unwrap();
+    let before = store
+        .get(&registry::person_pk(&some), "A")
+        .await
+        .unwrap()
+        .unwrap();
     let second = import(store.as_ref(), file.as_slice()).await.unwrap();
-    assert_eq!((second.written, second.unchanged), (0, records.len()), "{second}");
-    let after = store.get(&registry::person_pk(&some), "A").await.unwrap().unwrap();
+    assert_eq!(
+        (second.written, second.unchanged),
+        (0, records.len()),
+        "{second}"
+    );
+    let after = store
+        .get(&registry::person_pk(&some), "A")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(before, after);
 
     // A changed line is an upsert of that record only.
     let mut changed = records.clone();
-    if let Record::Persona(p) = changed.iter_mut().find(|r| matches!(r, Record::Persona(_))).unwrap() {
+    if let Record::Persona(p) = changed
+        .iter_mut()
+        .find(|r| matches!(r, Record::Persona(_)))
+        .unwrap()
+    {
         p.paternita = Some("Padre Cambiato".into());
     }
     let mut file2 = Vec::new();
@@ -161,10 +210,18 @@ async fn reimport_of_the_same_file_changes_nothing() {
 async fn households_already_in_the_store_are_known_to_later_imports() {
     let (_d, store) = store();
     let person = demo_person_json(0);
-    let household = person["persona"]["famiglia"][0]["famiglia"].as_str().unwrap();
+    let household = person["persona"]["famiglia"][0]["famiglia"]
+        .as_str()
+        .unwrap();
     let first = json!({"famiglia": {"id": household, "specie": "famiglia"}}).to_string();
-    assert!(import(store.as_ref(), first.as_bytes()).await.unwrap().errors.is_empty());
-    let report = import(store.as_ref(), person.to_string().as_bytes()).await.unwrap();
+    assert!(import(store.as_ref(), first.as_bytes())
+        .await
+        .unwrap()
+        .errors
+        .is_empty());
+    let report = import(store.as_ref(), person.to_string().as_bytes())
+        .await
+        .unwrap();
     assert!(report.errors.is_empty(), "{report}");
     assert_eq!(report.persons, 1);
 }
@@ -176,7 +233,10 @@ fn demo_is_deterministic_and_sized() {
     assert_eq!(a, b, "same seed, same population");
     let n = persons(&a).len();
     assert!((200..215).contains(&n), "{n} persons");
-    let other = generate(&DemoSpec { seed: 7, ..spec(200) });
+    let other = generate(&DemoSpec {
+        seed: 7,
+        ..spec(200)
+    });
     assert_ne!(a, other);
 }
 
@@ -195,24 +255,39 @@ fn demo_has_every_shape_and_only_valid_records() {
     };
     has("single person household", &|p| {
         let id = &p.famiglia.last().unwrap().value.famiglia;
-        ps.iter().filter(|q| q.famiglia.iter().any(|m| &m.value.famiglia == id)).count() == 1
+        ps.iter()
+            .filter(|q| q.famiglia.iter().any(|m| &m.value.famiglia == id))
+            .count()
+            == 1
             && p.posizione_at(today) == Some(PosizioneAnagrafica::Residente)
     });
     has("deceased member", &|p| p.date_of_death().is_some());
     has("foreign citizen with permesso", &|p| {
         p.cittadinanza.iter().all(|c| c.value.stato != "Italia")
-            && p.documenti.iter().any(|d| matches!(d.value, shared::domain::person::Documento::PermessoSoggiorno { .. }))
+            && p.documenti.iter().any(|d| {
+                matches!(
+                    d.value,
+                    shared::domain::person::Documento::PermessoSoggiorno { .. }
+                )
+            })
     });
     has("mover within the town", &|p| {
         p.residenza.len() >= 2 && p.residenza.iter().all(|r| r.value.comune == "Valdemo")
     });
     has("divorce after a marriage", &|p| {
         let s: Vec<StatoCivile> = p.stato_civile.iter().map(|s| s.value.stato).collect();
-        s.windows(2).any(|w| w == [StatoCivile::Coniugato, StatoCivile::Divorziato])
+        s.windows(2)
+            .any(|w| w == [StatoCivile::Coniugato, StatoCivile::Divorziato])
     });
-    has("AIRE citizen", &|p| p.posizione_at(today) == Some(PosizioneAnagrafica::Aire));
-    has("minor", &|p| p.nascita.data > NaiveDate::from_ymd_opt(2009, 1, 1).unwrap());
+    has("AIRE citizen", &|p| {
+        p.posizione_at(today) == Some(PosizioneAnagrafica::Aire)
+    });
+    has("minor", &|p| {
+        p.nascita.data > NaiveDate::from_ymd_opt(2009, 1, 1).unwrap()
+    });
     has("omocode", &|p| {
-        shared::domain::codice_fiscale::CodiceFiscale::parse(&p.codice_fiscale).unwrap().is_omocode()
+        shared::domain::codice_fiscale::CodiceFiscale::parse(&p.codice_fiscale)
+            .unwrap()
+            .is_omocode()
     });
 }

@@ -11,7 +11,9 @@ use shared::contract;
 use shared::ports::{Attachment, Condition, Item, Mail, Mailer, RegistryStore};
 
 fn clock() -> Arc<ManualClock> {
-    Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap()))
+    Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap(),
+    ))
 }
 
 #[tokio::test]
@@ -37,7 +39,10 @@ async fn fs_archive_refuses_keys_outside_its_directory() {
     let until = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
     use shared::ports::ArchiveStore;
     for key in ["../escape.pdf", "/etc/passwd", "a/../../b", "", "a b"] {
-        assert!(archive.put(key, b"x", until).await.is_err(), "{key:?} accepted");
+        assert!(
+            archive.put(key, b"x", until).await.is_err(),
+            "{key:?} accepted"
+        );
     }
     assert!(!dir.path().join("escape.pdf").exists());
 }
@@ -49,7 +54,10 @@ async fn redb_store_keeps_data_across_restarts() {
     {
         let store = RedbStore::open(&path, clock()).unwrap();
         store
-            .put(Item::new("PERSONA#X", "A", b"{\"a\":1}".to_vec()), Condition::None)
+            .put(
+                Item::new("PERSONA#X", "A", b"{\"a\":1}".to_vec()),
+                Condition::None,
+            )
             .await
             .unwrap();
         store.increment("C", "n", 5, None).await.unwrap();
@@ -108,5 +116,9 @@ async fn outbox_mailer_rejects_an_invalid_address() {
         attachments: vec![],
     };
     assert!(mailer.send(&mail).await.is_err());
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing half-written");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing half-written"
+    );
 }

@@ -27,16 +27,25 @@ pub fn today() -> NaiveDate {
 impl Portal {
     /// Starts the portal on `data_dir` (seeding it with the demo when new).
     pub async fn start(data_dir: &Path) -> Portal {
-        let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap()));
+        let clock = Arc::new(ManualClock::new(
+            Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap(),
+        ));
         let mut config = Config::for_tests(data_dir.to_path_buf());
         config.demo_population = 120;
-        let (state, app) = anagrafe_local::build(config, clock.clone()).await.expect("portal starts");
+        let (state, app) = anagrafe_local::build(config, clock.clone())
+            .await
+            .expect("portal starts");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let server = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
-        Portal { base, state, clock, server }
+        Portal {
+            base,
+            state,
+            clock,
+            server,
+        }
     }
 
     /// Stops serving and releases the store, as a process exit would.
@@ -47,7 +56,8 @@ impl Portal {
 
     /// The demo population as imported (the export written on first start).
     pub fn demo(&self) -> Vec<Persona> {
-        let text = std::fs::read_to_string(self.state.config.data_dir.join("demo-export.jsonl")).unwrap();
+        let text =
+            std::fs::read_to_string(self.state.config.data_dir.join("demo-export.jsonl")).unwrap();
         text.lines()
             .filter_map(|l| match serde_json::from_str::<Record>(l).unwrap() {
                 Record::Persona(p) => Some(*p),
@@ -67,9 +77,14 @@ impl Portal {
             idp: "test".into(),
             level: 2,
         };
-        let (token, _) = sessions::create(self.state.store.as_ref(), self.clock.as_ref(), identity, false)
-            .await
-            .unwrap();
+        let (token, _) = sessions::create(
+            self.state.store.as_ref(),
+            self.clock.as_ref(),
+            identity,
+            false,
+        )
+        .await
+        .unwrap();
         format!("{}={token}", sessions::COOKIE)
     }
 

@@ -10,11 +10,18 @@ fn household_at_today(p: &Persona) -> Option<&str> {
 }
 
 fn members<'a>(demo: &'a [Persona], id: &str) -> Vec<&'a Persona> {
-    demo.iter().filter(|p| p.famiglia.iter().any(|m| m.value.famiglia == id)).collect()
+    demo.iter()
+        .filter(|p| p.famiglia.iter().any(|m| m.value.famiglia == id))
+        .collect()
 }
 
 fn cfs(body: &serde_json::Value) -> Vec<String> {
-    body["members"].as_array().unwrap().iter().map(|m| m["codice_fiscale"].as_str().unwrap().to_string()).collect()
+    body["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["codice_fiscale"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[tokio::test]
@@ -23,8 +30,14 @@ async fn citizen_sees_own_household_with_relationships() {
     let portal = Portal::start(dir.path()).await;
     let demo = portal.demo();
     // The first showcase household: a married couple with children.
-    let head = demo.iter().find(|p| household_at_today(p) == Some("F000001")).unwrap();
-    assert_eq!(head.membership_at(today()).unwrap().rapporto, Rapporto::IntestatarioScheda);
+    let head = demo
+        .iter()
+        .find(|p| household_at_today(p) == Some("F000001"))
+        .unwrap();
+    assert_eq!(
+        head.membership_at(today()).unwrap().rapporto,
+        Rapporto::IntestatarioScheda
+    );
     let cookie = portal.login(head).await;
     let (status, body) = portal.get("/api/household", Some(&cookie)).await;
     assert_eq!(status, 200, "{body}");
@@ -38,13 +51,24 @@ async fn citizen_sees_own_household_with_relationships() {
     assert_eq!(first["codice_fiscale_validato"], true);
     assert_eq!(body["members"][1]["rapporto_parentela"], "moglie");
     assert_eq!(body["members"][1]["stato_civile"], "coniugata");
-    let kids: Vec<&str> = body["members"].as_array().unwrap()[2..].iter().map(|m| m["rapporto_parentela"].as_str().unwrap()).collect();
-    assert!(!kids.is_empty() && kids.iter().all(|k| *k == "figlio" || *k == "figlia"), "{kids:?}");
+    let kids: Vec<&str> = body["members"].as_array().unwrap()[2..]
+        .iter()
+        .map(|m| m["rapporto_parentela"].as_str().unwrap())
+        .collect();
+    assert!(
+        !kids.is_empty() && kids.iter().all(|k| *k == "figlio" || *k == "figlia"),
+        "{kids:?}"
+    );
     assert_eq!(first["luogo_nascita"], head.nascita.luogo.describe());
 
     // The read is audited: who, whose, what.
-    let records = audit::records_of_day(portal.state.store.as_ref(), portal.clock.now_utc()).await.unwrap();
-    let rec = records.iter().find(|r| r.action == "household").expect("audited");
+    let records = audit::records_of_day(portal.state.store.as_ref(), portal.clock.now_utc())
+        .await
+        .unwrap();
+    let rec = records
+        .iter()
+        .find(|r| r.action == "household")
+        .expect("audited");
     assert_eq!(rec.actor, head.codice_fiscale);
     assert_eq!(rec.subjects.len(), expected.len());
     portal.stop().await;
@@ -66,8 +90,14 @@ async fn mover_shows_two_addresses_at_two_dates() {
     let (s1, old) = portal.get(&path(&before), Some(&cookie)).await;
     let (s2, new) = portal.get(&path(&moved.to_string()), Some(&cookie)).await;
     assert_eq!((s1, s2), (200, 200), "{old} {new}");
-    assert_eq!(old["residenza"]["via"], mover.residenza[0].value.via.as_str());
-    assert_eq!(new["residenza"]["via"], mover.residenza[1].value.via.as_str());
+    assert_eq!(
+        old["residenza"]["via"],
+        mover.residenza[0].value.via.as_str()
+    );
+    assert_eq!(
+        new["residenza"]["via"],
+        mover.residenza[1].value.via.as_str()
+    );
     assert_ne!(old["residenza"]["via"], new["residenza"]["via"]);
     // History up to the date: one address before the move, both after it.
     assert_eq!(old["storico_residenze"].as_array().unwrap().len(), 1);
@@ -87,17 +117,33 @@ async fn child_born_after_the_date_is_not_listed() {
         .find(|p| household_at_today(p).is_some())
         .expect("a newborn in the demo");
     let id = household_at_today(baby).unwrap();
-    let parent = members(&demo, id).into_iter().find(|p| p.membership_at(today()).unwrap().rapporto == Rapporto::IntestatarioScheda).unwrap();
+    let parent = members(&demo, id)
+        .into_iter()
+        .find(|p| p.membership_at(today()).unwrap().rapporto == Rapporto::IntestatarioScheda)
+        .unwrap();
     let cookie = portal.login(parent).await;
     let (_, now) = portal.get("/api/household", Some(&cookie)).await;
     assert!(cfs(&now).contains(&baby.codice_fiscale));
     let day_before = baby.nascita.data - Duration::days(1);
-    let (status, then) = portal.get(&format!("/api/household?date={day_before}"), Some(&cookie)).await;
+    let (status, then) = portal
+        .get(&format!("/api/household?date={day_before}"), Some(&cookie))
+        .await;
     assert_eq!(status, 200, "{then}");
-    assert!(!cfs(&then).contains(&baby.codice_fiscale), "not born yet on {day_before}");
+    assert!(
+        !cfs(&then).contains(&baby.codice_fiscale),
+        "not born yet on {day_before}"
+    );
     assert_eq!(cfs(&then).len() + 1, cfs(&now).len());
     // Nor can the baby's detail be read at that date.
-    let (status, body) = portal.get(&format!("/api/household/persons/{}?date={day_before}", baby.codice_fiscale), Some(&cookie)).await;
+    let (status, body) = portal
+        .get(
+            &format!(
+                "/api/household/persons/{}?date={day_before}",
+                baby.codice_fiscale
+            ),
+            Some(&cookie),
+        )
+        .await;
     assert_eq!(status, 403, "{body}");
     portal.stop().await;
 }
@@ -107,28 +153,59 @@ async fn deceased_member_is_hidden_unless_asked() {
     let dir = tempfile::tempdir().unwrap();
     let portal = Portal::start(dir.path()).await;
     let demo = portal.demo();
-    let dead = demo.iter().find(|p| p.date_of_death().is_some()).expect("a deceased person");
+    let dead = demo
+        .iter()
+        .find(|p| p.date_of_death().is_some())
+        .expect("a deceased person");
     let death = dead.date_of_death().unwrap();
     let id = dead.famiglia.last().unwrap().value.famiglia.clone();
-    let survivor = members(&demo, &id).into_iter().find(|p| p.date_of_death().is_none() && household_at_today(p) == Some(id.as_str())).unwrap();
+    let survivor = members(&demo, &id)
+        .into_iter()
+        .find(|p| p.date_of_death().is_none() && household_at_today(p) == Some(id.as_str()))
+        .unwrap();
     let cookie = portal.login(survivor).await;
 
     let (_, plain) = portal.get("/api/household", Some(&cookie)).await;
     assert!(!cfs(&plain).contains(&dead.codice_fiscale));
-    let (status, with) = portal.get("/api/household?deceased=true", Some(&cookie)).await;
+    let (status, with) = portal
+        .get("/api/household?deceased=true", Some(&cookie))
+        .await;
     assert_eq!(status, 200);
-    let entry = with["members"].as_array().unwrap().iter().find(|m| m["codice_fiscale"] == dead.codice_fiscale.as_str()).expect("listed when asked");
+    let entry = with["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["codice_fiscale"] == dead.codice_fiscale.as_str())
+        .expect("listed when asked");
     assert_eq!(entry["deceased"], true);
     assert_eq!(entry["data_decesso"], death.to_string());
     // The survivor is now the intestatario and a widow(er).
-    let me = with["members"].as_array().unwrap().iter().find(|m| m["codice_fiscale"] == survivor.codice_fiscale.as_str()).unwrap();
+    let me = with["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["codice_fiscale"] == survivor.codice_fiscale.as_str())
+        .unwrap();
     assert_eq!(me["rapporto_parentela"], "intestatario scheda");
-    assert!(me["stato_civile"].as_str().unwrap().starts_with("vedov"), "{me}");
+    assert!(
+        me["stato_civile"].as_str().unwrap().starts_with("vedov"),
+        "{me}"
+    );
     // Before the death both were alive members.
-    let (_, earlier) = portal.get(&format!("/api/household?date={}", death - Duration::days(1)), Some(&cookie)).await;
+    let (_, earlier) = portal
+        .get(
+            &format!("/api/household?date={}", death - Duration::days(1)),
+            Some(&cookie),
+        )
+        .await;
     assert!(cfs(&earlier).contains(&dead.codice_fiscale));
     // The deceased member's detail is readable by the household, with the date of death.
-    let (status, detail) = portal.get(&format!("/api/household/persons/{}", dead.codice_fiscale), Some(&cookie)).await;
+    let (status, detail) = portal
+        .get(
+            &format!("/api/household/persons/{}", dead.codice_fiscale),
+            Some(&cookie),
+        )
+        .await;
     assert_eq!(status, 200, "{detail}");
     assert_eq!(detail["deceased"], true);
     assert_eq!(detail["posizione_anagrafica"], "deceduto");
@@ -140,18 +217,47 @@ async fn another_households_member_is_forbidden() {
     let dir = tempfile::tempdir().unwrap();
     let portal = Portal::start(dir.path()).await;
     let demo = portal.demo();
-    let me = demo.iter().find(|p| household_at_today(p) == Some("F000001")).unwrap();
-    let stranger = demo.iter().find(|p| household_at_today(p).is_some_and(|h| h != "F000001")).unwrap();
+    let me = demo
+        .iter()
+        .find(|p| household_at_today(p) == Some("F000001"))
+        .unwrap();
+    let stranger = demo
+        .iter()
+        .find(|p| household_at_today(p).is_some_and(|h| h != "F000001"))
+        .unwrap();
     let cookie = portal.login(me).await;
-    let (status, body) = portal.get(&format!("/api/household/persons/{}", stranger.codice_fiscale), Some(&cookie)).await;
+    let (status, body) = portal
+        .get(
+            &format!("/api/household/persons/{}", stranger.codice_fiscale),
+            Some(&cookie),
+        )
+        .await;
     assert_eq!(status, 403);
     assert_eq!(body["error"], "forbidden");
-    assert!(body["message"].as_str().unwrap().contains("tua famiglia anagrafica"), "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("tua famiglia anagrafica"),
+        "{body}"
+    );
     // Own detail works and carries the documents section.
-    let (status, own) = portal.get(&format!("/api/household/persons/{}", me.codice_fiscale), Some(&cookie)).await;
+    let (status, own) = portal
+        .get(
+            &format!("/api/household/persons/{}", me.codice_fiscale),
+            Some(&cookie),
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(own["cognome"], me.cognome.as_str());
-    assert!(own["documenti"].as_array().unwrap().iter().any(|d| d["tipo"] == "carta_identita" && d["valido"] == true), "{own}");
+    assert!(
+        own["documenti"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["tipo"] == "carta_identita" && d["valido"] == true),
+        "{own}"
+    );
     portal.stop().await;
 }
 
@@ -160,33 +266,69 @@ async fn bad_requests_get_precise_italian_errors() {
     let dir = tempfile::tempdir().unwrap();
     let portal = Portal::start(dir.path()).await;
     let demo = portal.demo();
-    let me = demo.iter().find(|p| p.posizione_at(today()) == Some(PosizioneAnagrafica::Residente)).unwrap();
+    let me = demo
+        .iter()
+        .find(|p| p.posizione_at(today()) == Some(PosizioneAnagrafica::Residente))
+        .unwrap();
 
     let (status, body) = portal.get("/api/household", None).await;
     assert_eq!(status, 401);
     assert_eq!(body["error"], "unauthenticated");
-    assert!(body["message"].as_str().unwrap().contains("accedi di nuovo"));
-    let (status, _) = portal.get("/api/household", Some("anagrafe_session=00ff")).await;
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("accedi di nuovo"));
+    let (status, _) = portal
+        .get("/api/household", Some("anagrafe_session=00ff"))
+        .await;
     assert_eq!(status, 401, "an unknown token is no session");
 
     let cookie = portal.login(me).await;
-    let (status, body) = portal.get("/api/household?date=15/03/2024", Some(&cookie)).await;
+    let (status, body) = portal
+        .get("/api/household?date=15/03/2024", Some(&cookie))
+        .await;
     assert_eq!(status, 400);
     assert_eq!(body["error"], "invalid_date");
-    assert!(body["message"].as_str().unwrap().contains("AAAA-MM-GG"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("AAAA-MM-GG"),
+        "{body}"
+    );
     let tomorrow = today() + Duration::days(1);
-    let (status, body) = portal.get(&format!("/api/household?date={tomorrow}"), Some(&cookie)).await;
+    let (status, body) = portal
+        .get(&format!("/api/household?date={tomorrow}"), Some(&cookie))
+        .await;
     assert_eq!(status, 400);
-    assert!(body["message"].as_str().unwrap().contains("successiva a oggi"));
-    let (status, body) = portal.get("/api/household?deceased=forse", Some(&cookie)).await;
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("successiva a oggi"));
+    let (status, body) = portal
+        .get("/api/household?deceased=forse", Some(&cookie))
+        .await;
     assert_eq!(status, 400);
     assert!(body["message"].as_str().unwrap().contains("deceased"));
-    let (status, body) = portal.get("/api/household/persons/RSSMRA80A01H501X", Some(&cookie)).await;
+    let (status, body) = portal
+        .get("/api/household/persons/RSSMRA80A01H501X", Some(&cookie))
+        .await;
     assert_eq!(status, 400);
-    assert!(body["message"].as_str().unwrap().contains("carattere di controllo errato"), "{body}");
-    let (status, body) = portal.get("/api/household?date=1900-01-01", Some(&cookie)).await;
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("carattere di controllo errato"),
+        "{body}"
+    );
+    let (status, body) = portal
+        .get("/api/household?date=1900-01-01", Some(&cookie))
+        .await;
     assert_eq!(status, 404);
-    assert!(body["message"].as_str().unwrap().contains("non risulti iscritto"), "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("non risulti iscritto"),
+        "{body}"
+    );
     let (status, body) = portal.get("/api/nothing-here", Some(&cookie)).await;
     assert_eq!(status, 404);
     assert_eq!(body["error"], "not_found");

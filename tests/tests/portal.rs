@@ -9,7 +9,11 @@ async fn data_survive_a_restart_and_the_demo_is_seeded_once() {
     let dir = tempfile::tempdir().unwrap();
     let portal = Portal::start(dir.path()).await;
     let demo = portal.demo();
-    let me = demo.iter().find(|p| p.posizione_at(today()) == Some(PosizioneAnagrafica::Residente)).unwrap().clone();
+    let me = demo
+        .iter()
+        .find(|p| p.posizione_at(today()) == Some(PosizioneAnagrafica::Residente))
+        .unwrap()
+        .clone();
     let cookie = portal.login(&me).await;
     let (status, before) = portal.get("/api/household", Some(&cookie)).await;
     assert_eq!(status, 200);
@@ -18,7 +22,11 @@ async fn data_survive_a_restart_and_the_demo_is_seeded_once() {
     portal.stop().await;
 
     let portal = Portal::start(dir.path()).await;
-    assert_eq!(std::fs::metadata(&export).unwrap().modified().unwrap(), written, "not seeded again");
+    assert_eq!(
+        std::fs::metadata(&export).unwrap().modified().unwrap(),
+        written,
+        "not seeded again"
+    );
     // The session too lives in the store and survives.
     let (status, after) = portal.get("/api/household", Some(&cookie)).await;
     assert_eq!(status, 200, "{after}");
@@ -34,12 +42,21 @@ async fn serves_the_site_and_every_function() {
     assert_eq!(resp.status(), 200);
     let html = resp.text().await.unwrap();
     assert!(html.contains("Servizi Demografici online"));
-    for f in ["auth", "household", "certificates", "autocert", "verify", "import"] {
+    for f in [
+        "auth",
+        "household",
+        "certificates",
+        "autocert",
+        "verify",
+        "import",
+    ] {
         let (status, body) = portal.get(&format!("/api/health/{f}"), None).await;
         assert_eq!(status, 200);
         assert_eq!(body["function"], f);
     }
-    let resp = reqwest::get(format!("{}/api/health/household", portal.base)).await.unwrap();
+    let resp = reqwest::get(format!("{}/api/health/household", portal.base))
+        .await
+        .unwrap();
     assert_eq!(resp.headers()["cache-control"], "no-store");
     assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
     portal.stop().await;
@@ -52,7 +69,10 @@ async fn lambda_http_events_reach_the_household_router() {
     let dir = tempfile::tempdir().unwrap();
     let portal = Portal::start(dir.path()).await;
     let demo = portal.demo();
-    let me = demo.iter().find(|p| p.posizione_at(today()) == Some(PosizioneAnagrafica::Residente)).unwrap();
+    let me = demo
+        .iter()
+        .find(|p| p.posizione_at(today()) == Some(PosizioneAnagrafica::Residente))
+        .unwrap();
     let cookie = portal.login(me).await;
     let event = serde_json::json!({
         "version": "2.0",
@@ -71,10 +91,19 @@ async fn lambda_http_events_reach_the_household_router() {
         "isBase64Encoded": false
     });
     let req = lambda_http::request::from_str(&event.to_string()).unwrap();
-    let resp = household::router(portal.state.clone()).oneshot(req).await.unwrap();
+    let resp = household::router(portal.state.clone())
+        .oneshot(req)
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .unwrap();
     let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-    assert!(body["members"].as_array().unwrap().iter().any(|m| m["codice_fiscale"] == me.codice_fiscale.as_str()));
+    assert!(body["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["codice_fiscale"] == me.codice_fiscale.as_str()));
     portal.stop().await;
 }

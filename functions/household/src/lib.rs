@@ -6,8 +6,8 @@ use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use shared::services::household::{self, HouseholdView};
 use shared::domain::situation::Detail;
+use shared::services::household::{self, HouseholdView};
 use shared::web::{harden, health, invalid, ApiResult, AppState, CurrentSession};
 
 #[derive(Debug, Default, Deserialize)]

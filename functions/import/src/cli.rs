@@ -16,7 +16,8 @@ use shared::demo::{generate, write_jsonl, DemoSpec, DEFAULT_SEED};
 use shared::ports::Clock;
 use shared::web::AppState;
 
-const USAGE: &str = "uso: import FILE.jsonl | import --demo N [--seed S] [--date AAAA-MM-GG] OUT.jsonl";
+const USAGE: &str =
+    "uso: import FILE.jsonl | import --demo N [--seed S] [--date AAAA-MM-GG] OUT.jsonl";
 
 fn value<T: std::str::FromStr>(args: &[String], flag: &str) -> Result<Option<T>, String> {
     match args.iter().position(|a| a == flag) {

@@ -42,7 +42,9 @@ pub async fn seed_if_new(state: &AppState) -> anyhow::Result<Option<ImportReport
     let mut buf = Vec::new();
     write_jsonl(&generate(&spec), &mut buf)?;
     tokio::fs::write(&path, &buf).await?;
-    let report = import(store, buf.as_slice()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let report = import(store, buf.as_slice())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let marker = Item::new(SEEDED.0, SEEDED.1, serde_json::to_vec(&report.persons)?);
     store.put(marker, Condition::None).await?;
     Ok(Some(report))

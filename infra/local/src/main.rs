@@ -5,9 +5,13 @@ async fn main() -> anyhow::Result<()> {
     shared::web::init_tracing();
     let config = shared::config::Config::from_env()?;
     let port = config.port;
-    let (_, app) = anagrafe_local::build(config, Arc::new(shared::adapters::clock::SystemClock)).await?;
+    let (_, app) =
+        anagrafe_local::build(config, Arc::new(shared::adapters::clock::SystemClock)).await?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-    println!("Anagrafe online: http://127.0.0.1:{}/", listener.local_addr()?.port());
+    println!(
+        "Anagrafe online: http://127.0.0.1:{}/",
+        listener.local_addr()?.port()
+    );
     println!("Accesso: \"Accedi ai servizi\" e scegli l'IdP demo (/saml/login?idp=demo), poi un cittadino della popolazione demo.");
     axum::serve(listener, app)
         .with_graceful_shutdown(async {

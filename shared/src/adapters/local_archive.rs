@@ -64,8 +64,11 @@ impl ArchiveStore for FsArchive {
             tokio::fs::create_dir_all(parent).await.map_err(backend)?;
         }
         // Expiry first: an object is never visible without its expiry.
-        Self::write_atomically(&Self::expiry_path(&path), expires_at.to_rfc3339().as_bytes())
-            .await?;
+        Self::write_atomically(
+            &Self::expiry_path(&path),
+            expires_at.to_rfc3339().as_bytes(),
+        )
+        .await?;
         Self::write_atomically(&path, bytes).await
     }
 

@@ -74,7 +74,11 @@ mod tests {
         let s1 = SoftwareSigner::open_or_create(dir.path()).unwrap();
         let pk1 = s1.public_key_der().await.unwrap();
         let s2 = SoftwareSigner::open_or_create(dir.path()).unwrap();
-        assert_eq!(pk1, s2.public_key_der().await.unwrap(), "same key after restart");
+        assert_eq!(
+            pk1,
+            s2.public_key_der().await.unwrap(),
+            "same key after restart"
+        );
 
         let sig = s2.sign(b"attributi firmati").await.unwrap();
         let vk = VerifyingKey::from_public_key_der(&pk1).unwrap();

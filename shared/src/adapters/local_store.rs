@@ -180,7 +180,8 @@ impl RegistryStore for RedbStore {
             };
             let value = current + by;
             let data = serde_json::to_vec(&value).map_err(backend)?;
-            t.insert((pk, sk), (exp, data.as_slice())).map_err(backend)?;
+            t.insert((pk, sk), (exp, data.as_slice()))
+                .map_err(backend)?;
             Ok(value)
         })
     }

@@ -84,7 +84,11 @@ pub fn check_character(first15: &[u8]) -> char {
         .map(|(i, &c)| {
             let v = char_value(c);
             // Position i is 0-based: even i is an odd 1-based position.
-            u32::from(if i % 2 == 0 { ODD_VALUES[v as usize] } else { v })
+            u32::from(if i % 2 == 0 {
+                ODD_VALUES[v as usize]
+            } else {
+                v
+            })
         })
         .sum();
     (b'A' + (sum % 26) as u8) as char
@@ -319,19 +323,40 @@ mod tests {
     fn rejects_wrong_check_character() {
         assert_eq!(
             CodiceFiscale::parse("RSSMRA80A01H501X"),
-            Err(CodiceFiscaleError::CheckCharacter { expected: 'U', found: 'X' })
+            Err(CodiceFiscaleError::CheckCharacter {
+                expected: 'U',
+                found: 'X'
+            })
         );
     }
 
     #[test]
     fn rejects_bad_shapes() {
-        assert_eq!(CodiceFiscale::parse("RSSMRA80A01H501"), Err(CodiceFiscaleError::Length(15)));
-        assert_eq!(CodiceFiscale::parse("RSSMRA80Z01H501U"), Err(CodiceFiscaleError::Month('Z')));
-        assert_eq!(CodiceFiscale::parse("RSSMRA80A35H501U"), Err(CodiceFiscaleError::Day(35)));
-        assert_eq!(CodiceFiscale::parse("RSSMRA80B31H501U"), Err(CodiceFiscaleError::Date));
-        assert_eq!(CodiceFiscale::parse("RSSMR180A01H501U"), Err(CodiceFiscaleError::Character(6)));
+        assert_eq!(
+            CodiceFiscale::parse("RSSMRA80A01H501"),
+            Err(CodiceFiscaleError::Length(15))
+        );
+        assert_eq!(
+            CodiceFiscale::parse("RSSMRA80Z01H501U"),
+            Err(CodiceFiscaleError::Month('Z'))
+        );
+        assert_eq!(
+            CodiceFiscale::parse("RSSMRA80A35H501U"),
+            Err(CodiceFiscaleError::Day(35))
+        );
+        assert_eq!(
+            CodiceFiscale::parse("RSSMRA80B31H501U"),
+            Err(CodiceFiscaleError::Date)
+        );
+        assert_eq!(
+            CodiceFiscale::parse("RSSMR180A01H501U"),
+            Err(CodiceFiscaleError::Character(6))
+        );
         // 'A' is not an omocode letter.
-        assert_eq!(CodiceFiscale::parse("RSSMRAA0A01H501U"), Err(CodiceFiscaleError::Character(7)));
+        assert_eq!(
+            CodiceFiscale::parse("RSSMRAA0A01H501U"),
+            Err(CodiceFiscaleError::Character(7))
+        );
     }
 
     #[test]
@@ -355,9 +380,18 @@ mod tests {
         let cf = CodiceFiscale::parse("RSSMRA80A01H501U").unwrap();
         let born = d(1980, 1, 1);
         assert_eq!(cf.matches("Rossi", "Mario", Sesso::M, born, "H501"), Ok(()));
-        assert_eq!(cf.matches("Bianchi", "Mario", Sesso::M, born, "H501"), Err(MismatchError::Surname));
-        assert_eq!(cf.matches("Rossi", "Marco", Sesso::M, born, "H501"), Err(MismatchError::Name));
-        assert_eq!(cf.matches("Rossi", "Mario", Sesso::F, born, "H501"), Err(MismatchError::Sex));
+        assert_eq!(
+            cf.matches("Bianchi", "Mario", Sesso::M, born, "H501"),
+            Err(MismatchError::Surname)
+        );
+        assert_eq!(
+            cf.matches("Rossi", "Marco", Sesso::M, born, "H501"),
+            Err(MismatchError::Name)
+        );
+        assert_eq!(
+            cf.matches("Rossi", "Mario", Sesso::F, born, "H501"),
+            Err(MismatchError::Sex)
+        );
         assert_eq!(
             cf.matches("Rossi", "Mario", Sesso::M, d(1980, 1, 2), "H501"),
             Err(MismatchError::BirthDate)

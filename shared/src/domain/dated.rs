@@ -98,7 +98,10 @@ mod tests {
         assert_eq!(at(&h, d("2015-06-01")), Some(&"via Milano"));
         assert_eq!(at(&h, d("2009-01-01")), None);
         assert_eq!(first_overlap(&h), None);
-        let bad = vec![h[1].clone(), Dated::new(d("2014-01-01"), Some(d("2016-01-01")), "x")];
+        let bad = vec![
+            h[1].clone(),
+            Dated::new(d("2014-01-01"), Some(d("2016-01-01")), "x"),
+        ];
         assert_eq!(first_overlap(&bad), Some((1, 0)));
         let cut = until(&h, d("2012-01-01"));
         assert_eq!(cut.len(), 1);

@@ -32,16 +32,21 @@ pub enum Luogo {
 impl Luogo {
     pub fn codice_catastale(&self) -> &str {
         match self {
-            Luogo::Comune { codice_catastale, .. } | Luogo::Estero { codice_catastale, .. } => {
-                codice_catastale
+            Luogo::Comune {
+                codice_catastale, ..
             }
+            | Luogo::Estero {
+                codice_catastale, ..
+            } => codice_catastale,
         }
     }
 
     /// "Roma (RM)" or "Marocco".
     pub fn describe(&self) -> String {
         match self {
-            Luogo::Comune { nome, provincia, .. } => format!("{nome} ({provincia})"),
+            Luogo::Comune {
+                nome, provincia, ..
+            } => format!("{nome} ({provincia})"),
             Luogo::Estero {
                 stato,
                 localita: Some(l),

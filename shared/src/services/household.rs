@@ -110,8 +110,12 @@ pub async fn person_detail(
     target: &str,
     date: Option<NaiveDate>,
 ) -> ServiceResult<Detail> {
-    let target = CodiceFiscale::parse(target)
-        .map_err(|e| ServiceError::invalid("invalid_codice_fiscale", format!("Codice fiscale non valido: {e}.")))?;
+    let target = CodiceFiscale::parse(target).map_err(|e| {
+        ServiceError::invalid(
+            "invalid_codice_fiscale",
+            format!("Codice fiscale non valido: {e}."),
+        )
+    })?;
     let loaded = load(store, clock, actor, date, true).await?;
     let forbidden = || {
         ServiceError::Forbidden(

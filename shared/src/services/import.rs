@@ -78,10 +78,18 @@ fn describe_json_error(e: serde_path_to_error::Error<serde_json::Error>) -> Stri
             .trim_start_matches(" one of ")
             .trim_start_matches(' ')
             .replace('`', "");
-        format!("valore non ammesso {} (ammessi: {allowed})", value.replace('`', "\""))
+        format!(
+            "valore non ammesso {} (ammessi: {allowed})",
+            value.replace('`', "\"")
+        )
     } else if msg.starts_with("invalid type") || msg.starts_with("invalid value") {
         format!("valore di tipo o formato errato ({msg})")
-    } else if msg.starts_with("premature end") || msg.starts_with("EOF") || msg.starts_with("expected") || msg.starts_with("key must") || msg.starts_with("trailing") {
+    } else if msg.starts_with("premature end")
+        || msg.starts_with("EOF")
+        || msg.starts_with("expected")
+        || msg.starts_with("key must")
+        || msg.starts_with("trailing")
+    {
         format!("JSON non valido ({msg})")
     } else if msg.starts_with("input contains invalid characters") || msg.contains("premature") {
         format!("data non valida ({msg})")
@@ -151,11 +159,16 @@ pub fn validate_person(p: &Persona) -> Result<(), String> {
     let before_birth = [
         ("famiglia", p.famiglia.iter().map(|f| f.from).min()),
         ("residenza", p.residenza.iter().map(|f| f.from).min()),
-        ("posizione_anagrafica", p.posizione_anagrafica.iter().map(|f| f.from).min()),
+        (
+            "posizione_anagrafica",
+            p.posizione_anagrafica.iter().map(|f| f.from).min(),
+        ),
     ];
     for (field, first) in before_birth {
         if let Some(d) = first.filter(|&d| d < born) {
-            return Err(format!("{field}: il periodo dal {d} precede la nascita ({born})"));
+            return Err(format!(
+                "{field}: il periodo dal {d} precede la nascita ({born})"
+            ));
         }
     }
     if let Some(death) = p.date_of_death() {
@@ -189,7 +202,10 @@ pub async fn import(store: &dyn RegistryStore, input: impl BufRead) -> ServiceRe
         let line = match line {
             Ok(l) => l,
             Err(e) => {
-                report.errors.push(LineError { line: n, message: format!("riga illeggibile: {e}") });
+                report.errors.push(LineError {
+                    line: n,
+                    message: format!("riga illeggibile: {e}"),
+                });
                 continue;
             }
         };
@@ -211,7 +227,9 @@ pub async fn import(store: &dyn RegistryStore, input: impl BufRead) -> ServiceRe
             Record::Persona(p) => {
                 validate_person(&p)?;
                 if let Some(prev) = seen_persons.insert(p.codice_fiscale.clone(), n) {
-                    return Err(format!("persona ripetuta: stesso codice fiscale della riga {prev}"));
+                    return Err(format!(
+                        "persona ripetuta: stesso codice fiscale della riga {prev}"
+                    ));
                 }
                 persons.push((n, *p));
                 Ok(())

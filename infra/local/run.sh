@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The run command: installs what the build needs, then serves the whole portal on
+# http://127.0.0.1:8080 (PORT) with its data in ./data (DATA_DIR).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source infra/setup.sh
+
+ensure_rust
+exec cargo run --locked -- "$@"

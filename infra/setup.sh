@@ -1,0 +1,38 @@
+# Sourced by infra/test.sh and infra/local/run.sh: installs what the build and the tests
+# need, so a fresh machine runs both commands with nothing installed by hand.
+
+# Debian packages, installed only when missing.
+ensure_apt() {
+    local missing=()
+    for pkg in "$@"; do
+        dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "Installo i pacchetti di sistema: ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+ensure_rust() {
+    if ! command -v cargo >/dev/null 2>&1; then
+        echo "cargo non trovato: installa Rust (https://rustup.rs) e riprova." >&2
+        exit 1
+    fi
+}
+
+# The Python venv of the test tools, rebuilt when tests/python/requirements.txt changes.
+ensure_venv() {
+    local req=tests/python/requirements.txt
+    local stamp=.venv/.requirements.sha256
+    local want
+    want=$(sha256sum "$req" | cut -d' ' -f1)
+    if [ -x .venv/bin/python ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+        return 0
+    fi
+    echo "Preparo l'ambiente Python dei test (.venv)"
+    python3 -m venv .venv
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$req"
+    echo "$want" >"$stamp"
+}
