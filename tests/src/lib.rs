@@ -69,6 +69,11 @@ impl Portal {
     /// Opens a session for a citizen through the service layer (what the auth function does
     /// after a SAML login) and returns the Cookie header value.
     pub async fn login(&self, p: &Persona) -> String {
+        self.login_as(p, false).await
+    }
+
+    /// As `login`, for an operator (counter staff) when `operator` is true.
+    pub async fn login_as(&self, p: &Persona, operator: bool) -> String {
         let identity = Identity {
             codice_fiscale: p.codice_fiscale.clone(),
             cognome: p.cognome.clone(),
@@ -81,7 +86,7 @@ impl Portal {
             self.state.store.as_ref(),
             self.clock.as_ref(),
             identity,
-            false,
+            operator,
         )
         .await
         .unwrap();

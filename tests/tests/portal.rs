@@ -107,3 +107,73 @@ async fn lambda_http_events_reach_the_household_router() {
         .any(|m| m["codice_fiscale"] == me.codice_fiscale.as_str()));
     portal.stop().await;
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_json_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let portal = Portal::start(dir.path()).await;
+    let resp = reqwest::get(format!("{}/openapi.json", portal.base))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let doc: serde_json::Value = resp.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for (path, method) in [
+        ("/api/household", "get"),
+        ("/api/household/persons/{cf}", "get"),
+        ("/api/import", "post"),
+        ("/api/health/{function}", "get"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} undocumented"
+        );
+    }
+    // Every documented API path answers something other than the generic "no such API".
+    let me = portal.demo().into_iter().next().unwrap();
+    let cookie = portal.login(&me).await;
+    let (_, body) = portal
+        .get("/api/household/persons/RSSMRA80A01H501U", Some(&cookie))
+        .await;
+    assert_ne!(body["error"], "not_found");
+    portal.stop().await;
+}
+
+#[tokio::test]
+async fn import_over_http_is_for_operators_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let portal = Portal::start(dir.path()).await;
+    let demo = portal.demo();
+    let export = std::fs::read_to_string(dir.path().join("demo-export.jsonl")).unwrap();
+    let body = format!("{export}{{\"persona\": 42}}\n");
+    let post = |cookie: String| {
+        reqwest::Client::new()
+            .post(format!("{}/api/import", portal.base))
+            .header("Cookie", cookie)
+            .body(body.clone())
+            .send()
+    };
+    let citizen = portal.login(&demo[0]).await;
+    let resp = post(citizen).await.unwrap();
+    assert_eq!(resp.status(), 403);
+    let err: serde_json::Value = resp.json().await.unwrap();
+    assert!(err["message"].as_str().unwrap().contains("operatori"));
+
+    let operator = portal.login_as(&demo[1], true).await;
+    let resp = post(operator).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let report: serde_json::Value = resp.json().await.unwrap();
+    let lines = export.lines().count();
+    assert_eq!(report["lines"], lines + 1);
+    assert_eq!(report["written"], 0, "same data: nothing rewritten");
+    assert_eq!(report["unchanged"], lines);
+    assert_eq!(report["errors"][0]["line"], lines + 1);
+    assert!(
+        report["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("valore di tipo o formato errato"),
+        "{report}"
+    );
+    portal.stop().await;
+}
