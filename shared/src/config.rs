@@ -25,6 +25,8 @@ pub struct Config {
     pub demo_population: usize,
     /// Codici fiscali of operators (counter staff).
     pub operators: Vec<String>,
+    /// The catalogue of certificates and usi; the embedded one when absent.
+    pub catalog_file: Option<PathBuf>,
 }
 
 fn var(name: &str, default: &str) -> String {
@@ -79,6 +81,9 @@ impl Config {
                 .map(|s| s.trim().to_ascii_uppercase())
                 .filter(|s| !s.is_empty())
                 .collect(),
+            catalog_file: std::env::var_os("CATALOG_FILE")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
         })
     }
 
@@ -98,6 +103,7 @@ impl Config {
             welcome_message: "Benvenuto".into(),
             demo_population: 60,
             operators: vec![],
+            catalog_file: None,
         }
     }
 }

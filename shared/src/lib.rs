@@ -1,8 +1,11 @@
 pub mod adapters;
+pub mod app;
 pub mod config;
 pub mod contract;
 pub mod demo;
 pub mod domain;
+pub mod json;
 pub mod ports;
+pub mod pdf;
 pub mod services;
 pub mod web;

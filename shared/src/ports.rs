@@ -145,6 +145,9 @@ pub trait Signer: Send + Sync {
     /// The public key as DER SubjectPublicKeyInfo.
     async fn public_key_der(&self) -> StoreResult<Vec<u8>>;
 
+    /// The DER certificates of the key: the seal certificate first, then its issuers.
+    async fn certificate_chain(&self) -> StoreResult<Vec<Vec<u8>>>;
+
     /// Hashes `message` with the algorithm's digest and signs it.
     async fn sign(&self, message: &[u8]) -> StoreResult<Vec<u8>>;
 }

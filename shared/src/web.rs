@@ -9,39 +9,10 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde::Serialize;
 
-use crate::adapters::{
-    clock::SystemClock, local_archive::FsArchive, local_mailer::OutboxMailer,
-    local_signer::SoftwareSigner, local_store::RedbStore,
-};
+pub use crate::app::AppState;
+use crate::adapters::clock::SystemClock;
 use crate::config::Config;
-use crate::ports::{ArchiveStore, Clock, Mailer, RegistryStore, Signer};
 use crate::services::{sessions, ServiceError};
-
-/// The adapters and settings a function works with.
-#[derive(Clone)]
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub store: Arc<dyn RegistryStore>,
-    pub archive: Arc<dyn ArchiveStore>,
-    pub signer: Arc<dyn Signer>,
-    pub mailer: Arc<dyn Mailer>,
-    pub clock: Arc<dyn Clock>,
-}
-
-impl AppState {
-    /// The local adapters, all persistent under `config.data_dir`.
-    pub fn local(config: Config, clock: Arc<dyn Clock>) -> Result<Self, crate::ports::StoreError> {
-        let dir = config.data_dir.clone();
-        Ok(AppState {
-            store: Arc::new(RedbStore::open(&dir.join("registry.redb"), clock.clone())?),
-            archive: Arc::new(FsArchive::open(&dir.join("archive"), clock.clone())?),
-            signer: Arc::new(SoftwareSigner::open_or_create(&dir.join("signer"))?),
-            mailer: Arc::new(OutboxMailer::open(&dir.join("outbox"), &config.mail_from)?),
-            clock,
-            config: Arc::new(config),
-        })
-    }
-}
 
 /// The JSON error answer of every API endpoint: `{"error": code, "message": Italian text}`.
 #[derive(Debug)]
@@ -145,6 +116,26 @@ where
             session,
         })
     }
+}
+
+/// Refuses a state-changing request whose `X-CSRF-Token` header is not the session's token
+/// (compared in constant time).
+pub fn check_csrf(headers: &axum::http::HeaderMap, me: &CurrentSession) -> ApiResult<()> {
+    use subtle::ConstantTimeEq;
+    let sent = headers.get("x-csrf-token").map(|v| v.as_bytes()).unwrap_or_default();
+    if bool::from(sent.ct_eq(me.session.csrf_token.as_bytes())) {
+        Ok(())
+    } else {
+        Err(ApiError(ServiceError::Forbidden(
+            "Richiesta non autorizzata: ricarica la pagina e riprova.".into(),
+        )))
+    }
+}
+
+/// Decodes a JSON body, or answers 400 with what is wrong in Italian.
+pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+    crate::json::decode(body)
+        .map_err(|m| invalid("invalid_request", format!("Richiesta non valida: {m}.")))
 }
 
 /// Adds what every function answers with: panics become a 500 JSON answer instead of a

@@ -1,43 +1,136 @@
-//! `Signer` with a software P-256 key kept in `<DATA_DIR>/signer/key.pem` (PKCS#8), created
-//! on first start. For local use only: in the cloud the key lives in KMS.
+//! `Signer` with a software P-256 key kept in `<DATA_DIR>/signer/`, created on first start
+//! together with a local root CA and a certificate for the key issued by it (KeyUsage
+//! digitalSignature + nonRepudiation, as validators of seals require). For local use only:
+//! in the cloud the key lives in KMS and its certificate comes from configuration.
+//!
+//! Files: `key.pem` (PKCS#8), `cert.pem` (the seal certificate), `ca.pem` (the local root to
+//! trust when validating), `ca-key.pem` (the root's key).
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
 
 use async_trait::async_trait;
-use p256::ecdsa::{signature::Signer as _, Signature, SigningKey};
+use der::{DecodePem, Encode, EncodePem};
+use p256::ecdsa::{signature::Signer as _, DerSignature, Signature, SigningKey};
 use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding};
-use std::path::Path;
+use rand::RngCore;
+use x509_cert::builder::{Builder, CertificateBuilder, Profile};
+use x509_cert::name::Name;
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::spki::SubjectPublicKeyInfoOwned;
+use x509_cert::time::Validity;
+use x509_cert::Certificate;
 
 use crate::ports::{SignatureAlgorithm, Signer, StoreError, StoreResult};
 
 pub struct SoftwareSigner {
     key: SigningKey,
+    /// DER certificates: the seal certificate, then the root.
+    chain: Vec<Vec<u8>>,
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
+/// Writes through a temporary file so a crash never leaves half a key.
+fn write_private(path: &Path, text: &str) -> StoreResult<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text.as_bytes()).map_err(backend)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600)).map_err(backend)?;
+    }
+    std::fs::rename(&tmp, path).map_err(backend)
+}
+
+fn load_or_create_key(path: &Path) -> StoreResult<SigningKey> {
+    if path.exists() {
+        let pem = std::fs::read_to_string(path).map_err(backend)?;
+        return SigningKey::from_pkcs8_pem(&pem).map_err(backend);
+    }
+    let key = SigningKey::random(&mut rand::rngs::OsRng);
+    write_private(path, &key.to_pkcs8_pem(LineEnding::LF).map_err(backend)?)?;
+    Ok(key)
+}
+
+fn serial() -> StoreResult<SerialNumber> {
+    let mut b = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    b[0] &= 0x7f;
+    b[0] |= 0x01;
+    SerialNumber::new(&b).map_err(backend)
+}
+
+fn spki(key: &SigningKey) -> StoreResult<SubjectPublicKeyInfoOwned> {
+    SubjectPublicKeyInfoOwned::from_key(*key.verifying_key()).map_err(backend)
+}
+
+const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// Issues the local root and the seal certificate for `key`, named after the municipality.
+fn issue_certificates(
+    key: &SigningKey,
+    ca_key: &SigningKey,
+    municipality: &str,
+) -> StoreResult<(Certificate, Certificate)> {
+    let org = municipality.replace([',', '+', '"', '\\', '<', '>', ';', '='], " ");
+    let root_name = Name::from_str(&format!("CN=CA locale di sviluppo,O={org},C=IT")).map_err(backend)?;
+    let root = CertificateBuilder::new(
+        Profile::Root,
+        serial()?,
+        Validity::from_now(10 * YEAR).map_err(backend)?,
+        root_name.clone(),
+        spki(ca_key)?,
+        ca_key,
+    )
+    .map_err(backend)?
+    .build::<DerSignature>()
+    .map_err(backend)?;
+    let subject = Name::from_str(&format!(
+        "CN={org} - Servizi Demografici,OU=Ufficio Anagrafe,O={org},C=IT"
+    ))
+    .map_err(backend)?;
+    let leaf = CertificateBuilder::new(
+        Profile::Leaf {
+            issuer: root_name,
+            enable_key_agreement: false,
+            enable_key_encipherment: false,
+        },
+        serial()?,
+        Validity::from_now(3 * YEAR).map_err(backend)?,
+        subject,
+        spki(key)?,
+        ca_key,
+    )
+    .map_err(backend)?
+    .build::<DerSignature>()
+    .map_err(backend)?;
+    Ok((leaf, root))
+}
+
 impl SoftwareSigner {
-    /// Loads the key from `dir/key.pem`, creating it (mode 0600) when missing.
-    pub fn open_or_create(dir: &Path) -> StoreResult<Self> {
-        let path = dir.join("key.pem");
-        if path.exists() {
-            let pem = std::fs::read_to_string(&path).map_err(backend)?;
-            let key = SigningKey::from_pkcs8_pem(&pem).map_err(backend)?;
-            return Ok(SoftwareSigner { key });
-        }
+    /// Loads the key and certificates from `dir`, creating what is missing.
+    pub fn open_or_create(dir: &Path, municipality: &str) -> StoreResult<Self> {
         std::fs::create_dir_all(dir).map_err(backend)?;
-        let key = SigningKey::random(&mut rand::rngs::OsRng);
-        let pem = key.to_pkcs8_pem(LineEnding::LF).map_err(backend)?;
-        let tmp = dir.join("key.pem.tmp");
-        std::fs::write(&tmp, pem.as_bytes()).map_err(backend)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))
-                .map_err(backend)?;
+        let key = load_or_create_key(&dir.join("key.pem"))?;
+        let (cert_path, ca_path) = (dir.join("cert.pem"), dir.join("ca.pem"));
+        if !cert_path.exists() || !ca_path.exists() {
+            let ca_key = load_or_create_key(&dir.join("ca-key.pem"))?;
+            let (leaf, root) = issue_certificates(&key, &ca_key, municipality)?;
+            // The root first: a seal certificate is never on disk without its issuer.
+            std::fs::write(&ca_path, root.to_pem(LineEnding::LF).map_err(backend)?).map_err(backend)?;
+            std::fs::write(&cert_path, leaf.to_pem(LineEnding::LF).map_err(backend)?).map_err(backend)?;
         }
-        std::fs::rename(&tmp, &path).map_err(backend)?;
-        Ok(SoftwareSigner { key })
+        let mut chain = Vec::new();
+        for path in [cert_path, ca_path] {
+            let pem = std::fs::read_to_string(&path).map_err(backend)?;
+            let cert = Certificate::from_pem(pem.as_bytes()).map_err(backend)?;
+            chain.push(cert.to_der().map_err(backend)?);
+        }
+        Ok(SoftwareSigner { key, chain })
     }
 }
 
@@ -56,6 +149,10 @@ impl Signer for SoftwareSigner {
             .into_vec())
     }
 
+    async fn certificate_chain(&self) -> StoreResult<Vec<Vec<u8>>> {
+        Ok(self.chain.clone())
+    }
+
     async fn sign(&self, message: &[u8]) -> StoreResult<Vec<u8>> {
         let sig: Signature = self.key.sign(message);
         Ok(sig.to_der().as_bytes().to_vec())
@@ -65,25 +162,31 @@ impl Signer for SoftwareSigner {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use p256::ecdsa::{signature::Verifier, DerSignature, VerifyingKey};
+    use der::Decode;
+    use p256::ecdsa::{signature::Verifier, VerifyingKey};
     use p256::pkcs8::DecodePublicKey;
 
     #[tokio::test]
-    async fn key_persists_and_signatures_verify() {
+    async fn key_and_certificates_persist_and_signatures_verify() {
         let dir = tempfile::tempdir().unwrap();
-        let s1 = SoftwareSigner::open_or_create(dir.path()).unwrap();
+        let s1 = SoftwareSigner::open_or_create(dir.path(), "Comune di Valdemo").unwrap();
         let pk1 = s1.public_key_der().await.unwrap();
-        let s2 = SoftwareSigner::open_or_create(dir.path()).unwrap();
-        assert_eq!(
-            pk1,
-            s2.public_key_der().await.unwrap(),
-            "same key after restart"
-        );
+        let chain1 = s1.certificate_chain().await.unwrap();
+        let s2 = SoftwareSigner::open_or_create(dir.path(), "Comune di Valdemo").unwrap();
+        assert_eq!(pk1, s2.public_key_der().await.unwrap(), "same key after restart");
+        assert_eq!(chain1, s2.certificate_chain().await.unwrap(), "same certificates");
 
         let sig = s2.sign(b"attributi firmati").await.unwrap();
         let vk = VerifyingKey::from_public_key_der(&pk1).unwrap();
         let sig = DerSignature::from_bytes(&sig).unwrap();
         assert!(vk.verify(b"attributi firmati", &sig).is_ok());
         assert!(vk.verify(b"altro", &sig).is_err());
+
+        // The seal certificate carries our key and is issued by the root.
+        let leaf = Certificate::from_der(&chain1[0]).unwrap();
+        let root = Certificate::from_der(&chain1[1]).unwrap();
+        assert_eq!(leaf.tbs_certificate.subject_public_key_info.to_der().unwrap(), pk1);
+        assert_eq!(leaf.tbs_certificate.issuer, root.tbs_certificate.subject);
+        assert!(leaf.tbs_certificate.subject.to_string().contains("Comune di Valdemo"));
     }
 }

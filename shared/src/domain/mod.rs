@@ -1,5 +1,7 @@
 //! Plain types and rules of the registry; no I/O.
 
+pub mod catalog;
+pub mod certificate;
 pub mod codice_fiscale;
 pub mod dated;
 pub mod person;

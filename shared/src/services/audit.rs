@@ -16,6 +16,9 @@ pub struct AuditRecord {
     pub subjects: Vec<String>,
     /// What was read, e.g. "household", "person_detail".
     pub action: String,
+    /// What it concerned, without personal data (e.g. a certificate ID).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 fn day_pk(at: DateTime<Utc>) -> String {
@@ -29,12 +32,25 @@ pub async fn record(
     subjects: Vec<String>,
     action: &str,
 ) -> ServiceResult<()> {
+    record_with(store, clock, actor, subjects, action, None).await
+}
+
+/// As `record`, with a detail such as the certificate ID.
+pub async fn record_with(
+    store: &dyn RegistryStore,
+    clock: &dyn Clock,
+    actor: &str,
+    subjects: Vec<String>,
+    action: &str,
+    detail: Option<String>,
+) -> ServiceResult<()> {
     let at = clock.now();
     let rec = AuditRecord {
         at,
         actor: actor.to_string(),
         subjects,
         action: action.to_string(),
+        detail,
     };
     let sk = format!(
         "{}#{}",

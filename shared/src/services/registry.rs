@@ -19,6 +19,12 @@ pub fn household_pk(id: &str) -> String {
     format!("FAMIGLIA#{id}")
 }
 
+/// Index of persons by generalità (for operators' certificazione libera).
+pub fn generalita_pk(cognome: &str, nome: &str, born: chrono::NaiveDate) -> String {
+    use crate::domain::certificate::normalize_name;
+    format!("GEN#{}#{}#{born}", normalize_name(cognome), normalize_name(nome))
+}
+
 pub fn member_sk(cf: &str) -> String {
     format!("M#{cf}")
 }
@@ -61,7 +67,14 @@ pub async fn household_persons(store: &dyn RegistryStore, id: &str) -> ServiceRe
 
 /// The items that store a person: the record and an index entry in each household.
 pub fn person_items(p: &Persona) -> ServiceResult<Vec<Item>> {
-    let mut items = vec![json_item(person_pk(&p.codice_fiscale), RECORD.into(), p)?];
+    let mut items = vec![
+        json_item(person_pk(&p.codice_fiscale), RECORD.into(), p)?,
+        Item::new(
+            generalita_pk(&p.cognome, &p.nome, p.nascita.data),
+            p.codice_fiscale.clone(),
+            b"{}".to_vec(),
+        ),
+    ];
     let mut ids: Vec<&str> = p.household_ids().collect();
     ids.sort_unstable();
     ids.dedup();
@@ -73,6 +86,20 @@ pub fn person_items(p: &Persona) -> ServiceResult<Vec<Item>> {
         ));
     }
     Ok(items)
+}
+
+/// Codici fiscali of the persons with this surname, name and birth date.
+pub async fn find_by_generalita(
+    store: &dyn RegistryStore,
+    cognome: &str,
+    nome: &str,
+    born: chrono::NaiveDate,
+) -> ServiceResult<Vec<String>> {
+    Ok(query_all(store, &generalita_pk(cognome, nome, born), "")
+        .await?
+        .into_iter()
+        .map(|i| i.sk)
+        .collect())
 }
 
 pub fn household_item(f: &Famiglia) -> ServiceResult<Item> {
