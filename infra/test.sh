@@ -5,7 +5,8 @@ cd "$(dirname "$0")/.."
 source infra/setup.sh
 
 ensure_rust
-ensure_apt python3-venv
+# poppler-utils: pdftotext, pdftoppm, pdfsig; libnss3-tools: certutil for pdfsig's trust store.
+ensure_apt python3-venv poppler-utils libnss3-tools qpdf
 ensure_venv
 export TEST_PYTHON="$PWD/.venv/bin/python"
 

@@ -26,7 +26,8 @@ pub fn load_catalog(config: &Config) -> Result<Catalog, StartError> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| StartError::Catalog(format!("{}: {e}", path.display())))?;
-            Catalog::parse(&text).map_err(|e| StartError::Catalog(format!("{}: {e}", path.display())))
+            Catalog::parse(&text)
+                .map_err(|e| StartError::Catalog(format!("{}: {e}", path.display())))
         }
     }
 }
@@ -62,4 +63,3 @@ impl AppState {
         })
     }
 }
-

@@ -41,7 +41,6 @@ pub fn describe_error(e: serde_path_to_error::Error<serde_json::Error>) -> Strin
     }
 }
 
-
 /// Decodes `bytes` as `T`, or says in Italian what is wrong and where.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);

@@ -5,7 +5,7 @@ pub mod contract;
 pub mod demo;
 pub mod domain;
 pub mod json;
-pub mod ports;
 pub mod pdf;
+pub mod ports;
 pub mod services;
 pub mod web;

@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde::Serialize;
 
-pub use crate::app::AppState;
 use crate::adapters::clock::SystemClock;
+pub use crate::app::AppState;
 use crate::config::Config;
 use crate::services::{sessions, ServiceError};
 
@@ -122,7 +122,10 @@ where
 /// (compared in constant time).
 pub fn check_csrf(headers: &axum::http::HeaderMap, me: &CurrentSession) -> ApiResult<()> {
     use subtle::ConstantTimeEq;
-    let sent = headers.get("x-csrf-token").map(|v| v.as_bytes()).unwrap_or_default();
+    let sent = headers
+        .get("x-csrf-token")
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
     if bool::from(sent.ct_eq(me.session.csrf_token.as_bytes())) {
         Ok(())
     } else {

@@ -12,6 +12,11 @@ use shared::services::import::Record;
 use shared::services::sessions::{self, Identity};
 use shared::web::AppState;
 
+pub struct Login {
+    pub cookie: String,
+    pub csrf: String,
+}
+
 pub struct Portal {
     pub base: String,
     pub state: AppState,
@@ -27,12 +32,19 @@ pub fn today() -> NaiveDate {
 impl Portal {
     /// Starts the portal on `data_dir` (seeding it with the demo when new).
     pub async fn start(data_dir: &Path) -> Portal {
+        Self::start_with(data_dir, |s| s).await
+    }
+
+    /// As `start`, with the adapters changed by `adapt` (e.g. wrapped to inject failures).
+    pub async fn start_with(data_dir: &Path, adapt: impl FnOnce(AppState) -> AppState) -> Portal {
         let clock = Arc::new(ManualClock::new(
             Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap(),
         ));
         let mut config = Config::for_tests(data_dir.to_path_buf());
         config.demo_population = 120;
-        let (state, app) = anagrafe_local::build(config, clock.clone())
+        std::fs::create_dir_all(data_dir).unwrap();
+        let state = AppState::local(config, clock.clone()).expect("adapters open");
+        let (state, app) = anagrafe_local::prepare(adapt(state))
             .await
             .expect("portal starts");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -74,6 +86,11 @@ impl Portal {
 
     /// As `login`, for an operator (counter staff) when `operator` is true.
     pub async fn login_as(&self, p: &Persona, operator: bool) -> String {
+        self.session(p, operator).await.cookie
+    }
+
+    /// A session with its cookie and CSRF token.
+    pub async fn session(&self, p: &Persona, operator: bool) -> Login {
         let identity = Identity {
             codice_fiscale: p.codice_fiscale.clone(),
             cognome: p.cognome.clone(),
@@ -82,7 +99,7 @@ impl Portal {
             idp: "test".into(),
             level: 2,
         };
-        let (token, _) = sessions::create(
+        let (token, session) = sessions::create(
             self.state.store.as_ref(),
             self.clock.as_ref(),
             identity,
@@ -90,7 +107,34 @@ impl Portal {
         )
         .await
         .unwrap();
-        format!("{}={token}", sessions::COOKIE)
+        Login {
+            cookie: format!("{}={token}", sessions::COOKIE),
+            csrf: session.csrf_token,
+        }
+    }
+
+    /// POSTs JSON as a logged-in user, with the CSRF token and extra headers.
+    pub async fn post(
+        &self,
+        path: &str,
+        who: &Login,
+        body: &serde_json::Value,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut req = reqwest::Client::new()
+            .post(format!("{}{path}", self.base))
+            .header("Cookie", &who.cookie)
+            .header("X-CSRF-Token", &who.csrf)
+            .json(body);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// The local root CA that issued the seal certificate (the trust anchor for validators).
+    pub fn seal_root(&self) -> std::path::PathBuf {
+        self.state.config.data_dir.join("signer/ca.pem")
     }
 
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> (u16, serde_json::Value) {
@@ -102,5 +146,120 @@ impl Portal {
         let status = resp.status().as_u16();
         let body = resp.json().await.unwrap_or(serde_json::Value::Null);
         (status, body)
+    }
+}
+
+/// The test tools' venv (`TEST_PYTHON`'s directory, or `.venv` at the workspace root).
+pub fn venv_bin(name: &str) -> std::path::PathBuf {
+    let python = std::env::var_os("TEST_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/python").into());
+    python.parent().expect("venv bin").join(name)
+}
+
+pub fn script(name: &str) -> String {
+    format!("{}/python/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs a command; returns its stdout and stderr together (tools differ in where they write).
+pub fn run(cmd: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> String {
+    let out = std::process::Command::new(cmd.as_ref())
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run {:?}: {e} (the README's test command installs it)",
+                cmd.as_ref()
+            )
+        });
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Independent readings of a PDF: text, QR codes, signature validators.
+pub struct PdfFile {
+    pub dir: tempfile::TempDir,
+    pub path: std::path::PathBuf,
+}
+
+impl PdfFile {
+    pub fn new(bytes: &[u8]) -> PdfFile {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("doc.pdf");
+        std::fs::write(&path, bytes).unwrap();
+        PdfFile { dir, path }
+    }
+
+    fn p(&self) -> &str {
+        self.path.to_str().unwrap()
+    }
+
+    /// The text (poppler's pdftotext), whitespace collapsed so wrapped lines read as one.
+    pub fn text(&self) -> String {
+        run("pdftotext", &[self.p(), "-"])
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// QR codes on the rendered page (pdftoppm at 150 dpi, decoded by zxing-cpp).
+    pub fn qr_codes(&self) -> Vec<String> {
+        let prefix = self.dir.path().join("page");
+        run(
+            "pdftoppm",
+            &["-r", "150", "-png", self.p(), prefix.to_str().unwrap()],
+        );
+        let png = self.dir.path().join("page-1.png");
+        run(
+            venv_bin("python"),
+            &[&script("decode_qr.py"), png.to_str().unwrap()],
+        )
+        .lines()
+        .map(str::to_string)
+        .collect()
+    }
+
+    pub fn pyhanko(&self, root: &std::path::Path) -> String {
+        run(
+            venv_bin("pyhanko"),
+            &[
+                "sign",
+                "validate",
+                "--trust",
+                root.to_str().unwrap(),
+                "--trust-replace",
+                self.p(),
+            ],
+        )
+    }
+
+    /// poppler's pdfsig with an NSS database that trusts `root`.
+    pub fn pdfsig(&self, root: &std::path::Path) -> String {
+        let db = self.dir.path().join("nssdb");
+        std::fs::create_dir_all(&db).unwrap();
+        let db_arg = format!("sql:{}", db.display());
+        run("certutil", &["-N", "-d", &db_arg, "--empty-password"]);
+        run(
+            "certutil",
+            &[
+                "-A",
+                "-d",
+                &db_arg,
+                "-n",
+                "root",
+                "-t",
+                "C,C,C",
+                "-i",
+                root.to_str().unwrap(),
+            ],
+        );
+        run("pdfsig", &["-nssdir", &db_arg, self.p()])
+    }
+
+    pub fn pades_structure(&self) -> String {
+        run(venv_bin("python"), &[&script("pades_check.py"), self.p()])
     }
 }

@@ -13,7 +13,9 @@ use serde::Deserialize;
 use shared::domain::certificate::Libera;
 use shared::services::certificates::{self, Issued, Request};
 use shared::services::ServiceError;
-use shared::web::{check_csrf, harden, health, invalid, json_body, ApiResult, AppState, CurrentSession};
+use shared::web::{
+    check_csrf, harden, health, invalid, json_body, ApiResult, AppState, CurrentSession,
+};
 
 #[derive(Deserialize)]
 struct PersonParam {
@@ -72,26 +74,47 @@ struct LiberaBody {
 }
 
 fn person_param(p: PersonParam) -> ApiResult<String> {
-    p.person
-        .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| invalid("person_required", "Indica il codice fiscale della persona (parametro person)."))
+    p.person.filter(|s| !s.trim().is_empty()).ok_or_else(|| {
+        invalid(
+            "person_required",
+            "Indica il codice fiscale della persona (parametro person).",
+        )
+    })
 }
 
-async fn catalog(State(app): State<AppState>, me: CurrentSession, Query(p): Query<PersonParam>) -> ApiResult<impl IntoResponse> {
+async fn catalog(
+    State(app): State<AppState>,
+    me: CurrentSession,
+    Query(p): Query<PersonParam>,
+) -> ApiResult<impl IntoResponse> {
     let person = person_param(p)?;
-    Ok(Json(certificates::catalog_for(&app, &me.session, &person, false).await?))
+    Ok(Json(
+        certificates::catalog_for(&app, &me.session, &person, false).await?,
+    ))
 }
 
-async fn operator_catalog(State(app): State<AppState>, me: CurrentSession, Query(p): Query<PersonParam>) -> ApiResult<impl IntoResponse> {
+async fn operator_catalog(
+    State(app): State<AppState>,
+    me: CurrentSession,
+    Query(p): Query<PersonParam>,
+) -> ApiResult<impl IntoResponse> {
     let person = person_param(p)?;
-    Ok(Json(certificates::catalog_for(&app, &me.session, &person, true).await?))
+    Ok(Json(
+        certificates::catalog_for(&app, &me.session, &person, true).await?,
+    ))
 }
 
 fn pdf_response(status: StatusCode, issued: &Issued, disposition: &str) -> Response {
     let mut resp = (status, issued.pdf.clone()).into_response();
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
-    if let Ok(v) = HeaderValue::from_str(&format!("{disposition}; filename=\"{}\"", issued.filename())) {
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{disposition}; filename=\"{}\"",
+        issued.filename()
+    )) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     if let Ok(v) = HeaderValue::from_str(&issued.record.id) {
@@ -101,14 +124,29 @@ fn pdf_response(status: StatusCode, issued: &Issued, disposition: &str) -> Respo
 }
 
 fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
-    match headers.get("idempotency-key").map(|v| v.to_str().map(str::trim)) {
+    match headers
+        .get("idempotency-key")
+        .map(|v| v.to_str().map(str::trim))
+    {
         None => Ok(None),
-        Some(Ok(k)) if !k.is_empty() && k.len() <= 128 && k.bytes().all(|b| b.is_ascii_graphic()) => Ok(Some(k.to_string())),
-        Some(_) => Err(invalid("invalid_idempotency_key", "Intestazione Idempotency-Key non valida (massimo 128 caratteri stampabili).")),
+        Some(Ok(k))
+            if !k.is_empty() && k.len() <= 128 && k.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            Ok(Some(k.to_string()))
+        }
+        Some(_) => Err(invalid(
+            "invalid_idempotency_key",
+            "Intestazione Idempotency-Key non valida (massimo 128 caratteri stampabili).",
+        )),
     }
 }
 
-async fn deliver(app: &AppState, me: &CurrentSession, issued: Issued, body: &IssueBody) -> ApiResult<Response> {
+async fn deliver(
+    app: &AppState,
+    me: &CurrentSession,
+    issued: Issued,
+    body: &IssueBody,
+) -> ApiResult<Response> {
     match body.delivery {
         Delivery::Download => Ok(pdf_response(StatusCode::CREATED, &issued, "attachment")),
         Delivery::Email => {
@@ -117,7 +155,12 @@ async fn deliver(app: &AppState, me: &CurrentSession, issued: Issued, body: &Iss
                 .clone()
                 .filter(|e| !e.trim().is_empty())
                 .or_else(|| me.session.identity.email.clone())
-                .ok_or_else(|| invalid("email_required", "Indica l'indirizzo e-mail a cui inviare il certificato."))?;
+                .ok_or_else(|| {
+                    invalid(
+                        "email_required",
+                        "Indica l'indirizzo e-mail a cui inviare il certificato.",
+                    )
+                })?;
             match certificates::send_by_email(app, &issued, &to, body.cc.as_deref(), body.message.as_deref()).await {
                 Ok(()) => Ok((
                     StatusCode::CREATED,
@@ -143,28 +186,56 @@ async fn deliver(app: &AppState, me: &CurrentSession, issued: Issued, body: &Iss
     }
 }
 
-async fn issue(State(app): State<AppState>, me: CurrentSession, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+async fn issue(
+    State(app): State<AppState>,
+    me: CurrentSession,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
     check_csrf(&headers, &me)?;
     let body: IssueBody = json_body(&body)?;
     let key = idempotency_key(&headers)?;
-    let issued = certificates::issue(&app, &me.session, &body.request, key.as_deref(), None).await?;
+    let issued =
+        certificates::issue(&app, &me.session, &body.request, key.as_deref(), None).await?;
     deliver(&app, &me, issued, &body).await
 }
 
-async fn issue_libera(State(app): State<AppState>, me: CurrentSession, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+async fn issue_libera(
+    State(app): State<AppState>,
+    me: CurrentSession,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
     check_csrf(&headers, &me)?;
     if !me.session.operator {
-        return Err(ServiceError::Forbidden("La certificazione libera è riservata agli operatori dell'Ufficio Anagrafe.".into()).into());
+        return Err(ServiceError::Forbidden(
+            "La certificazione libera è riservata agli operatori dell'Ufficio Anagrafe.".into(),
+        )
+        .into());
     }
     let mut body: LiberaBody = json_body(&body)?;
     if body.issue.request.person.trim().is_empty() {
-        let g = body
-            .generalita
-            .as_ref()
-            .ok_or_else(|| invalid("person_required", "Indica il codice fiscale oppure le generalità complete della persona."))?;
-        let born = NaiveDate::parse_from_str(g.data_nascita.trim(), "%Y-%m-%d")
-            .map_err(|_| invalid("invalid_date", "Data di nascita non valida: usa il formato AAAA-MM-GG."))?;
-        body.issue.request.person = certificates::find_person(&app, &me.session, &g.cognome, &g.nome, born, &g.luogo_nascita).await?;
+        let g = body.generalita.as_ref().ok_or_else(|| {
+            invalid(
+                "person_required",
+                "Indica il codice fiscale oppure le generalità complete della persona.",
+            )
+        })?;
+        let born = NaiveDate::parse_from_str(g.data_nascita.trim(), "%Y-%m-%d").map_err(|_| {
+            invalid(
+                "invalid_date",
+                "Data di nascita non valida: usa il formato AAAA-MM-GG.",
+            )
+        })?;
+        body.issue.request.person = certificates::find_person(
+            &app,
+            &me.session,
+            &g.cognome,
+            &g.nome,
+            born,
+            &g.luogo_nascita,
+        )
+        .await?;
     }
     let libera = Libera {
         motivo: body.motivo.clone(),
@@ -174,26 +245,50 @@ async fn issue_libera(State(app): State<AppState>, me: CurrentSession, headers: 
         documento_ente: body.documento.ente.clone(),
     };
     let key = idempotency_key(&headers)?;
-    let issued = certificates::issue(&app, &me.session, &body.issue.request, key.as_deref(), Some(libera)).await?;
+    let issued = certificates::issue(
+        &app,
+        &me.session,
+        &body.issue.request,
+        key.as_deref(),
+        Some(libera),
+    )
+    .await?;
     deliver(&app, &me, issued, &body.issue).await
 }
 
-async fn preview(State(app): State<AppState>, me: CurrentSession, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+async fn preview(
+    State(app): State<AppState>,
+    me: CurrentSession,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
     check_csrf(&headers, &me)?;
     let body: IssueBody = json_body(&body)?;
     let pdf = certificates::preview(&app, &me.session, &body.request).await?;
     Ok((
-        [(header::CONTENT_TYPE, "application/pdf"), (header::CONTENT_DISPOSITION, "inline; filename=\"anteprima.pdf\"")],
+        [
+            (header::CONTENT_TYPE, "application/pdf"),
+            (
+                header::CONTENT_DISPOSITION,
+                "inline; filename=\"anteprima.pdf\"",
+            ),
+        ],
         pdf,
     )
         .into_response())
 }
 
 async fn mine(State(app): State<AppState>, me: CurrentSession) -> ApiResult<impl IntoResponse> {
-    Ok(Json(serde_json::json!({ "certificates": certificates::mine(&app, &me.session).await? })))
+    Ok(Json(
+        serde_json::json!({ "certificates": certificates::mine(&app, &me.session).await? }),
+    ))
 }
 
-async fn download(State(app): State<AppState>, me: CurrentSession, Path(id): Path<String>) -> ApiResult<Response> {
+async fn download(
+    State(app): State<AppState>,
+    me: CurrentSession,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let issued = certificates::download(&app, &me.session, &id).await?;
     Ok(pdf_response(StatusCode::OK, &issued, "attachment"))
 }

@@ -73,6 +73,11 @@ pub fn router(state: AppState) -> Router {
 pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<(AppState, Router)> {
     std::fs::create_dir_all(&config.data_dir)?;
     let state = AppState::local(config, clock)?;
+    prepare(state).await
+}
+
+/// Seeds a new data directory through `state`'s adapters and returns the portal on them.
+pub async fn prepare(state: AppState) -> anyhow::Result<(AppState, Router)> {
     if let Some(report) = seed_if_new(&state).await? {
         tracing::info!(
             persons = report.persons,

@@ -77,7 +77,8 @@ fn issue_certificates(
     municipality: &str,
 ) -> StoreResult<(Certificate, Certificate)> {
     let org = municipality.replace([',', '+', '"', '\\', '<', '>', ';', '='], " ");
-    let root_name = Name::from_str(&format!("CN=CA locale di sviluppo,O={org},C=IT")).map_err(backend)?;
+    let root_name =
+        Name::from_str(&format!("CN=CA locale di sviluppo,O={org},C=IT")).map_err(backend)?;
     let root = CertificateBuilder::new(
         Profile::Root,
         serial()?,
@@ -121,8 +122,10 @@ impl SoftwareSigner {
             let ca_key = load_or_create_key(&dir.join("ca-key.pem"))?;
             let (leaf, root) = issue_certificates(&key, &ca_key, municipality)?;
             // The root first: a seal certificate is never on disk without its issuer.
-            std::fs::write(&ca_path, root.to_pem(LineEnding::LF).map_err(backend)?).map_err(backend)?;
-            std::fs::write(&cert_path, leaf.to_pem(LineEnding::LF).map_err(backend)?).map_err(backend)?;
+            std::fs::write(&ca_path, root.to_pem(LineEnding::LF).map_err(backend)?)
+                .map_err(backend)?;
+            std::fs::write(&cert_path, leaf.to_pem(LineEnding::LF).map_err(backend)?)
+                .map_err(backend)?;
         }
         let mut chain = Vec::new();
         for path in [cert_path, ca_path] {
@@ -173,8 +176,16 @@ mod tests {
         let pk1 = s1.public_key_der().await.unwrap();
         let chain1 = s1.certificate_chain().await.unwrap();
         let s2 = SoftwareSigner::open_or_create(dir.path(), "Comune di Valdemo").unwrap();
-        assert_eq!(pk1, s2.public_key_der().await.unwrap(), "same key after restart");
-        assert_eq!(chain1, s2.certificate_chain().await.unwrap(), "same certificates");
+        assert_eq!(
+            pk1,
+            s2.public_key_der().await.unwrap(),
+            "same key after restart"
+        );
+        assert_eq!(
+            chain1,
+            s2.certificate_chain().await.unwrap(),
+            "same certificates"
+        );
 
         let sig = s2.sign(b"attributi firmati").await.unwrap();
         let vk = VerifyingKey::from_public_key_der(&pk1).unwrap();
@@ -185,8 +196,18 @@ mod tests {
         // The seal certificate carries our key and is issued by the root.
         let leaf = Certificate::from_der(&chain1[0]).unwrap();
         let root = Certificate::from_der(&chain1[1]).unwrap();
-        assert_eq!(leaf.tbs_certificate.subject_public_key_info.to_der().unwrap(), pk1);
+        assert_eq!(
+            leaf.tbs_certificate
+                .subject_public_key_info
+                .to_der()
+                .unwrap(),
+            pk1
+        );
         assert_eq!(leaf.tbs_certificate.issuer, root.tbs_certificate.subject);
-        assert!(leaf.tbs_certificate.subject.to_string().contains("Comune di Valdemo"));
+        assert!(leaf
+            .tbs_certificate
+            .subject
+            .to_string()
+            .contains("Comune di Valdemo"));
     }
 }

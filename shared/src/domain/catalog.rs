@@ -108,10 +108,24 @@ pub struct Context<'a> {
 }
 
 const KNOWN_BODIES: &[&str] = &[
-    "nascita", "matrimonio", "cittadinanza", "esistenza_in_vita", "residenza", "residenza_aire",
-    "stato_civile", "stato_famiglia", "stato_famiglia_stato_civile", "residenza_convivenza",
-    "stato_famiglia_aire", "stato_famiglia_parentela", "stato_libero", "unione_civile",
-    "contratto_convivenza", "contestuale", "estratto_nascita", "estratto_matrimonio",
+    "nascita",
+    "matrimonio",
+    "cittadinanza",
+    "esistenza_in_vita",
+    "residenza",
+    "residenza_aire",
+    "stato_civile",
+    "stato_famiglia",
+    "stato_famiglia_stato_civile",
+    "residenza_convivenza",
+    "stato_famiglia_aire",
+    "stato_famiglia_parentela",
+    "stato_libero",
+    "unione_civile",
+    "contratto_convivenza",
+    "contestuale",
+    "estratto_nascita",
+    "estratto_matrimonio",
     "estratto_morte",
 ];
 
@@ -119,17 +133,24 @@ impl Catalog {
     /// Parses and checks a catalogue: every type in a known archive with a known body, every
     /// exempt uso with its exemption text, identifiers unique.
     pub fn parse(json: &str) -> Result<Self, String> {
-        let c: Catalog = serde_json::from_str(json).map_err(|e| format!("catalogo non valido: {e}"))?;
+        let c: Catalog =
+            serde_json::from_str(json).map_err(|e| format!("catalogo non valido: {e}"))?;
         let mut ids = std::collections::HashSet::new();
         for t in &c.types {
             if !ids.insert(format!("type:{}", t.id)) {
                 return Err(format!("catalogo: tipo ripetuto \"{}\"", t.id));
             }
             if !c.archives.iter().any(|a| a.id == t.archive) {
-                return Err(format!("catalogo: archivio sconosciuto \"{}\" nel tipo \"{}\"", t.archive, t.id));
+                return Err(format!(
+                    "catalogo: archivio sconosciuto \"{}\" nel tipo \"{}\"",
+                    t.archive, t.id
+                ));
             }
             if !KNOWN_BODIES.contains(&t.body.as_str()) {
-                return Err(format!("catalogo: corpo sconosciuto \"{}\" nel tipo \"{}\"", t.body, t.id));
+                return Err(format!(
+                    "catalogo: corpo sconosciuto \"{}\" nel tipo \"{}\"",
+                    t.body, t.id
+                ));
             }
         }
         for u in &c.usi {
@@ -137,7 +158,10 @@ impl Catalog {
                 return Err(format!("catalogo: uso ripetuto \"{}\"", u.id));
             }
             if !u.bollo && u.exemption.as_deref().is_none_or(|e| e.trim().is_empty()) {
-                return Err(format!("catalogo: l'uso esente \"{}\" non indica la norma di esenzione", u.id));
+                return Err(format!(
+                    "catalogo: l'uso esente \"{}\" non indica la norma di esenzione",
+                    u.id
+                ));
             }
         }
         Ok(c)
@@ -180,11 +204,15 @@ impl Rules {
         if !self.stato_civile.is_empty() && !stato.is_some_and(|s| self.stato_civile.contains(&s)) {
             return false;
         }
-        if !self.ever.iter().all(|e| p.stato_civile.iter().any(|s| s.from <= ctx.date && s.value.stato == *e)) {
+        if !self.ever.iter().all(|e| {
+            p.stato_civile
+                .iter()
+                .any(|s| s.from <= ctx.date && s.value.stato == *e)
+        }) {
             return false;
         }
         if self.italian
-            && !super::dated::at(&p.cittadinanza, ctx.date).is_some_and(|c| c.stato == "Italia")
+            && super::dated::at(&p.cittadinanza, ctx.date).is_none_or(|c| c.stato != "Italia")
         {
             return false;
         }
@@ -195,7 +223,10 @@ impl Rules {
             return false;
         }
         if self.conviventi_di_fatto
-            && !ctx.members.iter().any(|m| m.rapporto == Rapporto::ConviventeDiFatto)
+            && !ctx
+                .members
+                .iter()
+                .any(|m| m.rapporto == Rapporto::ConviventeDiFatto)
         {
             return false;
         }
@@ -211,9 +242,18 @@ mod tests {
     fn the_embedded_catalogue_is_complete() {
         let c = Catalog::default_catalog();
         assert!(c.types.len() >= 22);
-        assert!(c.usi.len() > 10, "more than 10 usi: the UI uses an autocomplete");
+        assert!(
+            c.usi.len() > 10,
+            "more than 10 usi: the UI uses an autocomplete"
+        );
         assert!(c.usi.iter().any(|u| u.bollo) && c.usi.iter().any(|u| !u.bollo));
-        for id in ["residenza", "stato_famiglia", "estratto_morte", "contestuale", "stato_libero"] {
+        for id in [
+            "residenza",
+            "stato_famiglia",
+            "estratto_morte",
+            "contestuale",
+            "stato_libero",
+        ] {
             assert!(c.certificate_type(id).is_some(), "{id}");
         }
     }
@@ -226,6 +266,8 @@ mod tests {
         assert!(err.contains("non indica la norma"), "{err}");
         let mut v: serde_json::Value = serde_json::from_str(DEFAULT_CATALOG).unwrap();
         v["types"][0]["archive"] = "boh".into();
-        assert!(Catalog::parse(&v.to_string()).unwrap_err().contains("archivio sconosciuto"));
+        assert!(Catalog::parse(&v.to_string())
+            .unwrap_err()
+            .contains("archivio sconosciuto"));
     }
 }

@@ -24,7 +24,10 @@ pub struct Bollo {
 pub enum Block {
     Paragraph(String),
     /// A table with a header row (stato di famiglia).
-    Table { header: Vec<String>, rows: Vec<Vec<String>> },
+    Table {
+        header: Vec<String>,
+        rows: Vec<Vec<String>>,
+    },
 }
 
 /// Everything printed on a certificate except the stamp.
@@ -57,8 +60,13 @@ pub struct Stamp {
 }
 
 /// The facts a contestuale may combine.
-pub const CONTESTUALE_FACTS: &[&str] =
-    &["residenza", "cittadinanza", "stato_civile", "stato_famiglia", "esistenza_in_vita"];
+pub const CONTESTUALE_FACTS: &[&str] = &[
+    "residenza",
+    "cittadinanza",
+    "stato_civile",
+    "stato_famiglia",
+    "esistenza_in_vita",
+];
 
 /// Everything the wording needs.
 pub struct Subject<'a> {
@@ -131,7 +139,10 @@ fn stato_civile_text(p: &Persona, f: &StatoCivileFatto, from: NaiveDate) -> Stri
 }
 
 fn family_table(members: &[Member], parentela: bool, stato_civile: bool) -> Block {
-    let mut header = vec!["Cognome e nome".to_string(), "Luogo e data di nascita".to_string()];
+    let mut header = vec![
+        "Cognome e nome".to_string(),
+        "Luogo e data di nascita".to_string(),
+    ];
     if parentela {
         header.push("Rapporto con l'intestatario".into());
     }
@@ -185,7 +196,10 @@ fn union(p: &Persona, kind: StatoCivile) -> Option<(String, String)> {
             StatoCivile::UnioneCivileSciolta => "per scioglimento",
             _ => "",
         };
-        text.push_str(&format!(". Il vincolo è cessato il {} {why}", date_it(next.from)));
+        text.push_str(&format!(
+            ". Il vincolo è cessato il {} {why}",
+            date_it(next.from)
+        ));
     }
     Some((who, text))
 }
@@ -194,17 +208,31 @@ fn fact_paragraphs(fact: &str, s: &Subject) -> Vec<Block> {
     let p = s.person;
     let text = match fact {
         "residenza" => match residence(s) {
-            Some((from, a)) => format!("è residente in questo Comune in {} dal {}.", address(&a), date_it(from)),
+            Some((from, a)) => format!(
+                "è residente in questo Comune in {} dal {}.",
+                address(&a),
+                date_it(from)
+            ),
             None => "non risulta residente in questo Comune.".into(),
         },
         "cittadinanza" => match at(&p.cittadinanza, s.date) {
-            Some(c) if c.stato == "Italia" => format!("è {}.", gender(p, "cittadino italiano", "cittadina italiana")),
-            Some(c) => format!("è cittadin{} dello Stato: {}.", gender(p, "o", "a"), c.stato),
+            Some(c) if c.stato == "Italia" => format!(
+                "è {}.",
+                gender(p, "cittadino italiano", "cittadina italiana")
+            ),
+            Some(c) => format!(
+                "è cittadin{} dello Stato: {}.",
+                gender(p, "o", "a"),
+                c.stato
+            ),
             None => "cittadinanza non registrata.".into(),
         },
         "esistenza_in_vita" => "è in vita.".into(),
         "stato_civile" => match entry_at(&p.stato_civile, s.date) {
-            Some(f) => format!("è di stato civile {}.", stato_civile_text(p, &f.value, f.from)),
+            Some(f) => format!(
+                "è di stato civile {}.",
+                stato_civile_text(p, &f.value, f.from)
+            ),
             None => "stato civile non registrato.".into(),
         },
         "stato_famiglia" => {
@@ -222,7 +250,9 @@ fn fact_paragraphs(fact: &str, s: &Subject) -> Vec<Block> {
 pub fn body(kind: &str, s: &Subject, facts: &[String]) -> (String, Vec<Block>) {
     let p = s.person;
     let anagrafe = "L'Ufficiale d'Anagrafe, visti gli atti d'ufficio, certifica che".to_string();
-    let civile = "L'Ufficiale dello Stato Civile, visti i registri dello stato civile, certifica che".to_string();
+    let civile =
+        "L'Ufficiale dello Stato Civile, visti i registri dello stato civile, certifica che"
+            .to_string();
     let who = Block::Paragraph(generalita(p));
     let line = |t: String| vec![who.clone(), Block::Paragraph(t)];
     let family_address = residence(s)
@@ -234,7 +264,15 @@ pub fn body(kind: &str, s: &Subject, facts: &[String]) -> (String, Vec<Block>) {
             b.extend(fact_paragraphs(kind, s));
             (anagrafe, b)
         }
-        "nascita" => (anagrafe, line(format!("è {} a {} il {}.", gender(p, "nato", "nata"), p.nascita.luogo.describe(), date_it(p.nascita.data)))),
+        "nascita" => (
+            anagrafe,
+            line(format!(
+                "è {} a {} il {}.",
+                gender(p, "nato", "nata"),
+                p.nascita.luogo.describe(),
+                date_it(p.nascita.data)
+            )),
+        ),
         "residenza_aire" => {
             let since = p
                 .posizione_anagrafica
@@ -242,7 +280,9 @@ pub fn body(kind: &str, s: &Subject, facts: &[String]) -> (String, Vec<Block>) {
                 .find(|x| x.value.posizione == PosizioneAnagrafica::Aire && x.holds_at(s.date))
                 .map(|x| date_it(x.from))
                 .unwrap_or_default();
-            let abroad = residence(s).map(|(_, a)| format!(", con residenza in {}", address(&a))).unwrap_or_default();
+            let abroad = residence(s)
+                .map(|(_, a)| format!(", con residenza in {}", address(&a)))
+                .unwrap_or_default();
             (anagrafe, line(format!(
                 "è {} nell'Anagrafe degli Italiani Residenti all'Estero (AIRE) di questo Comune dal {since}{abroad}.",
                 gender(p, "iscritto", "iscritta")
@@ -253,43 +293,79 @@ pub fn body(kind: &str, s: &Subject, facts: &[String]) -> (String, Vec<Block>) {
             (anagrafe, line(format!("è residente in questo Comune in {family_address} presso la convivenza anagrafica «{den}».")))
         }
         "stato_libero" => {
-            let label = p.stato_civile_at(s.date).map(|f| f.stato.label(p.sesso)).unwrap_or("libero");
+            let label = p
+                .stato_civile_at(s.date)
+                .map(|f| f.stato.label(p.sesso))
+                .unwrap_or("libero");
             (anagrafe, line(format!("è di stato libero ({label}).")))
         }
         "matrimonio" | "unione_civile" => {
             let (stato, verb) = if kind == "matrimonio" {
                 (StatoCivile::Coniugato, "ha contratto matrimonio con")
             } else {
-                (StatoCivile::UnitoCivilmente, "ha costituito unione civile con")
+                (
+                    StatoCivile::UnitoCivilmente,
+                    "ha costituito unione civile con",
+                )
             };
-            let text = union(p, stato).map(|(_, t)| format!("{verb} {t}.")).unwrap_or_else(|| "non risultano dati.".into());
+            let text = union(p, stato)
+                .map(|(_, t)| format!("{verb} {t}."))
+                .unwrap_or_else(|| "non risultano dati.".into());
             (anagrafe, line(text))
         }
         "contratto_convivenza" => {
             let other = s
                 .members
                 .iter()
-                .find(|m| m.codice_fiscale != p.codice_fiscale && (m.rapporto == Rapporto::ConviventeDiFatto || s.members.iter().any(|x| x.codice_fiscale == p.codice_fiscale && x.rapporto == Rapporto::ConviventeDiFatto) && m.rapporto == Rapporto::IntestatarioScheda))
+                .find(|m| {
+                    m.codice_fiscale != p.codice_fiscale
+                        && (m.rapporto == Rapporto::ConviventeDiFatto
+                            || s.members.iter().any(|x| {
+                                x.codice_fiscale == p.codice_fiscale
+                                    && x.rapporto == Rapporto::ConviventeDiFatto
+                            }) && m.rapporto == Rapporto::IntestatarioScheda)
+                })
                 .map(|m| format!("{} {}", m.cognome.to_uppercase(), m.nome.to_uppercase()))
                 .unwrap_or_else(|| "persona non indicata".into());
-            (anagrafe, line(format!("ha registrato in anagrafe un contratto di convivenza con {other}.")))
+            (
+                anagrafe,
+                line(format!(
+                    "ha registrato in anagrafe un contratto di convivenza con {other}."
+                )),
+            )
         }
-        "stato_famiglia" | "stato_famiglia_parentela" | "stato_famiglia_stato_civile" | "stato_famiglia_aire" => {
-            let aire = if kind == "stato_famiglia_aire" { " (AIRE)" } else { "" };
+        "stato_famiglia"
+        | "stato_famiglia_parentela"
+        | "stato_famiglia_stato_civile"
+        | "stato_famiglia_aire" => {
+            let aire = if kind == "stato_famiglia_aire" {
+                " (AIRE)"
+            } else {
+                ""
+            };
             let mut b = vec![Block::Paragraph(format!(
                 "la famiglia anagrafica{aire} residente in {family_address} è così composta:"
             ))];
-            b.push(family_table(s.members, kind == "stato_famiglia_parentela", kind == "stato_famiglia_stato_civile"));
+            b.push(family_table(
+                s.members,
+                kind == "stato_famiglia_parentela",
+                kind == "stato_famiglia_stato_civile",
+            ));
             (anagrafe, b)
         }
         "contestuale" => {
             let mut b = vec![who];
-            for f in CONTESTUALE_FACTS.iter().filter(|f| facts.iter().any(|x| x == *f)) {
+            for f in CONTESTUALE_FACTS
+                .iter()
+                .filter(|f| facts.iter().any(|x| x == *f))
+            {
                 b.extend(fact_paragraphs(f, s));
             }
             (anagrafe, b)
         }
-        "estratto_nascita" => (civile, vec![Block::Paragraph(format!(
+        "estratto_nascita" => (
+            civile,
+            vec![Block::Paragraph(format!(
             "dai registri degli atti di nascita risulta che {} ({}) è {} a {} il {}, di sesso {}.",
             full_name(p),
             p.codice_fiscale,
@@ -297,7 +373,8 @@ pub fn body(kind: &str, s: &Subject, facts: &[String]) -> (String, Vec<Block>) {
             p.nascita.luogo.describe(),
             date_it(p.nascita.data),
             gender(p, "maschile", "femminile")
-        ))]),
+        ))],
+        ),
         "estratto_matrimonio" => {
             let text = union(p, StatoCivile::Coniugato)
                 .map(|(_, t)| format!("dai registri degli atti di matrimonio risulta che {} ha contratto matrimonio con {t}.", full_name(p)))
@@ -313,11 +390,14 @@ pub fn body(kind: &str, s: &Subject, facts: &[String]) -> (String, Vec<Block>) {
                 .map(|l| format!(" a {}", l.describe()))
                 .unwrap_or_default();
             let when = p.date_of_death().map(date_it).unwrap_or_default();
-            (civile, vec![Block::Paragraph(format!(
-                "dai registri degli atti di morte risulta che {} è {}{place} il {when}.",
-                generalita(p),
-                gender(p, "deceduto", "deceduta")
-            ))])
+            (
+                civile,
+                vec![Block::Paragraph(format!(
+                    "dai registri degli atti di morte risulta che {} è {}{place} il {when}.",
+                    generalita(p),
+                    gender(p, "deceduto", "deceduta")
+                ))],
+            )
         }
         _ => (anagrafe, vec![who]),
     }
@@ -352,14 +432,25 @@ pub fn compose(
         Art40::Estero => "Ai sensi dell'art. 40 del D.P.R. 28 dicembre 2000, n. 445, il presente certificato è rilasciato solo per l'estero.".to_string(),
         Art40::Giudiziario => "Certificato rilasciato per cause giudiziarie (art. 40 del D.P.R. 28 dicembre 2000, n. 445). Il presente certificato non può essere prodotto agli organi della pubblica amministrazione o ai privati gestori di pubblici servizi.".to_string(),
     };
-    let unchangeable = matches!(kind.body.as_str(), "nascita" | "estratto_nascita" | "estratto_morte");
+    let unchangeable = matches!(
+        kind.body.as_str(),
+        "nascita" | "estratto_nascita" | "estratto_morte"
+    );
     let validity = if unchangeable {
         "Certificato relativo a fatti non soggetti a modificazioni: validità illimitata (art. 41, comma 1, del D.P.R. 28 dicembre 2000, n. 445). La verifica online è disponibile per sei mesi dalla data di rilascio."
     } else {
         "Il presente certificato ha validità di sei mesi dalla data di rilascio (art. 41 del D.P.R. 28 dicembre 2000, n. 445)."
     };
-    let office = if stato_civile_archive { "Ufficio di Stato Civile" } else { "Ufficio Anagrafe" };
-    let officer = if stato_civile_archive { "L'Ufficiale dello Stato Civile" } else { "L'Ufficiale d'Anagrafe" };
+    let office = if stato_civile_archive {
+        "Ufficio di Stato Civile"
+    } else {
+        "Ufficio Anagrafe"
+    };
+    let officer = if stato_civile_archive {
+        "L'Ufficiale dello Stato Civile"
+    } else {
+        "L'Ufficiale d'Anagrafe"
+    };
     Content {
         municipality: format!("COMUNE DI {}", issuer.municipality.to_uppercase()),
         province: format!("Provincia di {}", issuer.province),

@@ -61,7 +61,11 @@ fn wrap(font: &ParsedFont, size: f32, text: &str, width: f32) -> Vec<String> {
     let mut lines = Vec::new();
     let mut current = String::new();
     for word in text.split_whitespace() {
-        let candidate = if current.is_empty() { word.to_string() } else { format!("{current} {word}") };
+        let candidate = if current.is_empty() {
+            word.to_string()
+        } else {
+            format!("{current} {word}")
+        };
         if !current.is_empty() && text_width(font, size, &candidate) > width {
             lines.push(std::mem::take(&mut current));
             current = word.to_string();
@@ -85,18 +89,33 @@ struct Page {
 
 impl Page {
     fn text_at(&mut self, bold: bool, size: f32, x: f32, y: f32, s: &str) {
-        let font = if bold { self.bold.clone() } else { self.regular.clone() };
+        let font = if bold {
+            self.bold.clone()
+        } else {
+            self.regular.clone()
+        };
         self.ops.extend([
             Op::StartTextSection,
-            Op::SetFont { font: PdfFontHandle::External(font), size: Pt(size) },
-            Op::SetTextCursor { pos: Point::new(Mm(x), Mm(y)) },
-            Op::ShowText { items: vec![TextItem::Text(s.to_string())] },
+            Op::SetFont {
+                font: PdfFontHandle::External(font),
+                size: Pt(size),
+            },
+            Op::SetTextCursor {
+                pos: Point::new(Mm(x), Mm(y)),
+            },
+            Op::ShowText {
+                items: vec![TextItem::Text(s.to_string())],
+            },
             Op::EndTextSection,
         ]);
     }
 
     fn centered(&mut self, bold: bool, size: f32, s: &str) {
-        let f = if bold { &fonts().bold } else { &fonts().regular };
+        let f = if bold {
+            &fonts().bold
+        } else {
+            &fonts().regular
+        };
         let x = (PAGE_W - text_width(f, size, s)) / 2.0;
         self.y -= size / PT_PER_MM * 1.35;
         self.text_at(bold, size, x, self.y, s);
@@ -104,7 +123,11 @@ impl Page {
 
     /// A wrapped paragraph at `x` with width `w`; returns the lines used.
     fn paragraph(&mut self, bold: bool, size: f32, x: f32, w: f32, s: &str) -> usize {
-        let f = if bold { &fonts().bold } else { &fonts().regular };
+        let f = if bold {
+            &fonts().bold
+        } else {
+            &fonts().regular
+        };
         let lines = wrap(f, size, s, w);
         for line in &lines {
             self.y -= size / PT_PER_MM * 1.4;
@@ -123,8 +146,14 @@ impl Page {
             Op::DrawLine {
                 line: Line {
                     points: vec![
-                        LinePoint { p: Point::new(Mm(x1), Mm(y)), bezier: false },
-                        LinePoint { p: Point::new(Mm(x2), Mm(y)), bezier: false },
+                        LinePoint {
+                            p: Point::new(Mm(x1), Mm(y)),
+                            bezier: false,
+                        },
+                        LinePoint {
+                            p: Point::new(Mm(x2), Mm(y)),
+                            bezier: false,
+                        },
                     ],
                     is_closed: false,
                 },
@@ -134,7 +163,10 @@ impl Page {
 
     fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, mode: PaintMode) {
         self.ops.push(Op::DrawRectangle {
-            rectangle: Rect { mode: Some(mode), ..Rect::from_xywh(Mm(x).into(), Mm(y).into(), Mm(w).into(), Mm(h).into()) },
+            rectangle: Rect {
+                mode: Some(mode),
+                ..Rect::from_xywh(Mm(x).into(), Mm(y).into(), Mm(w).into(), Mm(h).into())
+            },
         });
     }
 
@@ -146,10 +178,21 @@ impl Page {
         let widths: Vec<f32> = weights.iter().map(|w| TEXT_W * w / total).collect();
         let size = 9.5;
         let line_h = size / PT_PER_MM * 1.4;
-        for (r, row) in std::iter::once(header).chain(rows.iter().map(Vec::as_slice)).enumerate() {
+        for (r, row) in std::iter::once(header)
+            .chain(rows.iter().map(Vec::as_slice))
+            .enumerate()
+        {
             let bold = r == 0;
-            let f = if bold { &fonts().bold } else { &fonts().regular };
-            let cells: Vec<Vec<String>> = row.iter().zip(&widths).map(|(c, w)| wrap(f, size, c, w - 2.0)).collect();
+            let f = if bold {
+                &fonts().bold
+            } else {
+                &fonts().regular
+            };
+            let cells: Vec<Vec<String>> = row
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| wrap(f, size, c, w - 2.0))
+                .collect();
             let height = cells.iter().map(Vec::len).max().unwrap_or(1) as f32 * line_h + 1.5;
             let top = self.y;
             let mut x = MARGIN;
@@ -160,19 +203,27 @@ impl Page {
                 x += w;
             }
             self.y = top - height;
-            self.rule(MARGIN, PAGE_W - MARGIN, self.y, if bold { 0.8 } else { 0.3 });
+            self.rule(
+                MARGIN,
+                PAGE_W - MARGIN,
+                self.y,
+                if bold { 0.8 } else { 0.3 },
+            );
         }
     }
 }
 
 /// Vector QR code: one filled rectangle per horizontal run of dark modules.
 fn qr_ops(url: &str, x: f32, y: f32, size: f32) -> Vec<Op> {
-    let code = QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M).expect("URL fits a QR code");
+    let code = QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)
+        .expect("URL fits a QR code");
     let n = code.width();
     let quiet = 4;
     let module = size / (n + 2 * quiet) as f32;
     let colors = code.to_colors();
-    let mut ops = vec![Op::SetFillColor { col: Color::Rgb(Rgb::new(0.0, 0.0, 0.0, None)) }];
+    let mut ops = vec![Op::SetFillColor {
+        col: Color::Rgb(Rgb::new(0.0, 0.0, 0.0, None)),
+    }];
     for row in 0..n {
         let mut col = 0;
         while col < n {
@@ -186,7 +237,12 @@ fn qr_ops(url: &str, x: f32, y: f32, size: f32) -> Vec<Op> {
                 ops.push(Op::DrawRectangle {
                     rectangle: Rect {
                         mode: Some(PaintMode::Fill),
-                        ..Rect::from_xywh(Mm(rx).into(), Mm(ry).into(), Mm((col - start) as f32 * module).into(), Mm(module).into())
+                        ..Rect::from_xywh(
+                            Mm(rx).into(),
+                            Mm(ry).into(),
+                            Mm((col - start) as f32 * module).into(),
+                            Mm(module).into(),
+                        )
                     },
                 });
             } else {
@@ -198,9 +254,8 @@ fn qr_ops(url: &str, x: f32, y: f32, size: f32) -> Vec<Op> {
 }
 
 fn pdf_date(t: DateTime<Utc>) -> printpdf::OffsetDateTime {
-    printpdf::OffsetDateTime::from_unix_timestamp(t.timestamp()).unwrap_or_else(|_| {
-        printpdf::OffsetDateTime::from_unix_timestamp(0).expect("epoch")
-    })
+    printpdf::OffsetDateTime::from_unix_timestamp(t.timestamp())
+        .unwrap_or_else(|_| printpdf::OffsetDateTime::from_unix_timestamp(0).expect("epoch"))
 }
 
 /// Renders a certificate. With `stamp` the footer carries the QR code, ID and PIN; without
@@ -217,16 +272,30 @@ pub fn render(content: &Content, stamp: Option<&Stamp>, issued_at: DateTime<Utc>
     doc.metadata.info.subject = content.title.clone();
     let regular = doc.add_font(&f.regular);
     let bold = doc.add_font(&f.bold);
-    let mut page = Page { ops: Vec::new(), y: PAGE_H - 14.0, regular, bold };
+    let mut page = Page {
+        ops: Vec::new(),
+        y: PAGE_H - 14.0,
+        regular,
+        bold,
+    };
     if stamp.is_none() {
         // The preview watermark, drawn first so the text stays readable over it.
         page.ops.extend([
             Op::SaveGraphicsState,
-            Op::SetFillColor { col: Color::Rgb(Rgb::new(0.85, 0.85, 0.85, None)) },
+            Op::SetFillColor {
+                col: Color::Rgb(Rgb::new(0.85, 0.85, 0.85, None)),
+            },
             Op::StartTextSection,
-            Op::SetFont { font: PdfFontHandle::External(page.bold.clone()), size: Pt(96.0) },
-            Op::SetTextMatrix { matrix: TextMatrix::TranslateRotate(Mm(42.0).into(), Mm(70.0).into(), 45.0) },
-            Op::ShowText { items: vec![TextItem::Text("ANTEPRIMA".into())] },
+            Op::SetFont {
+                font: PdfFontHandle::External(page.bold.clone()),
+                size: Pt(96.0),
+            },
+            Op::SetTextMatrix {
+                matrix: TextMatrix::TranslateRotate(Mm(42.0).into(), Mm(70.0).into(), 45.0),
+            },
+            Op::ShowText {
+                items: vec![TextItem::Text("ANTEPRIMA".into())],
+            },
             Op::EndTextSection,
             Op::RestoreGraphicsState,
         ]);
@@ -245,12 +314,34 @@ pub fn render(content: &Content, stamp: Option<&Stamp>, issued_at: DateTime<Utc>
     page.ops.push(Op::SetOutlineColor { col: black.clone() });
     if content.bollo_box {
         // The space where the holder sticks and cancels the physical marca.
-        page.rect(PAGE_W - MARGIN - 28.0, page.y - 36.0, 28.0, 32.0, PaintMode::Stroke);
-        page.text_at(false, 7.0, PAGE_W - MARGIN - 26.0, page.y - 31.0, "Spazio per la");
-        page.text_at(false, 7.0, PAGE_W - MARGIN - 26.0, page.y - 34.0, "marca da bollo");
+        page.rect(
+            PAGE_W - MARGIN - 28.0,
+            page.y - 36.0,
+            28.0,
+            32.0,
+            PaintMode::Stroke,
+        );
+        page.text_at(
+            false,
+            7.0,
+            PAGE_W - MARGIN - 26.0,
+            page.y - 31.0,
+            "Spazio per la",
+        );
+        page.text_at(
+            false,
+            7.0,
+            PAGE_W - MARGIN - 26.0,
+            page.y - 34.0,
+            "marca da bollo",
+        );
     }
     page.gap(10.0);
-    let title_w = if content.bollo_box { TEXT_W - 32.0 } else { TEXT_W };
+    let title_w = if content.bollo_box {
+        TEXT_W - 32.0
+    } else {
+        TEXT_W
+    };
     page.paragraph(true, 14.0, MARGIN, title_w, &content.title);
     page.gap(6.0);
     page.paragraph(false, 10.5, MARGIN, title_w, &content.intro);
@@ -289,7 +380,13 @@ pub fn render(content: &Content, stamp: Option<&Stamp>, issued_at: DateTime<Utc>
     match stamp {
         Some(s) => {
             page.ops.extend(qr_ops(&s.url, MARGIN, 16.0, 34.0));
-            page.text_at(true, 10.0, text_x, 46.0, &format!("ID certificato: {}", s.id));
+            page.text_at(
+                true,
+                10.0,
+                text_x,
+                46.0,
+                &format!("ID certificato: {}", s.id),
+            );
             page.text_at(true, 10.0, text_x, 40.5, &format!("PIN: {}", s.pin));
             page.y = 38.0;
             page.paragraph(false, 8.5, text_x, text_w, &format!(
@@ -298,14 +395,23 @@ pub fn render(content: &Content, stamp: Option<&Stamp>, issued_at: DateTime<Utc>
             ));
         }
         None => {
-            page.text_at(true, 10.0, text_x, 46.0, "ANTEPRIMA – documento senza valore legale");
+            page.text_at(
+                true,
+                10.0,
+                text_x,
+                46.0,
+                "ANTEPRIMA – documento senza valore legale",
+            );
             page.y = 44.0;
             page.paragraph(false, 8.5, text_x, text_w, "Questa anteprima non è firmata, non è archiviata e non può essere verificata. Il certificato valido riporta qui il codice QR, l'ID e il PIN di verifica.");
         }
     }
 
     let pdf_page = PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), page.ops);
-    let opts = PdfSaveOptions { subset_fonts: true, ..Default::default() };
+    let opts = PdfSaveOptions {
+        subset_fonts: true,
+        ..Default::default()
+    };
     let mut warnings = Vec::new();
     doc.with_pages(vec![pdf_page]).save(&opts, &mut warnings)
 }

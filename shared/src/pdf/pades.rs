@@ -68,10 +68,19 @@ pub struct Prepared {
 }
 
 /// Appends the signature field, widget and dictionary as an incremental update.
-pub fn prepare(pdf: &[u8], signed_at: DateTime<Utc>, name: &str, reason: &str) -> StoreResult<Prepared> {
+pub fn prepare(
+    pdf: &[u8],
+    signed_at: DateTime<Utc>,
+    name: &str,
+    reason: &str,
+) -> StoreResult<Prepared> {
     let prev = Document::load_mem(pdf).map_err(err)?;
     let page_id = *prev.get_pages().get(&1).ok_or_else(|| err("no page"))?;
-    let catalog_id = prev.trailer.get(b"Root").and_then(Object::as_reference).map_err(err)?;
+    let catalog_id = prev
+        .trailer
+        .get(b"Root")
+        .and_then(Object::as_reference)
+        .map_err(err)?;
     let mut inc = IncrementalDocument::create_from(pdf.to_vec(), prev);
     let m = signed_at.format("D:%Y%m%d%H%M%S+00'00'").to_string();
     let sig_id = inc.new_document.add_object(dictionary! {
@@ -95,14 +104,26 @@ pub fn prepare(pdf: &[u8], signed_at: DateTime<Utc>, name: &str, reason: &str) -
         "V" => sig_id,
     });
     inc.opt_clone_object_to_new_document(page_id).map_err(err)?;
-    let page = inc.new_document.get_object_mut(page_id).and_then(Object::as_dict_mut).map_err(err)?;
+    let page = inc
+        .new_document
+        .get_object_mut(page_id)
+        .and_then(Object::as_dict_mut)
+        .map_err(err)?;
     match page.get_mut(b"Annots") {
         Ok(Object::Array(a)) => a.push(widget_id.into()),
         _ => page.set("Annots", vec![Object::Reference(widget_id)]),
     }
-    inc.opt_clone_object_to_new_document(catalog_id).map_err(err)?;
-    let catalog = inc.new_document.get_object_mut(catalog_id).and_then(Object::as_dict_mut).map_err(err)?;
-    catalog.set("AcroForm", dictionary! { "Fields" => vec![Object::Reference(widget_id)], "SigFlags" => 3 });
+    inc.opt_clone_object_to_new_document(catalog_id)
+        .map_err(err)?;
+    let catalog = inc
+        .new_document
+        .get_object_mut(catalog_id)
+        .and_then(Object::as_dict_mut)
+        .map_err(err)?;
+    catalog.set(
+        "AcroForm",
+        dictionary! { "Fields" => vec![Object::Reference(widget_id)], "SigFlags" => 3 },
+    );
     // PAdES is an extension of PDF 1.7 (ISO 32000-1) declared by ETSI.
     catalog.set("Version", Object::Name(b"1.7".to_vec()));
     catalog.set("Extensions", dictionary! { "ESIC" => dictionary! { "BaseVersion" => Object::Name(b"1.7".to_vec()), "ExtensionLevel" => 1 } });
@@ -119,11 +140,16 @@ pub fn prepare(pdf: &[u8], signed_at: DateTime<Utc>, name: &str, reason: &str) -
     }
     let p = BYTE_RANGE_PLACEHOLDER;
     let placeholder = format!("{p} {p} {p}");
-    let br = tail + find(&out[tail..], placeholder.as_bytes()).ok_or_else(|| err("no /ByteRange placeholder"))?;
+    let br = tail
+        + find(&out[tail..], placeholder.as_bytes())
+            .ok_or_else(|| err("no /ByteRange placeholder"))?;
     let actual = format!("{} {} {}", start, end, out.len() - end);
     let padded = format!("{actual:<width$}", width = placeholder.len());
     out[br..br + placeholder.len()].copy_from_slice(padded.as_bytes());
-    Ok(Prepared { bytes: out, contents: (start, end) })
+    Ok(Prepared {
+        bytes: out,
+        contents: (start, end),
+    })
 }
 
 /// SHA-256 of the bytes the signature covers: everything but the `/Contents` string.
@@ -142,20 +168,32 @@ fn attribute(oid: ObjectIdentifier, value: Any) -> StoreResult<Attribute> {
 }
 
 /// The signed attributes for a document digest and the seal certificate.
-pub fn signed_attributes(digest: &[u8; 32], cert: &Certificate) -> StoreResult<SetOfVec<Attribute>> {
+pub fn signed_attributes(
+    digest: &[u8; 32],
+    cert: &Certificate,
+) -> StoreResult<SetOfVec<Attribute>> {
     let ess = SigningCertificateV2 {
         certs: vec![EssCertIdV2 {
-            cert_hash: OctetString::new(Sha256::digest(cert.to_der().map_err(err)?).to_vec()).map_err(err)?,
+            cert_hash: OctetString::new(Sha256::digest(cert.to_der().map_err(err)?).to_vec())
+                .map_err(err)?,
             issuer_serial: Some(IssuerSerial {
-                issuer: vec![GeneralName::DirectoryName(cert.tbs_certificate.issuer.clone())],
+                issuer: vec![GeneralName::DirectoryName(
+                    cert.tbs_certificate.issuer.clone(),
+                )],
                 serial_number: cert.tbs_certificate.serial_number.clone(),
             }),
         }],
     };
     SetOfVec::try_from(vec![
         attribute(ID_CONTENT_TYPE, Any::encode_from(&ID_DATA).map_err(err)?)?,
-        attribute(ID_MESSAGE_DIGEST, Any::encode_from(&OctetString::new(digest.to_vec()).map_err(err)?).map_err(err)?)?,
-        attribute(ID_AA_SIGNING_CERTIFICATE_V2, Any::encode_from(&ess).map_err(err)?)?,
+        attribute(
+            ID_MESSAGE_DIGEST,
+            Any::encode_from(&OctetString::new(digest.to_vec()).map_err(err)?).map_err(err)?,
+        )?,
+        attribute(
+            ID_AA_SIGNING_CERTIFICATE_V2,
+            Any::encode_from(&ess).map_err(err)?,
+        )?,
     ])
     .map_err(err)
 }
@@ -168,9 +206,15 @@ pub fn assemble(
     chain: &[Certificate],
 ) -> StoreResult<Vec<u8>> {
     let cert = chain.first().ok_or_else(|| err("no certificate"))?;
-    let sha256 = AlgorithmIdentifierOwned { oid: ID_SHA_256, parameters: None };
+    let sha256 = AlgorithmIdentifierOwned {
+        oid: ID_SHA_256,
+        parameters: None,
+    };
     let signature_algorithm = match algorithm {
-        SignatureAlgorithm::EcdsaP256Sha256 => AlgorithmIdentifierOwned { oid: ECDSA_WITH_SHA_256, parameters: None },
+        SignatureAlgorithm::EcdsaP256Sha256 => AlgorithmIdentifierOwned {
+            oid: ECDSA_WITH_SHA_256,
+            parameters: None,
+        },
     };
     let signer_info = SignerInfo {
         version: CmsVersion::V1,
@@ -186,24 +230,38 @@ pub fn assemble(
     };
     let mut digest_algorithms = SetOfVec::new();
     digest_algorithms.insert(sha256).map_err(err)?;
-    let certs: Vec<CertificateChoices> = chain.iter().cloned().map(CertificateChoices::Certificate).collect();
+    let certs: Vec<CertificateChoices> = chain
+        .iter()
+        .cloned()
+        .map(CertificateChoices::Certificate)
+        .collect();
     let signed_data = SignedData {
         version: CmsVersion::V1,
         digest_algorithms,
-        encap_content_info: EncapsulatedContentInfo { econtent_type: ID_DATA, econtent: None },
+        encap_content_info: EncapsulatedContentInfo {
+            econtent_type: ID_DATA,
+            econtent: None,
+        },
         certificates: Some(CertificateSet(SetOfVec::try_from(certs).map_err(err)?)),
         crls: None,
         signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info]).map_err(err)?),
     };
-    ContentInfo { content_type: ID_SIGNED_DATA, content: Any::encode_from(&signed_data).map_err(err)? }
-        .to_der()
-        .map_err(err)
+    ContentInfo {
+        content_type: ID_SIGNED_DATA,
+        content: Any::encode_from(&signed_data).map_err(err)?,
+    }
+    .to_der()
+    .map_err(err)
 }
 
 /// Writes the CMS into the `/Contents` placeholder. Nothing may change the file afterwards.
 pub fn embed(p: &mut Prepared, cms: &[u8]) -> StoreResult<()> {
     if cms.len() > SIG_RESERVED {
-        return Err(err(format!("CMS of {} bytes exceeds the {} reserved", cms.len(), SIG_RESERVED)));
+        return Err(err(format!(
+            "CMS of {} bytes exceeds the {} reserved",
+            cms.len(),
+            SIG_RESERVED
+        )));
     }
     let hex = hex::encode_upper(cms);
     let start = p.contents.0 + 1;
@@ -212,15 +270,27 @@ pub fn embed(p: &mut Prepared, cms: &[u8]) -> StoreResult<()> {
 }
 
 /// Seals a PDF through the `Signer`: prepare, sign the attributes, embed.
-pub async fn sign_pdf(pdf: &[u8], signer: &dyn Signer, signed_at: DateTime<Utc>, name: &str) -> StoreResult<Vec<u8>> {
+pub async fn sign_pdf(
+    pdf: &[u8],
+    signer: &dyn Signer,
+    signed_at: DateTime<Utc>,
+    name: &str,
+) -> StoreResult<Vec<u8>> {
     let chain: Vec<Certificate> = signer
         .certificate_chain()
         .await?
         .iter()
         .map(|der| Certificate::from_der(der).map_err(err))
         .collect::<StoreResult<_>>()?;
-    let cert = chain.first().ok_or_else(|| err("the signer has no certificate"))?;
-    let mut prepared = prepare(pdf, signed_at, name, "Certificato anagrafico rilasciato online")?;
+    let cert = chain
+        .first()
+        .ok_or_else(|| err("the signer has no certificate"))?;
+    let mut prepared = prepare(
+        pdf,
+        signed_at,
+        name,
+        "Certificato anagrafico rilasciato online",
+    )?;
     let attrs = signed_attributes(&byte_range_digest(&prepared), cert)?;
     let to_sign = attrs.to_der().map_err(err)?;
     let signature = signer.sign(&to_sign).await?;

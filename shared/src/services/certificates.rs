@@ -68,7 +68,11 @@ pub struct Issued {
 
 impl Issued {
     pub fn filename(&self) -> String {
-        format!("certificato-{}-{}.pdf", self.record.type_id.replace('_', "-"), self.record.id)
+        format!(
+            "certificato-{}-{}.pdf",
+            self.record.type_id.replace('_', "-"),
+            self.record.id
+        )
     }
 }
 
@@ -145,7 +149,9 @@ pub fn sha256_hex(b: &[u8]) -> String {
 fn crockford(n: usize) -> String {
     let mut b = vec![0u8; n];
     rand::rngs::OsRng.fill_bytes(&mut b);
-    b.iter().map(|x| CROCKFORD[(x & 31) as usize] as char).collect()
+    b.iter()
+        .map(|x| CROCKFORD[(x & 31) as usize] as char)
+        .collect()
 }
 
 /// A new certificate ID: 12 Crockford base-32 characters in groups of four.
@@ -162,7 +168,8 @@ fn new_pin() -> String {
 
 /// Six months after `t` (the validity of art. 41 DPR 445/2000).
 pub fn six_months_after(t: DateTime<Utc>) -> DateTime<Utc> {
-    t.checked_add_months(chrono::Months::new(6)).unwrap_or(t + Duration::days(183))
+    t.checked_add_months(chrono::Months::new(6))
+        .unwrap_or(t + Duration::days(183))
 }
 
 fn forbidden_scope() -> ServiceError {
@@ -179,7 +186,11 @@ struct Target {
     denominazione: Option<String>,
 }
 
-async fn household_context(app: &AppState, p: &Persona, date: NaiveDate) -> ServiceResult<(Vec<Member>, Option<SpecieFamiglia>, Option<String>)> {
+async fn household_context(
+    app: &AppState,
+    p: &Persona,
+    date: NaiveDate,
+) -> ServiceResult<(Vec<Member>, Option<SpecieFamiglia>, Option<String>)> {
     let store = app.store.as_ref();
     let Some(m) = p.membership_at(date) else {
         return Ok((Vec::new(), None, None));
@@ -197,18 +208,33 @@ async fn household_context(app: &AppState, p: &Persona, date: NaiveDate) -> Serv
 /// citizen only for themselves and their household (deceased members included); an
 /// operator (certificazione libera) for anyone in the registry.
 async fn target(app: &AppState, actor: &Session, cf: &str, libera: bool) -> ServiceResult<Target> {
-    let cf = CodiceFiscale::parse(cf).map_err(|e| ServiceError::invalid("invalid_codice_fiscale", format!("Codice fiscale non valido: {e}.")))?;
+    let cf = CodiceFiscale::parse(cf).map_err(|e| {
+        ServiceError::invalid(
+            "invalid_codice_fiscale",
+            format!("Codice fiscale non valido: {e}."),
+        )
+    })?;
     let store = app.store.as_ref();
     let today = app.clock.today();
     if libera {
         if !actor.operator {
-            return Err(ServiceError::Forbidden("La certificazione libera è riservata agli operatori dell'Ufficio Anagrafe.".into()));
+            return Err(ServiceError::Forbidden(
+                "La certificazione libera è riservata agli operatori dell'Ufficio Anagrafe.".into(),
+            ));
         }
     } else if cf.as_str() != actor.identity.codice_fiscale {
-        let me = registry::person(store, &actor.identity.codice_fiscale).await?.ok_or_else(forbidden_scope)?;
-        let id = me.membership_at(today).map(|m| m.famiglia.clone()).ok_or_else(forbidden_scope)?;
+        let me = registry::person(store, &actor.identity.codice_fiscale)
+            .await?
+            .ok_or_else(forbidden_scope)?;
+        let id = me
+            .membership_at(today)
+            .map(|m| m.famiglia.clone())
+            .ok_or_else(forbidden_scope)?;
         let persons = registry::household_persons(store, &id).await?;
-        if !members_at(&persons, &id, today, true).iter().any(|m| m.codice_fiscale == cf.as_str()) {
+        if !members_at(&persons, &id, today, true)
+            .iter()
+            .any(|m| m.codice_fiscale == cf.as_str())
+        {
             return Err(forbidden_scope());
         }
     }
@@ -216,16 +242,31 @@ async fn target(app: &AppState, actor: &Session, cf: &str, libera: bool) -> Serv
         ServiceError::NotFound("La persona indicata non risulta nell'anagrafe del Comune.".into())
     })?;
     let (members, specie, denominazione) = household_context(app, &person, today).await?;
-    Ok(Target { person, members, specie, denominazione })
+    Ok(Target {
+        person,
+        members,
+        specie,
+        denominazione,
+    })
 }
 
 fn admitted<'a>(app: &'a AppState, t: &Target, today: NaiveDate) -> Vec<&'a CertificateType> {
-    let ctx = Context { date: today, person: &t.person, specie: t.specie, members: &t.members };
+    let ctx = Context {
+        date: today,
+        person: &t.person,
+        specie: t.specie,
+        members: &t.members,
+    };
     app.catalog.types_for(&ctx)
 }
 
 /// What can be issued for `person`, and the usi.
-pub async fn catalog_for(app: &AppState, actor: &Session, person: &str, libera: bool) -> ServiceResult<CatalogView> {
+pub async fn catalog_for(
+    app: &AppState,
+    actor: &Session,
+    person: &str,
+    libera: bool,
+) -> ServiceResult<CatalogView> {
     let today = app.clock.today();
     let t = target(app, actor, person, libera).await?;
     let types = admitted(app, &t, today)
@@ -233,11 +274,22 @@ pub async fn catalog_for(app: &AppState, actor: &Session, person: &str, libera: 
         .map(|ty| TypeView {
             id: ty.id.clone(),
             archive: ty.archive.clone(),
-            archive_title: app.catalog.archive(&ty.archive).map(|a| a.title.clone()).unwrap_or_default(),
+            archive_title: app
+                .catalog
+                .archive(&ty.archive)
+                .map(|a| a.title.clone())
+                .unwrap_or_default(),
             title: ty.title.clone(),
         })
         .collect();
-    audit::record(app.store.as_ref(), app.clock.as_ref(), &actor.identity.codice_fiscale, vec![t.person.codice_fiscale.clone()], "certificate_catalog").await?;
+    audit::record(
+        app.store.as_ref(),
+        app.clock.as_ref(),
+        &actor.identity.codice_fiscale,
+        vec![t.person.codice_fiscale.clone()],
+        "certificate_catalog",
+    )
+    .await?;
     Ok(CatalogView {
         person: t.person.codice_fiscale.clone(),
         types,
@@ -245,10 +297,21 @@ pub async fn catalog_for(app: &AppState, actor: &Session, person: &str, libera: 
             .catalog
             .usi
             .iter()
-            .map(|u| UsoView { id: u.id.clone(), title: u.title.clone(), bollo: u.bollo, exemption: u.exemption.clone() })
+            .map(|u| UsoView {
+                id: u.id.clone(),
+                title: u.title.clone(),
+                bollo: u.bollo,
+                exemption: u.exemption.clone(),
+            })
             .collect(),
         contestuale_facts: app.catalog.contestuale_facts.clone(),
-        exempt_archives: app.catalog.archives.iter().filter(|a| a.exemption.is_some()).cloned().collect(),
+        exempt_archives: app
+            .catalog
+            .archives
+            .iter()
+            .filter(|a| a.exemption.is_some())
+            .cloned()
+            .collect(),
     })
 }
 
@@ -265,26 +328,56 @@ struct Plan {
 fn parse_bollo(input: &BolloInput, today: NaiveDate) -> ServiceResult<Bollo> {
     let id = input.id.trim().replace(' ', "");
     if id.len() != 14 || !id.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ServiceError::invalid("invalid_bollo_id", "L'identificativo della marca da bollo deve essere composto da 14 cifre."));
+        return Err(ServiceError::invalid(
+            "invalid_bollo_id",
+            "L'identificativo della marca da bollo deve essere composto da 14 cifre.",
+        ));
     }
     let date = NaiveDate::parse_from_str(input.date.trim(), "%Y-%m-%d").map_err(|_| {
-        ServiceError::invalid("invalid_bollo_date", "Data della marca da bollo non valida: usa il formato AAAA-MM-GG.")
+        ServiceError::invalid(
+            "invalid_bollo_date",
+            "Data della marca da bollo non valida: usa il formato AAAA-MM-GG.",
+        )
     })?;
     if date > today {
-        return Err(ServiceError::invalid("invalid_bollo_date", "La data di emissione della marca da bollo non può essere successiva a oggi."));
+        return Err(ServiceError::invalid(
+            "invalid_bollo_date",
+            "La data di emissione della marca da bollo non può essere successiva a oggi.",
+        ));
     }
     Ok(Bollo { id, date })
 }
 
-async fn plan(app: &AppState, actor: &Session, req: &Request, libera: Option<&Libera>) -> ServiceResult<Plan> {
+async fn plan(
+    app: &AppState,
+    actor: &Session,
+    req: &Request,
+    libera: Option<&Libera>,
+) -> ServiceResult<Plan> {
     let today = app.clock.today();
-    let kind = app.catalog.certificate_type(req.type_id.trim()).cloned().ok_or_else(|| {
-        ServiceError::invalid("unknown_type", format!("Tipo di certificato sconosciuto: \"{}\".", req.type_id))
-    })?;
+    let kind = app
+        .catalog
+        .certificate_type(req.type_id.trim())
+        .cloned()
+        .ok_or_else(|| {
+            ServiceError::invalid(
+                "unknown_type",
+                format!("Tipo di certificato sconosciuto: \"{}\".", req.type_id),
+            )
+        })?;
     let uso = app.catalog.uso(req.uso.trim()).cloned().ok_or_else(|| {
-        ServiceError::invalid("unknown_uso", format!("Uso sconosciuto: \"{}\". Scegli un uso dall'elenco.", req.uso))
+        ServiceError::invalid(
+            "unknown_uso",
+            format!(
+                "Uso sconosciuto: \"{}\". Scegli un uso dall'elenco.",
+                req.uso
+            ),
+        )
     })?;
-    let archive = app.catalog.archive(&kind.archive).ok_or_else(|| ServiceError::invalid("unknown_type", "Archivio sconosciuto."))?;
+    let archive = app
+        .catalog
+        .archive(&kind.archive)
+        .ok_or_else(|| ServiceError::invalid("unknown_type", "Archivio sconosciuto."))?;
     let needs_bollo = uso.bollo && archive.exemption.is_none();
     let bollo = match (&req.bollo, needs_bollo) {
         (Some(b), true) => Some(parse_bollo(b, today)?),
@@ -303,19 +396,28 @@ async fn plan(app: &AppState, actor: &Session, req: &Request, libera: Option<&Li
     if kind.body == "contestuale" {
         for f in &req.facts {
             if !CONTESTUALE_FACTS.contains(&f.as_str()) {
-                return Err(ServiceError::invalid("unknown_fact", format!("Dato non certificabile nel contestuale: \"{f}\".")));
+                return Err(ServiceError::invalid(
+                    "unknown_fact",
+                    format!("Dato non certificabile nel contestuale: \"{f}\"."),
+                ));
             }
             if !facts.contains(f) {
                 facts.push(f.clone());
             }
         }
         if facts.is_empty() {
-            return Err(ServiceError::invalid("facts_required", "Scegli almeno un dato da certificare nel certificato contestuale."));
+            return Err(ServiceError::invalid(
+                "facts_required",
+                "Scegli almeno un dato da certificare nel certificato contestuale.",
+            ));
         }
         facts.sort_by_key(|f| CONTESTUALE_FACTS.iter().position(|x| x == f));
     }
     let target = target(app, actor, &req.person, libera.is_some()).await?;
-    if !admitted(app, &target, today).iter().any(|t| t.id == kind.id) {
+    if !admitted(app, &target, today)
+        .iter()
+        .any(|t| t.id == kind.id)
+    {
         return Err(ServiceError::invalid(
             "type_not_available",
             format!("Il {} non può essere rilasciato per la persona indicata in base ai dati anagrafici.", kind.title.to_lowercase()),
@@ -333,11 +435,21 @@ async fn plan(app: &AppState, actor: &Session, req: &Request, libera: Option<&Li
         ))?
         .as_bytes(),
     );
-    Ok(Plan { target, kind, uso, bollo, facts, fingerprint })
+    Ok(Plan {
+        target,
+        kind,
+        uso,
+        bollo,
+        facts,
+        fingerprint,
+    })
 }
 
 fn content(app: &AppState, plan: &Plan, date: NaiveDate) -> Content {
-    let archive = app.catalog.archive(&plan.kind.archive).expect("checked in plan");
+    let archive = app
+        .catalog
+        .archive(&plan.kind.archive)
+        .expect("checked in plan");
     let issuer = Issuer {
         municipality: &app.config.municipality.name,
         province: &app.config.municipality.province,
@@ -349,7 +461,15 @@ fn content(app: &AppState, plan: &Plan, date: NaiveDate) -> Content {
         denominazione: plan.target.denominazione.as_deref(),
         date,
     };
-    compose(&issuer, archive, &plan.kind, &plan.uso, plan.bollo.as_ref(), &subject, &plan.facts)
+    compose(
+        &issuer,
+        archive,
+        &plan.kind,
+        &plan.uso,
+        plan.bollo.as_ref(),
+        &subject,
+        &plan.facts,
+    )
 }
 
 /// The preview: the same PDF with the ANTEPRIMA watermark, not sealed, not archived, without
@@ -362,19 +482,35 @@ pub async fn preview(app: &AppState, actor: &Session, req: &Request) -> ServiceR
             .and_then(|t| app.catalog.archive(&t.archive))
             .is_some_and(|a| a.exemption.is_some());
         if !exempt_archive {
-            return Err(ServiceError::invalid("preview_not_allowed", "L'anteprima non è disponibile per i certificati in bollo."));
+            return Err(ServiceError::invalid(
+                "preview_not_allowed",
+                "L'anteprima non è disponibile per i certificati in bollo.",
+            ));
         }
     }
     let plan = plan(app, actor, req, None).await?;
     let now = app.clock.now();
     let pdf = pdf::render(&content(app, &plan, app.clock.today()), None, now);
-    audit::record_with(app.store.as_ref(), app.clock.as_ref(), &actor.identity.codice_fiscale, vec![plan.target.person.codice_fiscale.clone()], "certificate_preview", Some(plan.kind.id.clone())).await?;
+    audit::record_with(
+        app.store.as_ref(),
+        app.clock.as_ref(),
+        &actor.identity.codice_fiscale,
+        vec![plan.target.person.codice_fiscale.clone()],
+        "certificate_preview",
+        Some(plan.kind.id.clone()),
+    )
+    .await?;
     Ok(pdf)
 }
 
 /// Reserves the certificate ID for this request: a new one, or the one a previous attempt
 /// of the same request reserved (same idempotency key, or same marca da bollo).
-async fn reserve(app: &AppState, actor: &Session, plan: &Plan, idempotency_key: Option<&str>) -> ServiceResult<String> {
+async fn reserve(
+    app: &AppState,
+    actor: &Session,
+    plan: &Plan,
+    idempotency_key: Option<&str>,
+) -> ServiceResult<String> {
     let store = app.store.as_ref();
     let now = app.clock.now();
     let res = Reservation {
@@ -387,10 +523,18 @@ async fn reserve(app: &AppState, actor: &Session, plan: &Plan, idempotency_key: 
     let data = serde_json::to_vec(&res)?;
     let mut items = Vec::new();
     if let Some(key) = idempotency_key {
-        items.push((Item::new(idem_pk(&actor.identity.codice_fiscale), key, data.clone()).expiring(now + Duration::days(1)), Condition::IfAbsent));
+        items.push((
+            Item::new(idem_pk(&actor.identity.codice_fiscale), key, data.clone())
+                .expiring(now + Duration::days(1)),
+            Condition::IfAbsent,
+        ));
     }
     if let Some(b) = &plan.bollo {
-        items.push((Item::new(bollo_pk(&b.id), "A", data).expiring(now + Duration::days(365 * BOLLO_LEDGER_YEARS + 1)), Condition::IfAbsent));
+        items.push((
+            Item::new(bollo_pk(&b.id), "A", data)
+                .expiring(now + Duration::days(365 * BOLLO_LEDGER_YEARS + 1)),
+            Condition::IfAbsent,
+        ));
     }
     if items.is_empty() {
         return Ok(res.certificate);
@@ -400,7 +544,9 @@ async fn reserve(app: &AppState, actor: &Session, plan: &Plan, idempotency_key: 
         Err(StoreError::ConditionFailed) => {
             // Someone reserved before: the same request retried, or another one.
             for (item, _) in &items {
-                let Some(existing) = store.get(&item.pk, &item.sk).await? else { continue };
+                let Some(existing) = store.get(&item.pk, &item.sk).await? else {
+                    continue;
+                };
                 let existing: Reservation = serde_json::from_slice(&existing.data)?;
                 if existing.fingerprint == plan.fingerprint {
                     return Ok(existing.certificate);
@@ -416,7 +562,9 @@ async fn reserve(app: &AppState, actor: &Session, plan: &Plan, idempotency_key: 
                 }
                 return Err(ServiceError::Conflict {
                     code: "idempotency_conflict",
-                    message: "La chiave di idempotenza è già stata usata per una richiesta diversa.".into(),
+                    message:
+                        "La chiave di idempotenza è già stata usata per una richiesta diversa."
+                            .into(),
                 });
             }
             // The conflicting item expired meanwhile: try once more.
@@ -429,9 +577,16 @@ async fn reserve(app: &AppState, actor: &Session, plan: &Plan, idempotency_key: 
 
 async fn load_issued(app: &AppState, record: CertificateRecord) -> ServiceResult<Issued> {
     let pdf = app.archive.get(&record.archive_key).await?.ok_or_else(|| {
-        ServiceError::Store(StoreError::Backend(format!("archived original missing for {}", record.id)))
+        ServiceError::Store(StoreError::Backend(format!(
+            "archived original missing for {}",
+            record.id
+        )))
     })?;
-    Ok(Issued { record, pdf, reused: true })
+    Ok(Issued {
+        record,
+        pdf,
+        reused: true,
+    })
 }
 
 pub async fn record(app: &AppState, id: &str) -> ServiceResult<Option<CertificateRecord>> {
@@ -458,13 +613,31 @@ pub async fn issue(
     let store = app.store.as_ref();
 
     let archive_key = record.archive_key.clone();
-    app.archive.put(&archive_key, &signed, record.expires_at).await?;
+    app.archive
+        .put(&archive_key, &signed, record.expires_at)
+        .await?;
     let keep_until = record.expires_at + Duration::days(RECORD_AFTER_EXPIRY_DAYS);
     let items = vec![
-        (Item::new(cert_pk(&id), "A", serde_json::to_vec(&record)?).expiring(keep_until), Condition::IfAbsent),
-        (Item::new(pin_pk_from_hash(&record.pin_hash), id.clone(), b"{}".to_vec()).expiring(keep_until), Condition::None),
         (
-            Item::new(mine_pk(&actor.identity.codice_fiscale), format!("{}#{id}", record.issued_at.to_rfc3339()), serde_json::to_vec(&summary(&record))?).expiring(record.expires_at),
+            Item::new(cert_pk(&id), "A", serde_json::to_vec(&record)?).expiring(keep_until),
+            Condition::IfAbsent,
+        ),
+        (
+            Item::new(
+                pin_pk_from_hash(&record.pin_hash),
+                id.clone(),
+                b"{}".to_vec(),
+            )
+            .expiring(keep_until),
+            Condition::None,
+        ),
+        (
+            Item::new(
+                mine_pk(&actor.identity.codice_fiscale),
+                format!("{}#{id}", record.issued_at.to_rfc3339()),
+                serde_json::to_vec(&summary(&record))?,
+            )
+            .expiring(record.expires_at),
             Condition::None,
         ),
     ];
@@ -487,15 +660,34 @@ pub async fn issue(
         if let Some(item) = store.get(&bollo_pk(&b.id), "A").await? {
             let mut res: Reservation = serde_json::from_slice(&item.data)?;
             res.sha256 = Some(record.sha256.clone());
-            let updated = Item { data: serde_json::to_vec(&res)?, ..item };
+            let updated = Item {
+                data: serde_json::to_vec(&res)?,
+                ..item
+            };
             if let Err(e) = store.put(updated, Condition::None).await {
                 tracing::warn!(error = %e, "bollo ledger hash not updated");
             }
         }
     }
-    let action = if record.libera.is_some() { "certificate_issue_libera" } else { "certificate_issue" };
-    audit::record_with(store, app.clock.as_ref(), &actor.identity.codice_fiscale, vec![record.person.clone()], action, Some(format!("{} {}", record.id, record.type_id))).await?;
-    Ok(Issued { record, pdf: signed, reused: false })
+    let action = if record.libera.is_some() {
+        "certificate_issue_libera"
+    } else {
+        "certificate_issue"
+    };
+    audit::record_with(
+        store,
+        app.clock.as_ref(),
+        &actor.identity.codice_fiscale,
+        vec![record.person.clone()],
+        action,
+        Some(format!("{} {}", record.id, record.type_id)),
+    )
+    .await?;
+    Ok(Issued {
+        record,
+        pdf: signed,
+        reused: false,
+    })
 }
 
 fn pin_pk_from_hash(hash: &str) -> String {
@@ -513,7 +705,13 @@ fn summary(r: &CertificateRecord) -> Summary {
 }
 
 /// Builds and seals the PDF of `plan` under `id`, with a fresh secret and PIN.
-async fn build(app: &AppState, actor: &Session, plan: &Plan, id: &str, libera: Option<Libera>) -> ServiceResult<(Vec<u8>, CertificateRecord)> {
+async fn build(
+    app: &AppState,
+    actor: &Session,
+    plan: &Plan,
+    id: &str,
+    libera: Option<Libera>,
+) -> ServiceResult<(Vec<u8>, CertificateRecord)> {
     let now = app.clock.now();
     let secret = crockford(26);
     let pin = new_pin();
@@ -525,7 +723,13 @@ async fn build(app: &AppState, actor: &Session, plan: &Plan, id: &str, libera: O
         verify_page: format!("{base}/verifica"),
     };
     let pdf = pdf::render(&content(app, plan, app.clock.today()), Some(&stamp), now);
-    let signed = pdf::pades::sign_pdf(&pdf, app.signer.as_ref(), now, &format!("Comune di {}", app.config.municipality.name)).await?;
+    let signed = pdf::pades::sign_pdf(
+        &pdf,
+        app.signer.as_ref(),
+        now,
+        &format!("Comune di {}", app.config.municipality.name),
+    )
+    .await?;
     let p = &plan.target.person;
     let record = CertificateRecord {
         id: id.to_string(),
@@ -556,23 +760,41 @@ fn validate_libera(l: &Libera) -> ServiceResult<()> {
         (&l.motivo, "il motivo della richiesta"),
         (&l.richiedente, "cognome e nome del richiedente"),
         (&l.documento_tipo, "il tipo di documento del richiedente"),
-        (&l.documento_numero, "il numero del documento del richiedente"),
+        (
+            &l.documento_numero,
+            "il numero del documento del richiedente",
+        ),
         (&l.documento_ente, "l'ente che ha rilasciato il documento"),
     ] {
         if value.trim().is_empty() {
-            return Err(ServiceError::invalid("libera_incomplete", format!("Indica {what}.")));
+            return Err(ServiceError::invalid(
+                "libera_incomplete",
+                format!("Indica {what}."),
+            ));
         }
         if value.len() > 256 {
-            return Err(ServiceError::invalid("libera_incomplete", format!("Testo troppo lungo per {what} (massimo 256 caratteri).")));
+            return Err(ServiceError::invalid(
+                "libera_incomplete",
+                format!("Testo troppo lungo per {what} (massimo 256 caratteri)."),
+            ));
         }
     }
     Ok(())
 }
 
 /// Finds the codice fiscale of a person by generalità for certificazione libera.
-pub async fn find_person(app: &AppState, actor: &Session, cognome: &str, nome: &str, born: NaiveDate, place: &str) -> ServiceResult<String> {
+pub async fn find_person(
+    app: &AppState,
+    actor: &Session,
+    cognome: &str,
+    nome: &str,
+    born: NaiveDate,
+    place: &str,
+) -> ServiceResult<String> {
     if !actor.operator {
-        return Err(ServiceError::Forbidden("La certificazione libera è riservata agli operatori dell'Ufficio Anagrafe.".into()));
+        return Err(ServiceError::Forbidden(
+            "La certificazione libera è riservata agli operatori dell'Ufficio Anagrafe.".into(),
+        ));
     }
     let store = app.store.as_ref();
     let place_norm = normalize_name(place);
@@ -580,28 +802,54 @@ pub async fn find_person(app: &AppState, actor: &Session, cognome: &str, nome: &
     for cf in registry::find_by_generalita(store, cognome, nome, born).await? {
         if let Some(p) = registry::person(store, &cf).await? {
             let luogo = normalize_name(&p.nascita.luogo.describe());
-            if place_norm.is_empty() || luogo.contains(&place_norm) || normalize_name(p.nascita.luogo.codice_catastale()) == place_norm {
+            if place_norm.is_empty()
+                || luogo.contains(&place_norm)
+                || normalize_name(p.nascita.luogo.codice_catastale()) == place_norm
+            {
                 found.push(cf);
             }
         }
     }
     match found.len() {
-        0 => Err(ServiceError::NotFound("Nessuna persona dell'anagrafe corrisponde alle generalità indicate.".into())),
+        0 => Err(ServiceError::NotFound(
+            "Nessuna persona dell'anagrafe corrisponde alle generalità indicate.".into(),
+        )),
         1 => Ok(found.remove(0)),
-        _ => Err(ServiceError::Conflict { code: "ambiguous_person", message: "Più persone corrispondono alle generalità indicate: indica il codice fiscale.".into() }),
+        _ => Err(ServiceError::Conflict {
+            code: "ambiguous_person",
+            message:
+                "Più persone corrispondono alle generalità indicate: indica il codice fiscale."
+                    .into(),
+        }),
     }
 }
 
 /// Sends an issued certificate by e-mail (PDF attached, the archived bytes).
-pub async fn send_by_email(app: &AppState, issued: &Issued, to: &str, cc: Option<&str>, message: Option<&str>) -> ServiceResult<()> {
+pub async fn send_by_email(
+    app: &AppState,
+    issued: &Issued,
+    to: &str,
+    cc: Option<&str>,
+    message: Option<&str>,
+) -> ServiceResult<()> {
     let check = |a: &str| -> ServiceResult<String> {
         let a = a.trim();
         a.parse::<lettre::Address>()
             .map(|_| a.to_string())
-            .map_err(|_| ServiceError::invalid("invalid_email", format!("Indirizzo e-mail non valido: \"{a}\".")))
+            .map_err(|_| {
+                ServiceError::invalid(
+                    "invalid_email",
+                    format!("Indirizzo e-mail non valido: \"{a}\"."),
+                )
+            })
     };
     let to = check(to)?;
-    let cc: Vec<String> = cc.filter(|c| !c.trim().is_empty()).map(check).transpose()?.into_iter().collect();
+    let cc: Vec<String> = cc
+        .filter(|c| !c.trim().is_empty())
+        .map(check)
+        .transpose()?
+        .into_iter()
+        .collect();
     let r = &issued.record;
     let mut text = String::new();
     if let Some(m) = message.map(str::trim).filter(|m| !m.is_empty()) {
@@ -622,7 +870,11 @@ pub async fn send_by_email(app: &AppState, issued: &Issued, to: &str, cc: Option
         cc,
         subject: format!("{} n. {} – Comune di {}", r.title, r.id, r.municipality),
         text,
-        attachments: vec![Attachment { filename: issued.filename(), content_type: "application/pdf".into(), bytes: issued.pdf.clone() }],
+        attachments: vec![Attachment {
+            filename: issued.filename(),
+            content_type: "application/pdf".into(),
+            bytes: issued.pdf.clone(),
+        }],
     };
     app.mailer.send(&mail).await.map_err(|e| {
         tracing::error!(error = %e, "certificate e-mail not sent");
@@ -632,7 +884,12 @@ pub async fn send_by_email(app: &AppState, issued: &Issued, to: &str, cc: Option
 
 /// The requester's certificates that are still valid, newest first.
 pub async fn mine(app: &AppState, actor: &Session) -> ServiceResult<Vec<Summary>> {
-    let items = crate::ports::query_all(app.store.as_ref(), &mine_pk(&actor.identity.codice_fiscale), "").await?;
+    let items = crate::ports::query_all(
+        app.store.as_ref(),
+        &mine_pk(&actor.identity.codice_fiscale),
+        "",
+    )
+    .await?;
     let now = app.clock.now();
     let mut out: Vec<Summary> = items
         .iter()
@@ -645,11 +902,21 @@ pub async fn mine(app: &AppState, actor: &Session) -> ServiceResult<Vec<Summary>
 
 /// A certificate of the requester, again, while valid.
 pub async fn download(app: &AppState, actor: &Session, id: &str) -> ServiceResult<Issued> {
-    let not_found = || ServiceError::NotFound("Certificato non trovato tra i tuoi certificati validi.".into());
+    let not_found =
+        || ServiceError::NotFound("Certificato non trovato tra i tuoi certificati validi.".into());
     let record = record(app, id.trim()).await?.ok_or_else(not_found)?;
-    if record.requested_by != actor.identity.codice_fiscale || record.expires_at <= app.clock.now() {
+    if record.requested_by != actor.identity.codice_fiscale || record.expires_at <= app.clock.now()
+    {
         return Err(not_found());
     }
-    audit::record_with(app.store.as_ref(), app.clock.as_ref(), &actor.identity.codice_fiscale, vec![record.person.clone()], "certificate_download", Some(record.id.clone())).await?;
+    audit::record_with(
+        app.store.as_ref(),
+        app.clock.as_ref(),
+        &actor.identity.codice_fiscale,
+        vec![record.person.clone()],
+        "certificate_download",
+        Some(record.id.clone()),
+    )
+    .await?;
     load_issued(app, record).await
 }

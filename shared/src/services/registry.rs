@@ -22,7 +22,11 @@ pub fn household_pk(id: &str) -> String {
 /// Index of persons by generalità (for operators' certificazione libera).
 pub fn generalita_pk(cognome: &str, nome: &str, born: chrono::NaiveDate) -> String {
     use crate::domain::certificate::normalize_name;
-    format!("GEN#{}#{}#{born}", normalize_name(cognome), normalize_name(nome))
+    format!(
+        "GEN#{}#{}#{born}",
+        normalize_name(cognome),
+        normalize_name(nome)
+    )
 }
 
 pub fn member_sk(cf: &str) -> String {

@@ -1,0 +1,198 @@
+//! The whole in-process issue of a certificate (build, stamp, seal, archive, record) with
+//! the local adapters, and each stage alone. Criterion measures the means; a second pass
+//! prints p50/p99 and the PDF size.
+//!
+//! `cargo bench -p shared --bench certificates`
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use criterion::{criterion_group, Criterion};
+use shared::adapters::clock::ManualClock;
+use shared::app::AppState;
+use shared::config::Config;
+use shared::demo::{generate, write_jsonl, DemoSpec, DEFAULT_SEED};
+use shared::domain::certificate::{compose, Issuer, Stamp, Subject};
+use shared::domain::situation::members_at;
+use shared::ports::{Condition, Item};
+use shared::services::certificates::{issue, Request};
+use shared::services::import::{import, Record};
+use shared::services::{registry, sessions};
+
+fn percentiles(label: &str, mut times: Vec<Duration>) {
+    times.sort();
+    let p = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
+    println!(
+        "{label}: n={} p50={:?} p99={:?}",
+        times.len(),
+        p(0.50),
+        p(0.99)
+    );
+}
+
+fn bench(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap(),
+    ));
+    let config = Config::for_tests(dir.path().to_path_buf());
+    let app = AppState::local(config, clock.clone()).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let records = generate(&DemoSpec {
+        persons: 200,
+        seed: DEFAULT_SEED,
+        today,
+        municipality: app.config.municipality.clone(),
+    });
+    let mut file = Vec::new();
+    write_jsonl(&records, &mut file).unwrap();
+    rt.block_on(import(app.store.as_ref(), file.as_slice()))
+        .unwrap();
+    let me = records
+        .iter()
+        .find_map(|r| match r {
+            Record::Persona(p)
+                if p.membership_at(today)
+                    .is_some_and(|m| m.famiglia == "F000001") =>
+            {
+                Some(p.as_ref().clone())
+            }
+            _ => None,
+        })
+        .unwrap();
+    let identity = sessions::Identity {
+        codice_fiscale: me.codice_fiscale.clone(),
+        cognome: me.cognome.clone(),
+        nome: me.nome.clone(),
+        email: None,
+        idp: "bench".into(),
+        level: 2,
+    };
+    let (_, session) = rt
+        .block_on(sessions::create(
+            app.store.as_ref(),
+            clock.as_ref(),
+            identity,
+            false,
+        ))
+        .unwrap();
+    let request = Request {
+        person: me.codice_fiscale.clone(),
+        type_id: "stato_famiglia".into(),
+        uso: "assegni_familiari".into(),
+        bollo: None,
+        facts: vec![],
+    };
+
+    // The stages, on the same inputs the service uses.
+    let persons = rt
+        .block_on(registry::household_persons(app.store.as_ref(), "F000001"))
+        .unwrap();
+    let members = members_at(&persons, "F000001", today, false);
+    let catalog = app.catalog.clone();
+    let kind = catalog.certificate_type("stato_famiglia").unwrap().clone();
+    let uso = catalog.uso("assegni_familiari").unwrap().clone();
+    let archive = catalog.archive("anagrafe").unwrap().clone();
+    let issuer = Issuer {
+        municipality: "Valdemo",
+        province: "SI",
+        bollo_rule: &catalog.bollo,
+    };
+    let subject = Subject {
+        person: &me,
+        members: &members,
+        denominazione: None,
+        date: today,
+    };
+    let stamp = Stamp {
+        id: "ABCD-EFGH-JKMN".into(),
+        pin: "0123456789".into(),
+        url: "http://127.0.0.1:8080/verifica/ABCD-EFGH-JKMN?k=0123456789ABCDEFGHJKMNPQRS".into(),
+        verify_page: "http://127.0.0.1:8080/verifica".into(),
+    };
+    let content = compose(&issuer, &archive, &kind, &uso, None, &subject, &[]);
+    let pdf = shared::pdf::render(&content, Some(&stamp), clock.now_utc());
+    let signed = rt
+        .block_on(shared::pdf::pades::sign_pdf(
+            &pdf,
+            app.signer.as_ref(),
+            clock.now_utc(),
+            "Comune di Valdemo",
+        ))
+        .unwrap();
+
+    c.bench_function("stage: compose wording", |b| {
+        b.iter(|| compose(&issuer, &archive, &kind, &uso, None, &subject, &[]))
+    });
+    c.bench_function("stage: render PDF with stamp", |b| {
+        b.iter(|| shared::pdf::render(&content, Some(&stamp), clock.now_utc()))
+    });
+    c.bench_function("stage: PAdES seal", |b| {
+        b.iter(|| {
+            rt.block_on(shared::pdf::pades::sign_pdf(
+                &pdf,
+                app.signer.as_ref(),
+                clock.now_utc(),
+                "Comune di Valdemo",
+            ))
+            .unwrap()
+        })
+    });
+    let mut n = 0u64;
+    c.bench_function("stage: archive", |b| {
+        b.iter(|| {
+            n += 1;
+            rt.block_on(app.archive.put(
+                &format!("bench/{n}.pdf"),
+                &signed,
+                clock.now_utc() + chrono::Duration::days(183),
+            ))
+            .unwrap()
+        })
+    });
+    c.bench_function("stage: record", |b| {
+        b.iter(|| {
+            n += 1;
+            let item = Item::new(format!("BENCH#{n}"), "A", vec![b'x'; 900]);
+            rt.block_on(app.store.transact(vec![(item, Condition::IfAbsent)]))
+                .unwrap()
+        })
+    });
+    c.bench_function("whole issue", |b| {
+        b.iter(|| {
+            rt.block_on(issue(&app, &session, &request, None, None))
+                .unwrap()
+        })
+    });
+
+    let times: Vec<Duration> = (0..300)
+        .map(|_| {
+            let t = Instant::now();
+            rt.block_on(issue(&app, &session, &request, None, None))
+                .unwrap();
+            t.elapsed()
+        })
+        .collect();
+    percentiles("whole issue", times);
+    println!(
+        "PDF size: {} bytes unsigned, {} bytes sealed",
+        pdf.len(),
+        signed.len()
+    );
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(30).measurement_time(Duration::from_secs(4));
+    targets = bench
+}
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
