@@ -1,8 +1,230 @@
-//! The `verify` function. Only its health route for now: its issue fills it.
+//! The `verify` function: public verification of certificates by QR link or by the manual
+//! form, for six months from issue. No login; in the cloud it sits on a Function URL.
+//! URLs are printed on certificates and must not change (see CONTRACT.md).
 
-use axum::Router;
-use shared::web::{harden, health, AppState};
+pub mod pages;
 
-pub fn router(_state: AppState) -> Router {
-    harden(health("/api/health/verify", "verify"))
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Form, FromRequestParts, Path, Query, State};
+use axum::http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use shared::services::verify::{self, Outcome, SealStatus};
+use shared::web::{harden, health, ApiResult, AppState};
+
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The client's address: the Lambda request context (Function URL / HTTP API) or the TCP
+/// peer. Forwarding headers are not trusted, so the rate limit cannot be dodged with them.
+pub struct Client(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        #[allow(unreachable_patterns)]
+        let from_lambda = parts
+            .extensions
+            .get::<lambda_http::request::RequestContext>()
+            .and_then(|c| match c {
+                lambda_http::request::RequestContext::ApiGatewayV2(c) => c.http.source_ip.clone(),
+                _ => None,
+            });
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
+        Ok(Client(
+            from_lambda.or(peer).unwrap_or_else(|| "sconosciuto".into()),
+        ))
+    }
+}
+
+#[derive(Deserialize)]
+struct LinkParams {
+    k: Option<String>,
+    t: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct FormFields {
+    #[serde(default)]
+    codice: String,
+    #[serde(default)]
+    cognome: String,
+    #[serde(default)]
+    nome: String,
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
+}
+
+fn status_of(outcome: &Outcome) -> StatusCode {
+    match outcome {
+        Outcome::Valid(_) => StatusCode::OK,
+        Outcome::Expired(_) => StatusCode::GONE,
+        Outcome::NotFound => StatusCode::NOT_FOUND,
+        Outcome::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
+    }
+}
+
+/// The answer to a verification, as a page or as JSON; `download` links the original.
+async fn answer(
+    app: &AppState,
+    headers: &HeaderMap,
+    outcome: Outcome,
+    download: Option<String>,
+) -> ApiResult<Response> {
+    let seal: Option<SealStatus> = match &outcome {
+        Outcome::Valid(r) => verify::inspect(app, r).await?.map(|(_, s)| s),
+        _ => None,
+    };
+    let status = status_of(&outcome);
+    let mut resp = if wants_json(headers) {
+        let mut body = serde_json::to_value(outcome.answer()).unwrap_or_default();
+        if let Some(s) = &seal {
+            body["signature"] = serde_json::json!({"valid": s.valid, "description": s.description});
+        }
+        if let (Some(href), Outcome::Valid(_)) = (&download, &outcome) {
+            body["download"] = serde_json::Value::String(href.clone());
+        }
+        (status, Json(body)).into_response()
+    } else {
+        (
+            status,
+            Html(pages::result(&outcome, seal.as_ref(), download.as_deref())),
+        )
+            .into_response()
+    };
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        let retry = (verify::LOCK_MINUTES * 60).to_string();
+        if let Ok(v) = HeaderValue::from_str(&retry) {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
+    Ok(resp)
+}
+
+async fn form_page() -> Html<String> {
+    Html(pages::form(None, ("", "", "")))
+}
+
+async fn submit(
+    State(app): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    Form(f): Form<FormFields>,
+) -> ApiResult<Response> {
+    if f.codice.trim().is_empty() || f.cognome.trim().is_empty() || f.nome.trim().is_empty() {
+        let msg = "Compila tutti i campi: ID del certificato o PIN, cognome e nome.";
+        if wants_json(&headers) {
+            return Ok((
+                StatusCode::BAD_REQUEST,
+                Json(serde_json::json!({"error": "invalid_request", "message": msg})),
+            )
+                .into_response());
+        }
+        return Ok((
+            StatusCode::BAD_REQUEST,
+            Html(pages::form(Some(msg), (&f.codice, &f.cognome, &f.nome))),
+        )
+            .into_response());
+    }
+    let outcome = verify::by_form(&app, &client.0, &f.codice, &f.cognome, &f.nome).await?;
+    let download = match &outcome {
+        Outcome::Valid(r) => Some(format!(
+            "/verifica/{}/originale?t={}",
+            r.id,
+            verify::download_token(&app, &r.id).await?
+        )),
+        _ => None,
+    };
+    answer(&app, &headers, outcome, download).await
+}
+
+async fn by_link(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(p): Query<LinkParams>,
+) -> ApiResult<Response> {
+    let k = p.k.unwrap_or_default();
+    let outcome = verify::by_link(&app, &id, &k).await?;
+    let download = match &outcome {
+        Outcome::Valid(r) => Some(format!("/verifica/{}/originale?k={}", r.id, k.trim())),
+        _ => None,
+    };
+    answer(&app, &headers, outcome, download).await
+}
+
+async fn original(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(p): Query<LinkParams>,
+) -> ApiResult<Response> {
+    let outcome = match (&p.k, &p.t) {
+        (Some(k), _) => verify::by_link(&app, &id, k).await?,
+        (None, Some(t)) => verify::by_token(&app, &id, t).await?,
+        (None, None) => Outcome::NotFound,
+    };
+    let Outcome::Valid(r) = &outcome else {
+        return answer(&app, &headers, outcome, None).await;
+    };
+    let Some(bytes) = verify::download(&app, r).await? else {
+        return answer(&app, &headers, Outcome::NotFound, None).await;
+    };
+    let disposition = format!("attachment; filename=\"certificato-{}.pdf\"", r.id);
+    let mut resp = (StatusCode::OK, bytes).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(resp)
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        pages::STYLESHEET,
+    )
+        .into_response()
+}
+
+pub fn router(state: AppState) -> Router {
+    let pages = Router::new()
+        .route("/verifica", get(form_page).post(submit))
+        .route("/verifica/stile.css", get(stylesheet))
+        .route("/verifica/{id}", get(by_link))
+        .route("/verifica/{id}/originale", get(original))
+        .with_state(state)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store, private"),
+        ));
+    harden(pages.merge(health("/api/health/verify", "verify")))
 }

@@ -13,10 +13,13 @@ async fn main() -> anyhow::Result<()> {
         listener.local_addr()?.port()
     );
     println!("Accesso: \"Accedi ai servizi\" e scegli l'IdP demo (/saml/login?idp=demo), poi un cittadino della popolazione demo.");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }

@@ -298,3 +298,153 @@ pub async fn sign_pdf(
     embed(&mut prepared, &cms)?;
     Ok(prepared.bytes)
 }
+
+/// What the verification of a sealed PDF found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealCheck {
+    /// DER of the certificate that made the seal.
+    pub certificate: Vec<u8>,
+    /// Its subject, e.g. "CN=Comune di Valdemo - Servizi Demografici,...".
+    pub signer: String,
+}
+
+fn parse_byte_range(pdf: &[u8]) -> Option<[usize; 4]> {
+    let key = b"/ByteRange";
+    let at = pdf.windows(key.len()).rposition(|w| w == key)? + key.len();
+    let rest = &pdf[at..pdf.len().min(at + 80)];
+    let open = rest.iter().position(|&b| b == b'[')?;
+    let close = rest.iter().position(|&b| b == b']')?;
+    let nums: Vec<usize> = std::str::from_utf8(&rest[open + 1..close])
+        .ok()?
+        .split_whitespace()
+        .map(|n| n.parse().ok())
+        .collect::<Option<_>>()?;
+    nums.try_into().ok()
+}
+
+/// Checks the seal of a PDF: the ByteRange covers the whole file but the signature, the
+/// message digest matches those bytes, and the signature over the signed attributes
+/// verifies with the embedded certificate's key. Trust in the certificate is the caller's.
+pub fn verify_seal(pdf: &[u8]) -> Result<SealCheck, String> {
+    use der::{Reader, SliceReader};
+    use p256::ecdsa::{signature::Verifier, DerSignature, VerifyingKey};
+
+    let [a, b, c, d] = parse_byte_range(pdf).ok_or("nessuna firma nel documento")?;
+    if a != 0
+        || c + d != pdf.len()
+        || b >= c
+        || pdf.get(b) != Some(&b'<')
+        || pdf.get(c - 1) != Some(&b'>')
+    {
+        return Err("l'intervallo firmato non copre l'intero documento".into());
+    }
+    let cms_bytes = hex::decode(&pdf[b + 1..c - 1]).map_err(|_| "firma illeggibile")?;
+    let mut reader = SliceReader::new(&cms_bytes).map_err(|e| e.to_string())?;
+    let info: ContentInfo = reader
+        .decode()
+        .map_err(|e| format!("firma illeggibile: {e}"))?;
+    let sd: SignedData = info
+        .content
+        .decode_as()
+        .map_err(|e| format!("firma illeggibile: {e}"))?;
+    let si = sd
+        .signer_infos
+        .0
+        .iter()
+        .next()
+        .ok_or("firma senza firmatario")?;
+    let attrs = si
+        .signed_attrs
+        .as_ref()
+        .ok_or("firma senza attributi firmati")?;
+    let mut h = Sha256::new();
+    h.update(&pdf[..b]);
+    h.update(&pdf[c..]);
+    let digest: [u8; 32] = h.finalize().into();
+    let md = attrs
+        .iter()
+        .find(|at| at.oid == ID_MESSAGE_DIGEST)
+        .and_then(|at| at.values.iter().next())
+        .and_then(|v| v.decode_as::<OctetString>().ok())
+        .ok_or("impronta del documento assente")?;
+    if md.as_bytes() != digest {
+        return Err("il documento è stato modificato dopo la firma".into());
+    }
+    let SignerIdentifier::IssuerAndSerialNumber(sid) = &si.sid else {
+        return Err("firmatario non identificato".into());
+    };
+    let cert = sd
+        .certificates
+        .as_ref()
+        .and_then(|set| {
+            set.0.iter().find_map(|c| match c {
+                CertificateChoices::Certificate(c)
+                    if c.tbs_certificate.issuer == sid.issuer
+                        && c.tbs_certificate.serial_number == sid.serial_number =>
+                {
+                    Some(c.clone())
+                }
+                _ => None,
+            })
+        })
+        .ok_or("certificato del firmatario assente")?;
+    let key = VerifyingKey::from_sec1_bytes(
+        cert.tbs_certificate
+            .subject_public_key_info
+            .subject_public_key
+            .raw_bytes(),
+    )
+    .map_err(|_| "chiave del firmatario non supportata")?;
+    let sig = DerSignature::from_bytes(si.signature.as_bytes()).map_err(|_| "firma illeggibile")?;
+    let signed = attrs.to_der().map_err(|e| e.to_string())?;
+    key.verify(&signed, &sig)
+        .map_err(|_| "la firma non corrisponde")?;
+    Ok(SealCheck {
+        certificate: cert.to_der().map_err(|e| e.to_string())?,
+        signer: cert.tbs_certificate.subject.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::local_signer::SoftwareSigner;
+
+    fn minimal_pdf() -> Vec<u8> {
+        let mut doc = lopdf::Document::with_version("1.5");
+        let pages_id = doc.new_object_id();
+        let page_id = doc.add_object(dictionary! { "Type" => "Page", "Parent" => pages_id, "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()] });
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(
+                dictionary! { "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1 },
+            ),
+        );
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog);
+        let mut out = Vec::new();
+        doc.save_to(&mut out).unwrap();
+        out
+    }
+
+    #[tokio::test]
+    async fn seals_verify_and_tampering_is_detected() {
+        let dir = tempfile::tempdir().unwrap();
+        let signer = SoftwareSigner::open_or_create(dir.path(), "Comune di Prova").unwrap();
+        let sealed = sign_pdf(&minimal_pdf(), &signer, Utc::now(), "Comune di Prova")
+            .await
+            .unwrap();
+        let check = verify_seal(&sealed).unwrap();
+        assert_eq!(
+            check.certificate,
+            signer.certificate_chain().await.unwrap()[0]
+        );
+        assert!(check.signer.contains("Comune di Prova"));
+
+        let at = sealed.windows(6).position(|w| w == b"/Pages").unwrap();
+        let mut tampered = sealed.clone();
+        tampered[at + 1] = b'Q';
+        assert!(verify_seal(&tampered).unwrap_err().contains("modificato"));
+        assert!(verify_seal(&minimal_pdf()).is_err());
+    }
+}

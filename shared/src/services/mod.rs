@@ -7,6 +7,7 @@ pub mod household;
 pub mod import;
 pub mod registry;
 pub mod sessions;
+pub mod verify;
 
 use crate::ports::StoreError;
 

@@ -1,0 +1,160 @@
+//! The Italian HTML pages of the public verification: plain, accessible, readable on a phone,
+//! with no script and a stylesheet served by this function.
+
+use shared::domain::certificate::date_it;
+use shared::domain::italian_date;
+use shared::services::verify::{Outcome, SealStatus, LOCK_MINUTES};
+
+pub const STYLESHEET: &str = include_str!("verifica.css");
+
+/// Escapes text for HTML content and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn layout(title: &str, body: &str) -> String {
+    format!(
+        r##"<!doctype html>
+<html lang="it">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>{title} – Verifica certificati</title>
+<link rel="stylesheet" href="/verifica/stile.css">
+</head>
+<body>
+<a class="skip" href="#contenuto">Vai al contenuto</a>
+<header class="testata"><div class="wrap"><p class="ente">Servizi Demografici online</p><p class="servizio">Verifica dei certificati anagrafici</p></div></header>
+<main id="contenuto" class="wrap">
+{body}
+</main>
+<footer class="piede"><div class="wrap"><p>La verifica è gratuita e non richiede l'accesso. I certificati sono verificabili per sei mesi dalla data di rilascio (art. 41 del D.P.R. 445/2000).</p></div></footer>
+</body>
+</html>"##,
+        title = esc(title),
+    )
+}
+
+/// The form of the manual verification, with an optional error shown above it.
+pub fn form(error: Option<&str>, values: (&str, &str, &str)) -> String {
+    let alert = error
+        .map(|e| {
+            format!(
+                r##"<div class="avviso errore" role="alert"><p>{}</p></div>"##,
+                esc(e)
+            )
+        })
+        .unwrap_or_default();
+    layout(
+        "Verifica un certificato",
+        &format!(
+            r##"<h1>Verifica un certificato</h1>
+<p>Inserisci l'<strong>ID del certificato</strong> (12 caratteri, es. 7K3M-9QXA-2B4F) oppure il <strong>PIN</strong> (10 cifre) stampati accanto al codice QR, e il cognome e il nome della persona a cui il certificato si riferisce.</p>
+{alert}
+<form method="post" action="/verifica" class="modulo">
+<div class="campo"><label for="codice">ID del certificato o PIN</label>
+<input id="codice" name="codice" required autocomplete="off" autocapitalize="characters" spellcheck="false" value="{}"></div>
+<div class="campo"><label for="cognome">Cognome</label>
+<input id="cognome" name="cognome" required autocomplete="off" value="{}"></div>
+<div class="campo"><label for="nome">Nome</label>
+<input id="nome" name="nome" required autocomplete="off" value="{}"></div>
+<button type="submit">Verifica</button>
+</form>
+<p class="nota">Hai il certificato stampato? Inquadra il codice QR con la fotocamera del telefono: si apre direttamente questa verifica.</p>"##,
+            esc(values.0),
+            esc(values.1),
+            esc(values.2)
+        ),
+    )
+}
+
+/// The result page of a verification; `download` is the link to the original when valid.
+pub fn result(outcome: &Outcome, seal: Option<&SealStatus>, download: Option<&str>) -> String {
+    match outcome {
+        Outcome::Valid(r) | Outcome::Expired(r) => {
+            let valid = matches!(outcome, Outcome::Valid(_));
+            let (badge, class, lead) = if valid {
+                ("Certificato valido", "esito valido", "Il certificato è autentico ed è ancora valido. Puoi scaricarne l'originale informatico firmato e confrontarlo con la copia ricevuta.")
+            } else {
+                ("Certificato scaduto", "esito scaduto", "Il certificato è stato rilasciato dal Comune ma la sua validità di sei mesi è terminata: l'originale non è più disponibile. Chiedi un certificato aggiornato.")
+            };
+            let seal_row = seal
+                .map(|s| {
+                    format!(
+                        "<dt>Firma</dt><dd class=\"{}\">{}</dd>",
+                        if s.valid { "ok" } else { "ko" },
+                        esc(&s.description)
+                    )
+                })
+                .unwrap_or_default();
+            let button = match (valid, download) {
+                (true, Some(href)) => format!(
+                    r##"<p><a class="pulsante" href="{}" download>Scarica l'originale (PDF)</a></p>"##,
+                    esc(href)
+                ),
+                _ => String::new(),
+            };
+            layout(
+                badge,
+                &format!(
+                    r##"<h1>Verifica del certificato</h1>
+<div class="{class}" role="status"><p class="badge">{badge}</p><p>{lead}</p></div>
+<dl class="dati">
+<dt>Certificato</dt><dd>{title}</dd>
+<dt>ID</dt><dd>{id}</dd>
+<dt>Comune di rilascio</dt><dd>Comune di {comune}</dd>
+<dt>Data di rilascio</dt><dd>{issued}</dd>
+<dt>{until_label}</dt><dd>{until}</dd>
+{seal_row}
+</dl>
+{button}
+<p><a href="/verifica">Verifica un altro certificato</a></p>"##,
+                    title = esc(&r.title),
+                    id = esc(&r.id),
+                    comune = esc(&r.municipality),
+                    issued = date_it(italian_date(r.issued_at)),
+                    until_label = if valid {
+                        "Valido fino al"
+                    } else {
+                        "Scaduto il"
+                    },
+                    until = date_it(italian_date(r.expires_at)),
+                ),
+            )
+        }
+        Outcome::NotFound => layout(
+            "Certificato non trovato",
+            r##"<h1>Certificato non trovato</h1>
+<div class="esito non-trovato" role="alert"><p class="badge">Nessun certificato corrisponde ai dati inseriti</p>
+<p>Controlla l'ID o il PIN e il cognome e il nome della persona a cui il certificato si riferisce, così come sono stampati sul certificato. Dopo cinque tentativi errati la verifica manuale di un certificato viene sospesa per alcuni minuti.</p></div>
+<p><a class="pulsante" href="/verifica">Riprova</a></p>"##,
+        ),
+        Outcome::Locked { certificate } => {
+            let why = if *certificate {
+                format!("Troppi tentativi errati per questo certificato: la verifica manuale è sospesa per {LOCK_MINUTES} minuti. Il codice QR stampato sul certificato resta utilizzabile.")
+            } else {
+                "Troppi tentativi di verifica da questo collegamento: attendi qualche minuto e riprova.".to_string()
+            };
+            layout(
+                "Troppi tentativi",
+                &format!(
+                    r##"<h1>Troppi tentativi</h1>
+<div class="esito bloccato" role="alert"><p class="badge">Verifica temporaneamente sospesa</p><p>{}</p></div>"##,
+                    esc(&why)
+                ),
+            )
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! Public verification of certificates: by the QR link (ID + secret) or by the manual form
+//! (ID or PIN, plus surname and name), for the six months of validity.
+//!
+//! Brute-force protection applies to the manual form, the low-entropy path: a certificate ID
+//! is locked for `LOCK_MINUTES` after `MAX_WRONG` wrong attempts, and each client address may
+//! try `RATE_MAX` times in a sliding window of `RATE_WINDOW_MINUTES`. QR links carry a
+//! 128-bit secret, so they keep working while the manual form is locked.
+//!
+//! Keys: `LOCK#<id>` / `n` wrong attempts (TTL); `RATE#<client hash>` / `<minute>` attempts
+//! per minute (TTL); `DL#<token hash>` / `A` a short-lived download token after a manual
+//! verification.
+
+use chrono::{DateTime, Duration, Utc};
+use rand::RngCore;
+use serde::Serialize;
+use subtle::ConstantTimeEq;
+
+use super::certificates::{pin_pk, record, sha256_hex};
+use super::{audit, ServiceResult};
+use crate::app::AppState;
+use crate::domain::certificate::{normalize_name, CertificateRecord};
+use crate::pdf::pades::verify_seal;
+use crate::ports::{query_all, Condition, Item};
+
+pub const MAX_WRONG: i64 = 5;
+pub const LOCK_MINUTES: i64 = 15;
+pub const RATE_WINDOW_MINUTES: i64 = 10;
+pub const RATE_MAX: i64 = 30;
+const TOKEN_MINUTES: i64 = 15;
+/// Who reads personal data through verification, in the audit.
+pub const PUBLIC_ACTOR: &str = "verifica-pubblica";
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Valid(Box<CertificateRecord>),
+    Expired(Box<CertificateRecord>),
+    NotFound,
+    /// Too many attempts: for this certificate, or from this client.
+    Locked {
+        certificate: bool,
+    },
+}
+
+/// The machine-readable answer for integrators.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issued_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub municipality: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    pub message: String,
+}
+
+impl Outcome {
+    pub fn answer(&self) -> Answer {
+        let (status, r, message) = match self {
+            Outcome::Valid(r) => ("valid", Some(r), "Certificato valido.".to_string()),
+            Outcome::Expired(r) => (
+                "expired",
+                Some(r),
+                format!(
+                    "Certificato scaduto il {}: la validità di sei mesi è terminata.",
+                    crate::domain::certificate::date_it(crate::domain::italian_date(r.expires_at))
+                ),
+            ),
+            Outcome::NotFound => (
+                "not_found",
+                None,
+                "Nessun certificato corrisponde ai dati inseriti.".into(),
+            ),
+            Outcome::Locked { .. } => (
+                "locked",
+                None,
+                "Troppi tentativi: riprova più tardi.".into(),
+            ),
+        };
+        Answer {
+            status,
+            id: r.map(|r| r.id.clone()),
+            title: r.map(|r| r.title.clone()),
+            issued_at: r.map(|r| r.issued_at),
+            expires_at: r.map(|r| r.expires_at),
+            municipality: r.map(|r| r.municipality.clone()),
+            sha256: r.map(|r| r.sha256.clone()),
+            message,
+        }
+    }
+}
+
+/// A certificate ID as people type it: any case, spaces, with or without hyphens, and the
+/// Crockford look-alikes (O for 0, I or L for 1).
+pub fn normalize_id(raw: &str) -> Option<String> {
+    let chars: String = raw
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            c => c,
+        })
+        .collect();
+    (chars.len() == 12
+        && chars
+            .bytes()
+            .all(|b| b"0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(&b)))
+    .then(|| format!("{}-{}-{}", &chars[0..4], &chars[4..8], &chars[8..12]))
+}
+
+fn by_date(app: &AppState, r: CertificateRecord) -> Outcome {
+    if app.clock.now() >= r.expires_at {
+        Outcome::Expired(Box::new(r))
+    } else {
+        Outcome::Valid(Box::new(r))
+    }
+}
+
+fn same(a: &str, b: &str) -> bool {
+    a.as_bytes().ct_eq(b.as_bytes()).into()
+}
+
+/// The QR link: `id` and the secret `k`, compared by hash in constant time.
+pub async fn by_link(app: &AppState, id: &str, k: &str) -> ServiceResult<Outcome> {
+    let Some(id) = normalize_id(id) else {
+        return Ok(Outcome::NotFound);
+    };
+    let Some(r) = record(app, &id).await? else {
+        return Ok(Outcome::NotFound);
+    };
+    if !same(&sha256_hex(k.trim().as_bytes()), &r.secret_hash) {
+        return Ok(Outcome::NotFound);
+    }
+    Ok(by_date(app, r))
+}
+
+fn lock_pk(id: &str) -> String {
+    format!("LOCK#{id}")
+}
+
+async fn locked(app: &AppState, id: &str) -> ServiceResult<bool> {
+    let n = match app.store.get(&lock_pk(id), "n").await? {
+        Some(item) => serde_json::from_slice::<i64>(&item.data)?,
+        None => 0,
+    };
+    Ok(n >= MAX_WRONG)
+}
+
+/// Counts one attempt of `client` and tells whether it is over the limit.
+async fn over_rate(app: &AppState, client: &str) -> ServiceResult<bool> {
+    let now = app.clock.now();
+    let pk = format!("RATE#{}", sha256_hex(client.as_bytes()));
+    let minute = now.timestamp() / 60;
+    let expires = now + Duration::minutes(RATE_WINDOW_MINUTES + 1);
+    app.store
+        .increment(&pk, &format!("{minute:012}"), 1, Some(expires))
+        .await?;
+    let since = minute - RATE_WINDOW_MINUTES + 1;
+    let mut total = 0;
+    for item in query_all(app.store.as_ref(), &pk, "").await? {
+        let m: i64 = item.sk.parse().unwrap_or(0);
+        if m >= since {
+            total += serde_json::from_slice::<i64>(&item.data)?;
+        }
+    }
+    Ok(total > RATE_MAX)
+}
+
+/// The manual form: the certificate ID or PIN, and the surname and name of the person the
+/// certificate concerns. Any wrong field gives the same `NotFound`.
+pub async fn by_form(
+    app: &AppState,
+    client: &str,
+    id_or_pin: &str,
+    cognome: &str,
+    nome: &str,
+) -> ServiceResult<Outcome> {
+    if over_rate(app, client).await? {
+        return Ok(Outcome::Locked { certificate: false });
+    }
+    let key: String = id_or_pin.chars().filter(|c| !c.is_whitespace()).collect();
+    let candidates: Vec<String> =
+        if !key.is_empty() && key.len() == 10 && key.bytes().all(|b| b.is_ascii_digit()) {
+            query_all(app.store.as_ref(), &pin_pk(&key), "")
+                .await?
+                .into_iter()
+                .map(|i| i.sk)
+                .collect()
+        } else {
+            normalize_id(&key).into_iter().collect()
+        };
+    let (cognome, nome) = (normalize_name(cognome), normalize_name(nome));
+    let mut any_locked = false;
+    for id in candidates {
+        let Some(r) = record(app, &id).await? else {
+            continue;
+        };
+        if locked(app, &id).await? {
+            any_locked = true;
+            continue;
+        }
+        // Both names are always compared, in constant time.
+        let ok = same(&cognome, &r.cognome_norm) & same(&nome, &r.nome_norm);
+        if ok && !cognome.is_empty() {
+            return Ok(by_date(app, r));
+        }
+        let until = app.clock.now() + Duration::minutes(LOCK_MINUTES);
+        app.store
+            .increment(&lock_pk(&id), "n", 1, Some(until))
+            .await?;
+    }
+    Ok(if any_locked {
+        Outcome::Locked { certificate: true }
+    } else {
+        Outcome::NotFound
+    })
+}
+
+/// A short-lived token to download the original after a manual verification.
+pub async fn download_token(app: &AppState, id: &str) -> ServiceResult<String> {
+    let mut b = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    let token = hex::encode(b);
+    let item = Item::new(
+        format!("DL#{}", sha256_hex(token.as_bytes())),
+        "A",
+        serde_json::to_vec(id)?,
+    )
+    .expiring(app.clock.now() + Duration::minutes(TOKEN_MINUTES));
+    app.store.put(item, Condition::IfAbsent).await?;
+    Ok(token)
+}
+
+/// The certificate a download token was given for.
+pub async fn by_token(app: &AppState, id: &str, token: &str) -> ServiceResult<Outcome> {
+    let Some(id) = normalize_id(id) else {
+        return Ok(Outcome::NotFound);
+    };
+    let Some(item) = app
+        .store
+        .get(&format!("DL#{}", sha256_hex(token.trim().as_bytes())), "A")
+        .await?
+    else {
+        return Ok(Outcome::NotFound);
+    };
+    if serde_json::from_slice::<String>(&item.data)? != id {
+        return Ok(Outcome::NotFound);
+    }
+    match record(app, &id).await? {
+        Some(r) => Ok(by_date(app, r)),
+        None => Ok(Outcome::NotFound),
+    }
+}
+
+/// Whether the archived original's seal verifies and is the municipality's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SealStatus {
+    pub valid: bool,
+    pub description: String,
+}
+
+/// The archived original and the status of its seal (no personal data leaves here).
+pub async fn inspect(
+    app: &AppState,
+    r: &CertificateRecord,
+) -> ServiceResult<Option<(Vec<u8>, SealStatus)>> {
+    let Some(bytes) = app.archive.get(&r.archive_key).await? else {
+        return Ok(None);
+    };
+    let ours = app.signer.certificate_chain().await?;
+    let status = match verify_seal(&bytes) {
+        Ok(check) if sha256_hex(&bytes) == r.sha256 && ours.first() == Some(&check.certificate) => {
+            SealStatus {
+                valid: true,
+                description: format!(
+                    "Sigillo elettronico valido del Comune di {}: il documento è integro.",
+                    r.municipality
+                ),
+            }
+        }
+        Ok(_) => SealStatus {
+            valid: false,
+            description:
+                "Il sigillo non è quello del Comune o il documento non corrisponde all'originale."
+                    .into(),
+        },
+        Err(e) => SealStatus {
+            valid: false,
+            description: format!("Sigillo non valido: {e}."),
+        },
+    };
+    Ok(Some((bytes, status)))
+}
+
+/// The archived original of a certificate, byte for byte; the download is audited.
+pub async fn download(app: &AppState, r: &CertificateRecord) -> ServiceResult<Option<Vec<u8>>> {
+    let Some(bytes) = app.archive.get(&r.archive_key).await? else {
+        return Ok(None);
+    };
+    audit::record_with(
+        app.store.as_ref(),
+        app.clock.as_ref(),
+        PUBLIC_ACTOR,
+        vec![r.person.clone()],
+        "verify_download",
+        Some(r.id.clone()),
+    )
+    .await?;
+    Ok(Some(bytes))
+}
