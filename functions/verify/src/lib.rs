@@ -85,7 +85,7 @@ async fn answer(
     download: Option<String>,
 ) -> ApiResult<Response> {
     let seal: Option<SealStatus> = match &outcome {
-        Outcome::Valid(r) => verify::inspect(app, r).await?.map(|(_, s)| s),
+        Outcome::Valid(r) => verify::seal_status(app, r).await?,
         _ => None,
     };
     let status = status_of(&outcome);

@@ -64,6 +64,8 @@ pub struct Issued {
     pub pdf: Vec<u8>,
     /// True when this request found a certificate issued before (a retry).
     pub reused: bool,
+    /// The verification link of the QR code, known only when this request built it.
+    pub link: Option<String>,
 }
 
 impl Issued {
@@ -586,6 +588,7 @@ async fn load_issued(app: &AppState, record: CertificateRecord) -> ServiceResult
         record,
         pdf,
         reused: true,
+        link: None,
     })
 }
 
@@ -609,7 +612,7 @@ pub async fn issue(
     if let Some(existing) = record(app, &id).await? {
         return load_issued(app, existing).await;
     }
-    let (signed, record) = build(app, actor, &plan, &id, libera).await?;
+    let (signed, record, link) = build(app, actor, &plan, &id, libera).await?;
     let store = app.store.as_ref();
 
     let archive_key = record.archive_key.clone();
@@ -687,6 +690,7 @@ pub async fn issue(
         record,
         pdf: signed,
         reused: false,
+        link: Some(link),
     })
 }
 
@@ -711,7 +715,7 @@ async fn build(
     plan: &Plan,
     id: &str,
     libera: Option<Libera>,
-) -> ServiceResult<(Vec<u8>, CertificateRecord)> {
+) -> ServiceResult<(Vec<u8>, CertificateRecord, String)> {
     let now = app.clock.now();
     let secret = crockford(26);
     let pin = new_pin();
@@ -752,7 +756,7 @@ async fn build(
         municipality: app.config.municipality.name.clone(),
         libera,
     };
-    Ok((signed, record))
+    Ok((signed, record, stamp.url))
 }
 
 fn validate_libera(l: &Libera) -> ServiceResult<()> {

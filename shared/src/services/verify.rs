@@ -266,11 +266,27 @@ pub struct SealStatus {
     pub description: String,
 }
 
-/// The archived original and the status of its seal (no personal data leaves here).
-pub async fn inspect(
+/// Seal checks already made, by archive key and document hash. Archived originals never
+/// change, so a check holds for the life of the process; the map is bounded.
+fn seal_cache() -> &'static std::sync::Mutex<std::collections::HashMap<(String, String), SealStatus>>
+{
+    static CACHE: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<(String, String), SealStatus>>,
+    > = std::sync::OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
+const SEAL_CACHE_MAX: usize = 10_000;
+
+/// The status of the archived original's seal: it verifies, it is the municipality's, and the
+/// bytes are those issued. `None` when the archive no longer has the original.
+pub async fn seal_status(
     app: &AppState,
     r: &CertificateRecord,
-) -> ServiceResult<Option<(Vec<u8>, SealStatus)>> {
+) -> ServiceResult<Option<SealStatus>> {
+    let key = (r.archive_key.clone(), r.sha256.clone());
+    if let Some(s) = seal_cache().lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return Ok(Some(s));
+    }
     let Some(bytes) = app.archive.get(&r.archive_key).await? else {
         return Ok(None);
     };
@@ -296,7 +312,15 @@ pub async fn inspect(
             description: format!("Sigillo non valido: {e}."),
         },
     };
-    Ok(Some((bytes, status)))
+    if status.valid {
+        if let Ok(mut c) = seal_cache().lock() {
+            if c.len() >= SEAL_CACHE_MAX {
+                c.clear();
+            }
+            c.insert(key, status.clone());
+        }
+    }
+    Ok(Some(status))
 }
 
 /// The archived original of a certificate, byte for byte; the download is audited.
