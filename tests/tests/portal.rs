@@ -132,6 +132,8 @@ async fn the_openapi_document_describes_the_json_api() {
         ("/api/operator/certificates", "post"),
         ("/verifica/{id}", "get"),
         ("/verifica", "post"),
+        ("/api/autocert/options", "get"),
+        ("/api/autocert", "post"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),
@@ -157,9 +159,17 @@ async fn the_openapi_document_describes_the_json_api() {
                 "post" => client.post(url).body("{}"),
                 other => panic!("undocumented method {other}"),
             };
-            let resp = req.header("Cookie", &who.cookie).header("X-CSRF-Token", &who.csrf).send().await.unwrap();
+            let resp = req
+                .header("Cookie", &who.cookie)
+                .header("X-CSRF-Token", &who.csrf)
+                .send()
+                .await
+                .unwrap();
             let text = resp.text().await.unwrap();
-            assert!(!text.contains("Il servizio richiesto non esiste"), "{method} {path} is not routed");
+            assert!(
+                !text.contains("Il servizio richiesto non esiste"),
+                "{method} {path} is not routed"
+            );
         }
     }
     portal.stop().await;

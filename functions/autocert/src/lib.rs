@@ -1,8 +1,113 @@
-//! The `autocert` function. Only its health route for now: its issue fills it.
+//! The `autocert` function: autocertificazioni and atti notori pre-filled with the registry
+//! data of a member of the citizen's household, to download or send by e-mail.
 
-use axum::Router;
-use shared::web::{harden, health, AppState};
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
 
-pub fn router(_state: AppState) -> Router {
-    harden(health("/api/health/autocert", "autocert"))
+use shared::services::autocert::{self, Request};
+use shared::services::ServiceError;
+use shared::web::{
+    check_csrf, harden, health, invalid, json_body, ApiResult, AppState, CurrentSession,
+};
+
+#[derive(Deserialize)]
+struct PersonParam {
+    person: Option<String>,
+}
+
+#[derive(Deserialize, Default, PartialEq)]
+#[serde(rename_all = "snake_case")]
+enum Delivery {
+    #[default]
+    Download,
+    Email,
+}
+
+#[derive(Deserialize)]
+struct Body {
+    #[serde(flatten)]
+    request: Request,
+    #[serde(default)]
+    delivery: Delivery,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    cc: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+async fn options(
+    State(app): State<AppState>,
+    me: CurrentSession,
+    Query(p): Query<PersonParam>,
+) -> ApiResult<impl IntoResponse> {
+    let person = p.person.filter(|s| !s.trim().is_empty()).ok_or_else(|| {
+        invalid(
+            "person_required",
+            "Indica il codice fiscale della persona (parametro person).",
+        )
+    })?;
+    Ok(Json(autocert::options(&app, &me.session, &person).await?))
+}
+
+async fn build(
+    State(app): State<AppState>,
+    me: CurrentSession,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    check_csrf(&headers, &me)?;
+    let body: Body = json_body(&body)?;
+    let d = autocert::build(&app, &me.session, &body.request).await?;
+    if body.delivery == Delivery::Download {
+        let disposition = format!("attachment; filename=\"{}\"", d.filename);
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_string()),
+                (header::CONTENT_DISPOSITION, disposition),
+            ],
+            d.pdf,
+        )
+            .into_response());
+    }
+    let to = body
+        .email
+        .clone()
+        .filter(|e| !e.trim().is_empty())
+        .or_else(|| me.session.identity.email.clone())
+        .ok_or_else(|| {
+            invalid(
+                "email_required",
+                "Indica l'indirizzo e-mail a cui inviare la dichiarazione.",
+            )
+        })?;
+    match autocert::send(&app, &d, &to, body.cc.as_deref(), body.message.as_deref()).await {
+        Ok(to) => Ok((
+            StatusCode::OK,
+            Json(serde_json::json!({ "email": to, "message": format!("La dichiarazione è stata inviata a {to}.") })),
+        )
+            .into_response()),
+        Err(ServiceError::Store(_)) => Err(ServiceError::Conflict {
+            code: "mail_failed",
+            message: "L'invio per e-mail non è riuscito: riprova o scarica la dichiarazione.".into(),
+        }
+        .into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    harden(
+        Router::new()
+            .route("/api/autocert/options", get(options))
+            .route("/api/autocert", post(build))
+            .with_state(state)
+            .merge(health("/api/health/autocert", "autocert")),
+    )
 }

@@ -181,11 +181,11 @@ fn forbidden_scope() -> ServiceError {
 }
 
 /// The person a certificate is about, with the household context of the rules.
-struct Target {
-    person: Persona,
-    members: Vec<Member>,
-    specie: Option<SpecieFamiglia>,
-    denominazione: Option<String>,
+pub(crate) struct Target {
+    pub person: Persona,
+    pub members: Vec<Member>,
+    pub specie: Option<SpecieFamiglia>,
+    pub denominazione: Option<String>,
 }
 
 async fn household_context(
@@ -209,7 +209,12 @@ async fn household_context(
 /// Loads the person and checks the requester may have certificates about them: online, a
 /// citizen only for themselves and their household (deceased members included); an
 /// operator (certificazione libera) for anyone in the registry.
-async fn target(app: &AppState, actor: &Session, cf: &str, libera: bool) -> ServiceResult<Target> {
+pub(crate) async fn target(
+    app: &AppState,
+    actor: &Session,
+    cf: &str,
+    libera: bool,
+) -> ServiceResult<Target> {
     let cf = CodiceFiscale::parse(cf).map_err(|e| {
         ServiceError::invalid(
             "invalid_codice_fiscale",
@@ -828,14 +833,8 @@ pub async fn find_person(
     }
 }
 
-/// Sends an issued certificate by e-mail (PDF attached, the archived bytes).
-pub async fn send_by_email(
-    app: &AppState,
-    issued: &Issued,
-    to: &str,
-    cc: Option<&str>,
-    message: Option<&str>,
-) -> ServiceResult<()> {
+/// Checks the addresses a citizen typed: the recipient and an optional copy.
+pub(crate) fn recipients(to: &str, cc: Option<&str>) -> ServiceResult<(String, Vec<String>)> {
     let check = |a: &str| -> ServiceResult<String> {
         let a = a.trim();
         a.parse::<lettre::Address>()
@@ -848,12 +847,24 @@ pub async fn send_by_email(
             })
     };
     let to = check(to)?;
-    let cc: Vec<String> = cc
+    let cc = cc
         .filter(|c| !c.trim().is_empty())
         .map(check)
         .transpose()?
         .into_iter()
         .collect();
+    Ok((to, cc))
+}
+
+/// Sends an issued certificate by e-mail (PDF attached, the archived bytes).
+pub async fn send_by_email(
+    app: &AppState,
+    issued: &Issued,
+    to: &str,
+    cc: Option<&str>,
+    message: Option<&str>,
+) -> ServiceResult<()> {
+    let (to, cc) = recipients(to, cc)?;
     let r = &issued.record;
     let mut text = String::new();
     if let Some(m) = message.map(str::trim).filter(|m| !m.is_empty()) {

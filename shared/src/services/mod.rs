@@ -2,6 +2,7 @@
 //! local runner alike.
 
 pub mod audit;
+pub mod autocert;
 pub mod certificates;
 pub mod household;
 pub mod import;
