@@ -6,7 +6,8 @@ source infra/setup.sh
 
 ensure_rust
 # poppler-utils: pdftotext, pdftoppm, pdfsig; libnss3-tools: certutil for pdfsig's trust store.
-ensure_apt python3-venv poppler-utils libnss3-tools qpdf
+# libxmlsec1-dev, libclang-dev, pkg-config: building samael (SAML); xmlsec1: spid-sp-test.
+ensure_apt pkg-config libxmlsec1-dev libclang-dev python3-venv poppler-utils libnss3-tools qpdf xmlsec1
 ensure_venv
 export TEST_PYTHON="$PWD/.venv/bin/python"
 

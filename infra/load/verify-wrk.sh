@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source infra/setup.sh
 ensure_rust
-ensure_apt wrk curl
+ensure_apt wrk curl pkg-config libxmlsec1-dev libclang-dev
 
 duration=${1:-20s}
 connections=${2:-16}

@@ -6,4 +6,6 @@ cd "$(dirname "$0")/../.."
 source infra/setup.sh
 
 ensure_rust
+# The auth function links xmlsec1 (SAML signatures); bindgen needs libclang at build time.
+ensure_apt pkg-config libxmlsec1-dev libclang-dev
 exec cargo run --locked -- "$@"

@@ -12,6 +12,42 @@ pub struct Municipality {
     pub cap: String,
 }
 
+/// An identity provider the portal trusts: SPID, CIE, a regional one (FedERa), or the demo.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct IdpEntry {
+    /// Short key used in `/saml/login?idp=<key>`.
+    pub key: String,
+    /// Name shown on the access page.
+    pub name: String,
+    /// "spid", "cie", "regional" or "demo".
+    #[serde(default = "default_kind")]
+    pub kind: String,
+    /// Path of the IdP's SAML metadata file.
+    pub metadata: std::path::PathBuf,
+    /// Logo URL for the access page.
+    #[serde(default)]
+    pub logo: Option<String>,
+}
+
+fn default_kind() -> String {
+    "spid".into()
+}
+
+/// The SAML service provider's identity.
+#[derive(Debug, Clone)]
+pub struct SamlSettings {
+    /// Codice IPA of the municipality (Avviso SPID 29 v3).
+    pub ipa_code: String,
+    pub contact_email: String,
+    pub contact_phone: String,
+    pub organization_url: String,
+    /// SPID level requested by default (1..3).
+    pub level: u8,
+    /// PEM files of the SP key and certificate; created under DATA_DIR/saml when absent.
+    pub key_file: Option<PathBuf>,
+    pub cert_file: Option<PathBuf>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub data_dir: PathBuf,
@@ -27,6 +63,9 @@ pub struct Config {
     pub operators: Vec<String>,
     /// The catalogue of certificates and usi; the embedded one when absent.
     pub catalog_file: Option<PathBuf>,
+    pub saml: SamlSettings,
+    /// Trusted identity providers (`IDP_REGISTRY`, a JSON file of `IdpEntry`).
+    pub idps: Vec<IdpEntry>,
 }
 
 fn var(name: &str, default: &str) -> String {
@@ -84,6 +123,39 @@ impl Config {
             catalog_file: std::env::var_os("CATALOG_FILE")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
+            saml: SamlSettings {
+                ipa_code: var("MUNICIPALITY_IPA", "c_x000"),
+                contact_email: var("CONTACT_EMAIL", "protocollo@comune.example"),
+                contact_phone: var("CONTACT_PHONE", "+390000000000"),
+                organization_url: var("ORGANIZATION_URL", "https://www.comune.example"),
+                level: var("SPID_LEVEL", "2")
+                    .parse()
+                    .ok()
+                    .filter(|l| (1..=3).contains(l))
+                    .ok_or(ConfigError {
+                        name: "SPID_LEVEL",
+                        reason: "must be 1, 2 or 3".into(),
+                    })?,
+                key_file: std::env::var_os("SAML_KEY_FILE")
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from),
+                cert_file: std::env::var_os("SAML_CERT_FILE")
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from),
+            },
+            idps: match std::env::var_os("IDP_REGISTRY").filter(|v| !v.is_empty()) {
+                None => Vec::new(),
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
+                        name: "IDP_REGISTRY",
+                        reason: format!("{}: {e}", PathBuf::from(&path).display()),
+                    })?;
+                    serde_json::from_str(&text).map_err(|e| ConfigError {
+                        name: "IDP_REGISTRY",
+                        reason: e.to_string(),
+                    })?
+                }
+            },
         })
     }
 
@@ -104,6 +176,16 @@ impl Config {
             demo_population: 60,
             operators: vec![],
             catalog_file: None,
+            saml: SamlSettings {
+                ipa_code: "c_x000".into(),
+                contact_email: "protocollo@comune.example".into(),
+                contact_phone: "+390000000000".into(),
+                organization_url: "https://www.comune.example".into(),
+                level: 2,
+                key_file: None,
+                cert_file: None,
+            },
+            idps: vec![],
         }
     }
 }

@@ -108,7 +108,7 @@ where
             ))
         };
         let token = cookie(parts, sessions::COOKIE).ok_or_else(unauthenticated)?;
-        let session = sessions::get(app.store.as_ref(), token)
+        let session = sessions::get(app.store.as_ref(), app.clock.as_ref(), token)
             .await?
             .ok_or_else(unauthenticated)?;
         Ok(CurrentSession {

@@ -40,15 +40,17 @@ impl Portal {
         let clock = Arc::new(ManualClock::new(
             Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap(),
         ));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
         let mut config = Config::for_tests(data_dir.to_path_buf());
         config.demo_population = 120;
+        // SAML and verification links must name the address the portal really listens on.
+        config.public_base_url = base.clone();
         std::fs::create_dir_all(data_dir).unwrap();
         let state = AppState::local(config, clock.clone()).expect("adapters open");
         let (state, app) = anagrafe_local::prepare(adapt(state))
             .await
             .expect("portal starts");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
         let server = tokio::spawn(async move {
             axum::serve(
                 listener,

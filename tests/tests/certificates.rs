@@ -110,7 +110,7 @@ async fn issued_certificate_reads_right_scans_right_and_validates() {
     let record = record_of(&portal, &id).await;
     let codes = file.qr_codes();
     assert_eq!(codes.len(), 1, "{codes:?}");
-    let prefix = format!("http://127.0.0.1:8080/verifica/{id}?k=");
+    let prefix = format!("{}/verifica/{id}?k=", portal.base);
     let secret = codes[0]
         .strip_prefix(&prefix)
         .unwrap_or_else(|| panic!("{} is not {prefix}…", codes[0]));

@@ -134,6 +134,9 @@ async fn the_openapi_document_describes_the_json_api() {
         ("/verifica", "post"),
         ("/api/autocert/options", "get"),
         ("/api/autocert", "post"),
+        ("/api/me", "get"),
+        ("/api/me", "put"),
+        ("/api/auth/idps", "get"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),
@@ -157,6 +160,7 @@ async fn the_openapi_document_describes_the_json_api() {
             let req = match method.as_str() {
                 "get" => client.get(url),
                 "post" => client.post(url).body("{}"),
+                "put" => client.put(url).body("{}"),
                 other => panic!("undocumented method {other}"),
             };
             let resp = req

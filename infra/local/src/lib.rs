@@ -1,6 +1,8 @@
 //! The one-process local portal: every function's router, the static site, the local
 //! adapters under `DATA_DIR`, and the demo population imported on first start.
 
+pub mod demo_idp;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -56,9 +58,10 @@ async fn api_not_found() -> ApiError {
     ))
 }
 
-/// Every function's router nested in one, plus the static site.
-pub fn router(state: AppState) -> Router {
+/// Every function's router nested in one, the demo IdP, and the static site.
+pub fn router(state: AppState, demo: std::sync::Arc<demo_idp::DemoIdp>) -> Router {
     Router::new()
+        .merge(demo_idp::router(state.clone(), demo))
         .merge(auth::router(state.clone()))
         .merge(household::router(state.clone()))
         .merge(certificates::router(state.clone()))
@@ -78,6 +81,7 @@ pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<(App
 
 /// Seeds a new data directory through `state`'s adapters and returns the portal on them.
 pub async fn prepare(state: AppState) -> anyhow::Result<(AppState, Router)> {
+    let (state, demo) = demo_idp::install(state)?;
     if let Some(report) = seed_if_new(&state).await? {
         tracing::info!(
             persons = report.persons,
@@ -86,6 +90,6 @@ pub async fn prepare(state: AppState) -> anyhow::Result<(AppState, Router)> {
             "demo population imported"
         );
     }
-    let router = router(state.clone());
+    let router = router(state.clone(), demo);
     Ok((state, router))
 }

@@ -6,6 +6,7 @@ pub mod autocert;
 pub mod certificates;
 pub mod household;
 pub mod import;
+pub mod profile;
 pub mod registry;
 pub mod sessions;
 pub mod verify;

@@ -12,6 +12,8 @@ use crate::ports::{Clock, Condition, Item, RegistryStore};
 pub const COOKIE: &str = "anagrafe_session";
 /// Sessions last at most this long (SPID sessions are short-lived; re-login is cheap).
 pub const LIFETIME_MINUTES: i64 = 60;
+/// A session unused for this long ends.
+pub const IDLE_MINUTES: i64 = 20;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Identity {
@@ -32,6 +34,9 @@ pub struct Session {
     pub csrf_token: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// Last request seen (refreshed at most once a minute).
+    #[serde(default)]
+    pub last_seen: Option<DateTime<Utc>>,
 }
 
 fn random_hex(bytes: usize) -> String {
@@ -60,6 +65,7 @@ pub async fn create(
         csrf_token: random_hex(16),
         created_at: now,
         expires_at: now + Duration::minutes(LIFETIME_MINUTES),
+        last_seen: Some(now),
     };
     let item = Item::new(session_pk(&token), "A", serde_json::to_vec(&session)?)
         .expiring(session.expires_at);
@@ -67,12 +73,56 @@ pub async fn create(
     Ok((token, session))
 }
 
-/// The live session of a token.
-pub async fn get(store: &dyn RegistryStore, token: &str) -> ServiceResult<Option<Session>> {
+/// The live session of a token: not past its absolute lifetime nor idle too long. Each use
+/// refreshes the idle clock (written at most once a minute).
+pub async fn get(
+    store: &dyn RegistryStore,
+    clock: &dyn Clock,
+    token: &str,
+) -> ServiceResult<Option<Session>> {
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
-    super::registry::get_json(store, &session_pk(token), "A").await
+    let Some(mut session): Option<Session> =
+        super::registry::get_json(store, &session_pk(token), "A").await?
+    else {
+        return Ok(None);
+    };
+    let now = clock.now();
+    let last = session.last_seen.unwrap_or(session.created_at);
+    if now - last > Duration::minutes(IDLE_MINUTES) {
+        end(store, token).await?;
+        return Ok(None);
+    }
+    if now - last > Duration::seconds(60) {
+        session.last_seen = Some(now);
+        save(store, token, &session).await?;
+    }
+    Ok(Some(session))
+}
+
+/// Rewrites a session (e.g. after the citizen changed their e-mail in "Mio account").
+pub async fn save(store: &dyn RegistryStore, token: &str, session: &Session) -> ServiceResult<()> {
+    let item = Item::new(session_pk(token), "A", serde_json::to_vec(session)?)
+        .expiring(session.expires_at);
+    store.put(item, Condition::None).await?;
+    Ok(())
+}
+
+/// The Set-Cookie value of a session: HttpOnly, SameSite=Lax, Secure unless the portal is
+/// served on plain http (only the local runner on 127.0.0.1 is).
+pub fn cookie_header(token: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        LIFETIME_MINUTES * 60
+    )
+}
+
+/// The Set-Cookie value that removes the session cookie.
+pub fn clear_cookie_header(secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
 }
 
 pub async fn end(store: &dyn RegistryStore, token: &str) -> ServiceResult<()> {

@@ -1,0 +1,230 @@
+//! The service provider's identity: its RSA key and certificate (created on first start for
+//! local use, from configuration in the cloud), its SPID metadata (Avviso SPID 29 v3, written
+//! as a template because samael cannot emit `md:Extensions`, then signed with samael's xmlsec
+//! wrapper) and its AuthnRequests.
+
+use std::path::Path;
+
+use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
+use chrono::{DateTime, Utc};
+use openssl::asn1::Asn1Time;
+use openssl::bn::{BigNum, MsbOption};
+use openssl::hash::MessageDigest;
+use openssl::pkey::{PKey, Private};
+use openssl::rsa::Rsa;
+use openssl::x509::{X509NameBuilder, X509};
+use samael::crypto::{Crypto, CryptoProvider};
+use samael::schema::{
+    AuthnContextClassRef, AuthnContextComparison, AuthnRequest, Issuer, NameIdPolicy,
+    RequestedAuthnContext,
+};
+
+use shared::config::Config;
+
+pub const ENTITY: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:entity";
+pub const TRANSIENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient";
+pub const REDIRECT: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
+pub const POST: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
+
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// The SP key and certificate.
+pub struct Keys {
+    pub key: PKey<Private>,
+    pub cert: X509,
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A self-signed certificate with the subject SPID asks of public SPs: CN, O, uri (the
+/// entityID), organizationIdentifier `PA:IT-<codice IPA>`, C=IT, L.
+pub fn self_signed(
+    key: &PKey<Private>,
+    entity_id: &str,
+    org: &str,
+    city: &str,
+    ipa: &str,
+) -> Result<X509, Error> {
+    let mut name = X509NameBuilder::new()?;
+    name.append_entry_by_text("C", "IT")?;
+    name.append_entry_by_text("L", city)?;
+    name.append_entry_by_text("O", org)?;
+    name.append_entry_by_text("CN", org)?;
+    name.append_entry_by_text("2.5.4.83", entity_id)?;
+    name.append_entry_by_text("2.5.4.97", &format!("PA:IT-{ipa}"))?;
+    let name = name.build();
+    let mut b = X509::builder()?;
+    b.set_version(2)?;
+    let mut serial = BigNum::new()?;
+    serial.rand(127, MsbOption::MAYBE_ZERO, false)?;
+    let serial = serial.to_asn1_integer()?;
+    b.set_serial_number(&serial)?;
+    b.set_subject_name(&name)?;
+    b.set_issuer_name(&name)?;
+    b.set_pubkey(key)?;
+    let (from, to) = (
+        Asn1Time::days_from_now(0)?,
+        Asn1Time::days_from_now(3 * 365)?,
+    );
+    b.set_not_before(&from)?;
+    b.set_not_after(&to)?;
+    b.sign(key, MessageDigest::sha256())?;
+    Ok(b.build())
+}
+
+fn write_private(path: &Path, data: &[u8]) -> Result<(), Error> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, data)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
+    }
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+/// Loads a key and certificate from PEM files, or creates them in `dir` on first start.
+pub fn load_or_create(
+    key_file: &Path,
+    cert_file: &Path,
+    subject: (&str, &str, &str, &str),
+) -> Result<Keys, Error> {
+    if key_file.exists() && cert_file.exists() {
+        return Ok(Keys {
+            key: PKey::private_key_from_pem(&std::fs::read(key_file)?)?,
+            cert: X509::from_pem(&std::fs::read(cert_file)?)?,
+        });
+    }
+    if let Some(dir) = key_file.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let key = PKey::from_rsa(Rsa::generate(2048)?)?;
+    let (entity_id, org, city, ipa) = subject;
+    let cert = self_signed(&key, entity_id, org, city, ipa)?;
+    write_private(key_file, &key.private_key_to_pem_pkcs8()?)?;
+    std::fs::write(cert_file, cert.to_pem()?)?;
+    Ok(Keys { key, cert })
+}
+
+/// The SP of this portal.
+pub struct Sp {
+    pub entity_id: String,
+    pub acs: String,
+    pub slo: String,
+    pub keys: Keys,
+    pub metadata: String,
+}
+
+impl Sp {
+    pub fn load(config: &Config) -> Result<Sp, Error> {
+        let base = &config.public_base_url;
+        let entity_id = format!("{base}/saml/metadata");
+        let org = format!("Comune di {}", config.municipality.name);
+        let dir = config.data_dir.join("saml");
+        let key_file = config
+            .saml
+            .key_file
+            .clone()
+            .unwrap_or_else(|| dir.join("sp-key.pem"));
+        let cert_file = config
+            .saml
+            .cert_file
+            .clone()
+            .unwrap_or_else(|| dir.join("sp-cert.pem"));
+        let keys = load_or_create(
+            &key_file,
+            &cert_file,
+            (
+                &entity_id,
+                &org,
+                &config.municipality.name,
+                &config.saml.ipa_code,
+            ),
+        )?;
+        let mut sp = Sp {
+            acs: format!("{base}/saml/acs"),
+            slo: format!("{base}/saml/logout"),
+            entity_id,
+            keys,
+            metadata: String::new(),
+        };
+        sp.metadata = sp.signed_metadata(config)?;
+        Ok(sp)
+    }
+
+    /// The SPID metadata of a public SP, signed (RSA-SHA256, exclusive c14n).
+    fn signed_metadata(&self, config: &Config) -> Result<String, Error> {
+        let id = format!("_{}", uuid::Uuid::new_v4());
+        let cert = B64.encode(self.keys.cert.to_der()?);
+        let org = xml_escape(&format!("Comune di {}", config.municipality.name));
+        let url = xml_escape(&config.saml.organization_url);
+        let ipa = xml_escape(&config.saml.ipa_code);
+        let email = xml_escape(&config.saml.contact_email);
+        let phone = xml_escape(&config.saml.contact_phone);
+        let (eid, acs, slo) = (
+            xml_escape(&self.entity_id),
+            xml_escape(&self.acs),
+            xml_escape(&self.slo),
+        );
+        let xml = format!(
+            r##"<?xml version="1.0" encoding="UTF-8"?>
+<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" xmlns:spid="https://spid.gov.it/saml-extensions" entityID="{eid}" ID="{id}">
+<ds:Signature><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="#{id}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>
+<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol" AuthnRequestsSigned="true" WantAssertionsSigned="true">
+<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+<md:SingleLogoutService Binding="{REDIRECT}" Location="{slo}"/>
+<md:NameIDFormat>{TRANSIENT}</md:NameIDFormat>
+<md:AssertionConsumerService index="0" isDefault="true" Binding="{POST}" Location="{acs}"/>
+<md:AttributeConsumingService index="0"><md:ServiceName xml:lang="it">Servizi Demografici online</md:ServiceName><md:RequestedAttribute Name="fiscalNumber"/><md:RequestedAttribute Name="name"/><md:RequestedAttribute Name="familyName"/><md:RequestedAttribute Name="dateOfBirth"/><md:RequestedAttribute Name="email"/><md:RequestedAttribute Name="digitalAddress"/></md:AttributeConsumingService>
+</md:SPSSODescriptor>
+<md:Organization><md:OrganizationName xml:lang="it">{org}</md:OrganizationName><md:OrganizationDisplayName xml:lang="it">{org}</md:OrganizationDisplayName><md:OrganizationURL xml:lang="it">{url}</md:OrganizationURL></md:Organization>
+<md:ContactPerson contactType="other"><md:Extensions><spid:IPACode>{ipa}</spid:IPACode><spid:Public/></md:Extensions><md:EmailAddress>{email}</md:EmailAddress><md:TelephoneNumber>{phone}</md:TelephoneNumber></md:ContactPerson>
+</md:EntityDescriptor>"##
+        );
+        Ok(Crypto::sign_xml(xml, &self.keys.key.private_key_to_der()?)?)
+    }
+
+    /// A SPID AuthnRequest for `level`, to the IdP's SSO location.
+    pub fn authn_request(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+        destination: &str,
+        level: u8,
+    ) -> AuthnRequest {
+        AuthnRequest {
+            id: id.to_string(),
+            version: "2.0".into(),
+            issue_instant: now,
+            destination: Some(destination.to_string()),
+            issuer: Some(Issuer {
+                format: Some(ENTITY.into()),
+                name_qualifier: Some(self.entity_id.clone()),
+                value: Some(self.entity_id.clone()),
+                ..Issuer::default()
+            }),
+            name_id_policy: Some(NameIdPolicy {
+                format: Some(TRANSIENT.into()),
+                ..NameIdPolicy::default()
+            }),
+            requested_authn_context: Some(RequestedAuthnContext {
+                authn_context_class_refs: Some(vec![AuthnContextClassRef {
+                    value: Some(format!("https://www.spid.gov.it/SpidL{level}")),
+                }]),
+                authn_context_decl_refs: None,
+                comparison: Some(AuthnContextComparison::Minimum),
+            }),
+            // SPID: ForceAuthn above level 1.
+            force_authn: (level > 1).then_some(true),
+            assertion_consumer_service_index: Some(0),
+            attribute_consuming_service_index: Some(0),
+            ..AuthnRequest::default()
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! The demo identity provider of the local runner (never deployed): a real SAML IdP with its
+//! own key and metadata, trusted only by the local portal. It shows the demo citizens and
+//! answers the SP's AuthnRequest with a SPID-shaped Response whose Assertion it signs, posted
+//! back to the ACS: the login goes through every check a real IdP's answer goes through.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use axum::extract::{Form, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
+use chrono::{Duration, SecondsFormat, Utc};
+use openssl::pkey::{PKey, Private};
+use samael::crypto::{Crypto, CryptoProvider};
+use samael::schema::AuthnRequest;
+use serde::Deserialize;
+
+use shared::config::IdpEntry;
+use shared::domain::person::PosizioneAnagrafica;
+use shared::services::import::Record;
+use shared::services::registry;
+use shared::web::AppState;
+
+pub const KEY: &str = "demo";
+
+pub struct DemoIdp {
+    base: String,
+    entity_id: String,
+    sp_entity_id: String,
+    acs: String,
+    key: PKey<Private>,
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Creates (first start) or loads the demo IdP's key, writes its signed metadata under
+/// `DATA_DIR/demo-idp/`, and adds it to the identity providers the portal trusts.
+pub fn install(mut state: AppState) -> anyhow::Result<(AppState, Arc<DemoIdp>)> {
+    let config = state.config.as_ref();
+    let base = format!("{}/demo-idp", config.public_base_url);
+    let entity_id = format!("{base}/metadata");
+    let dir = config.data_dir.join("demo-idp");
+    let keys = auth::sp::load_or_create(
+        &dir.join("idp-key.pem"),
+        &dir.join("idp-cert.pem"),
+        (&entity_id, "IdP demo di Anagrafe online", "Valdemo", "demo"),
+    )
+    .map_err(|e| anyhow::anyhow!("demo IdP key: {e}"))?;
+    let id = format!("_{}", uuid::Uuid::new_v4());
+    let cert = B64.encode(keys.cert.to_der()?);
+    let (eid, sso) = (esc(&entity_id), esc(&format!("{base}/sso")));
+    let xml = format!(
+        r##"<?xml version="1.0" encoding="UTF-8"?>
+<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="{eid}" ID="{id}">
+<ds:Signature><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="#{id}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>
+<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol" WantAuthnRequestsSigned="true">
+<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+<md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:transient</md:NameIDFormat>
+<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="{sso}"/>
+<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="{sso}"/>
+</md:IDPSSODescriptor>
+</md:EntityDescriptor>"##
+    );
+    let signed = Crypto::sign_xml(xml, &keys.key.private_key_to_der()?)
+        .map_err(|e| anyhow::anyhow!("demo IdP metadata: {e}"))?;
+    let path = dir.join("metadata.xml");
+    std::fs::write(&path, signed)?;
+    let idp = Arc::new(DemoIdp {
+        base,
+        entity_id,
+        sp_entity_id: format!("{}/saml/metadata", config.public_base_url),
+        acs: format!("{}/saml/acs", config.public_base_url),
+        key: keys.key,
+    });
+    let mut config = config.clone();
+    config.idps.retain(|i| i.key != KEY);
+    config.idps.push(IdpEntry {
+        key: KEY.into(),
+        name: "IdP demo (solo ambiente locale)".into(),
+        kind: "demo".into(),
+        metadata: path,
+        logo: None,
+    });
+    state.config = Arc::new(config);
+    Ok((state, idp))
+}
+
+#[derive(Clone)]
+struct Ctx {
+    app: AppState,
+    idp: Arc<DemoIdp>,
+}
+
+#[derive(Deserialize)]
+struct SsoParams {
+    #[serde(rename = "SAMLRequest")]
+    saml_request: Option<String>,
+    #[serde(rename = "RelayState")]
+    relay_state: Option<String>,
+}
+
+fn bad(message: &str) -> Response {
+    (StatusCode::BAD_REQUEST, Html(format!("<!doctype html><html lang=\"it\"><head><meta charset=\"utf-8\"><title>IdP demo</title></head><body><h1>Richiesta non valida</h1><p>{}</p></body></html>", esc(message)))).into_response()
+}
+
+/// Decodes an AuthnRequest of the HTTP-Redirect (deflated) or HTTP-POST binding.
+fn decode_request(b64: &str) -> Option<AuthnRequest> {
+    let raw = B64.decode(b64.trim().replace(['\r', '\n', ' '], "")).ok()?;
+    let mut inflated = String::new();
+    let xml = if flate2::read::DeflateDecoder::new(raw.as_slice())
+        .read_to_string(&mut inflated)
+        .is_ok()
+    {
+        inflated
+    } else {
+        String::from_utf8(raw).ok()?
+    };
+    xml.parse().ok()
+}
+
+async fn sso(State(ctx): State<Ctx>, params: SsoParams) -> Response {
+    let Some(req) = params.saml_request.as_deref().and_then(decode_request) else {
+        return bad("AuthnRequest mancante o illeggibile.");
+    };
+    if req.issuer.as_ref().and_then(|i| i.value.as_deref()) != Some(ctx.idp.sp_entity_id.as_str()) {
+        return bad(
+            "Il service provider che ha inviato la richiesta non è registrato presso questo IdP.",
+        );
+    }
+    let level = req
+        .requested_authn_context
+        .as_ref()
+        .and_then(|c| c.authn_context_class_refs.as_ref())
+        .and_then(|r| r.first())
+        .and_then(|r| r.value.as_deref())
+        .and_then(|v| v.strip_prefix("https://www.spid.gov.it/SpidL"))
+        .and_then(|l| l.parse::<u8>().ok())
+        .unwrap_or(1);
+    let relay = params.relay_state.unwrap_or_default();
+    // The demo citizens: living residents of the demo export.
+    let export = std::fs::read_to_string(ctx.app.config.data_dir.join("demo-export.jsonl"))
+        .unwrap_or_default();
+    let today = shared::ports::Clock::today(ctx.app.clock.as_ref());
+    let mut options = String::new();
+    for line in export.lines() {
+        let Ok(Record::Persona(p)) = serde_json::from_str::<Record>(line) else {
+            continue;
+        };
+        if p.posizione_at(today) != Some(PosizioneAnagrafica::Residente)
+            || p.nascita.data > today - chrono::Months::new(12 * 18)
+        {
+            continue;
+        }
+        options.push_str(&format!(
+            "<li><label><input type=\"radio\" name=\"fiscalNumber\" value=\"{cf}\" required> {c} {n} <small>({cf})</small></label></li>\n",
+            cf = esc(&p.codice_fiscale),
+            c = esc(&p.cognome),
+            n = esc(&p.nome)
+        ));
+        if options.matches("<li>").count() >= 40 {
+            break;
+        }
+    }
+    Html(format!(
+        r##"<!doctype html>
+<html lang="it"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>IdP demo – Accesso</title>
+<link rel="stylesheet" href="/verifica/stile.css"></head>
+<body><header class="testata"><div class="wrap"><p class="ente">IdP demo</p><p class="servizio">Identità di prova per l'ambiente locale: non è SPID</p></div></header>
+<main class="wrap"><h1>Scegli un cittadino della popolazione demo</h1>
+<p>Livello di autenticazione richiesto: SpidL{level}.</p>
+<form method="post" action="{base}/login" class="modulo">
+<input type="hidden" name="request_id" value="{id}"><input type="hidden" name="relay_state" value="{relay}"><input type="hidden" name="level" value="{level}">
+<ul class="cittadini">
+{options}</ul>
+<button type="submit">Accedi</button>
+</form></main></body></html>"##,
+        base = esc(&ctx.idp.base),
+        id = esc(&req.id),
+        relay = esc(&relay),
+    ))
+    .into_response()
+}
+
+async fn sso_get(state: State<Ctx>, Query(p): Query<SsoParams>) -> Response {
+    sso(state, p).await
+}
+
+async fn sso_post(state: State<Ctx>, Form(p): Form<SsoParams>) -> Response {
+    sso(state, p).await
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(rename = "fiscalNumber")]
+    fiscal_number: String,
+    request_id: String,
+    relay_state: String,
+    level: u8,
+}
+
+async fn login(State(ctx): State<Ctx>, Form(f): Form<LoginForm>) -> Response {
+    let person = match registry::person(ctx.app.store.as_ref(), f.fiscal_number.trim()).await {
+        Ok(Some(p)) => p,
+        _ => return bad("Il codice fiscale indicato non è un cittadino della popolazione demo."),
+    };
+    let idp = &ctx.idp;
+    let now = ctx.app.clock.now();
+    let spec = ResponseSpec {
+        idp: idp.entity_id.clone(),
+        sp: idp.sp_entity_id.clone(),
+        acs: idp.acs.clone(),
+        in_response_to: f.request_id.clone(),
+        issued: now,
+        not_before: now,
+        until: now + Duration::minutes(5),
+        level: f.level.clamp(1, 3),
+        attributes: vec![
+            (
+                "fiscalNumber".into(),
+                format!("TINIT-{}", person.codice_fiscale),
+            ),
+            ("name".into(), person.nome.clone()),
+            ("familyName".into(), person.cognome.clone()),
+            ("dateOfBirth".into(), person.nascita.data.to_string()),
+            (
+                "email".into(),
+                format!(
+                    "{}.{}@example.org",
+                    person.nome.to_lowercase().replace(' ', ""),
+                    person.cognome.to_lowercase().replace([' ', '\''], "")
+                ),
+            ),
+        ],
+    };
+    let signed = match idp
+        .key
+        .private_key_to_der()
+        .map_err(|e| e.to_string())
+        .and_then(|der| Crypto::sign_xml(spec.xml(true), &der).map_err(|e| e.to_string()))
+    {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "demo IdP could not sign");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "firma non riuscita").into_response();
+        }
+    };
+    let saml_response = B64.encode(signed.as_bytes());
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        Html(format!(
+            r##"<!doctype html>
+<html lang="it"><head><meta charset="utf-8"><title>IdP demo – Reindirizzamento</title></head>
+<body onload="document.forms[0].submit()">
+<form method="post" action="{acs}">
+<input type="hidden" name="SAMLResponse" value="{saml_response}">
+<input type="hidden" name="RelayState" value="{relay}">
+<noscript><button type="submit">Continua verso il portale</button></noscript>
+</form></body></html>"##,
+            relay = esc(&f.relay_state),
+            acs = esc(&idp.acs),
+        )),
+    )
+        .into_response()
+}
+
+/// A SPID-shaped Response; fields are public so tests can craft faulty ones.
+pub struct ResponseSpec {
+    pub idp: String,
+    pub sp: String,
+    pub acs: String,
+    pub in_response_to: String,
+    pub issued: chrono::DateTime<Utc>,
+    pub not_before: chrono::DateTime<Utc>,
+    pub until: chrono::DateTime<Utc>,
+    pub level: u8,
+    pub attributes: Vec<(String, String)>,
+}
+
+impl ResponseSpec {
+    /// The Response XML; with `signature_template` the Assertion carries the enveloped
+    /// signature template that `Crypto::sign_xml` fills.
+    pub fn xml(&self, signature_template: bool) -> String {
+        let ts = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Millis, true);
+        let (issued, not_before, until) = (ts(self.issued), ts(self.not_before), ts(self.until));
+        let assertion_id = format!("_{}", uuid::Uuid::new_v4());
+        let response_id = format!("_{}", uuid::Uuid::new_v4());
+        let attributes: String = self
+            .attributes
+            .iter()
+            .map(|(name, value)| format!(r#"<saml:Attribute Name="{}"><saml:AttributeValue xsi:type="xs:string">{}</saml:AttributeValue></saml:Attribute>"#, esc(name), esc(value)))
+            .collect();
+        let signature = if signature_template {
+            format!(
+                r##"<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="#{assertion_id}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/></ds:Signature>"##
+            )
+        } else {
+            String::new()
+        };
+        let (eid, sp, acs, req) = (
+            esc(&self.idp),
+            esc(&self.sp),
+            esc(&self.acs),
+            esc(&self.in_response_to),
+        );
+        let level = self.level;
+        format!(
+            r##"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ID="{response_id}" Version="2.0" IssueInstant="{issued}" Destination="{acs}" InResponseTo="{req}"><saml:Issuer Format="urn:oasis:names:tc:SAML:2.0:nameid-format:entity">{eid}</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status><saml:Assertion ID="{assertion_id}" Version="2.0" IssueInstant="{issued}"><saml:Issuer Format="urn:oasis:names:tc:SAML:2.0:nameid-format:entity">{eid}</saml:Issuer>{signature}<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient" NameQualifier="{eid}">_{nameid}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData InResponseTo="{req}" NotOnOrAfter="{until}" Recipient="{acs}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{not_before}" NotOnOrAfter="{until}"><saml:AudienceRestriction><saml:Audience>{sp}</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement AuthnInstant="{issued}" SessionIndex="_{session}"><saml:AuthnContext><saml:AuthnContextClassRef>https://www.spid.gov.it/SpidL{level}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement><saml:AttributeStatement>{attributes}</saml:AttributeStatement></saml:Assertion></samlp:Response>"##,
+            nameid = uuid::Uuid::new_v4().simple(),
+            session = uuid::Uuid::new_v4().simple(),
+        )
+    }
+}
+
+async fn metadata(State(ctx): State<Ctx>) -> Response {
+    let path = ctx.app.config.data_dir.join("demo-idp/metadata.xml");
+    match std::fs::read_to_string(path) {
+        Ok(xml) => (
+            [(
+                header::CONTENT_TYPE,
+                "application/samlmetadata+xml; charset=utf-8",
+            )],
+            xml,
+        )
+            .into_response(),
+        Err(_) => (StatusCode::NOT_FOUND, "metadata non disponibili").into_response(),
+    }
+}
+
+pub fn router(app: AppState, idp: Arc<DemoIdp>) -> Router {
+    Router::new()
+        .route("/demo-idp/metadata", get(metadata))
+        .route("/demo-idp/sso", get(sso_get).post(sso_post))
+        .route("/demo-idp/login", post(login))
+        .with_state(Ctx { app, idp })
+}

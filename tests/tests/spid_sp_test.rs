@@ -1,0 +1,89 @@
+//! AgID's conformance tool, spid-sp-test (PyPI, in the test venv), run against the running
+//! local SP: metadata checks, AuthnRequest checks, and its ~110 crafted Responses posted to
+//! the ACS (it plays the IdP). Every test must pass.
+
+use std::sync::Arc;
+
+use e2e::{run, venv_bin, Portal};
+use shared::config::IdpEntry;
+
+#[tokio::test]
+async fn spid_sp_test_passes_metadata_authn_request_and_response_tests() {
+    let dir = tempfile::tempdir().unwrap();
+    let tool = venv_bin("spid_sp_test");
+    let idp_metadata = run(&tool, &["--idp-metadata"]);
+    let start = idp_metadata
+        .find("<")
+        .expect("IdP metadata from spid_sp_test");
+    let path = dir.path().join("spid-sp-test-idp.xml");
+    std::fs::write(&path, &idp_metadata[start..]).unwrap();
+    let data = dir.path().join("data");
+    let portal = Portal::start_with(&data, move |mut s| {
+        let mut config = s.config.as_ref().clone();
+        config.idps.push(IdpEntry {
+            key: "spid-sp-test".into(),
+            name: "spid-sp-test".into(),
+            kind: "spid".into(),
+            metadata: path,
+            logo: None,
+        });
+        s.config = Arc::new(config);
+        s
+    })
+    .await;
+    // The tool stamps some Responses with the real time: the portal's clock must agree.
+    portal.clock.set(chrono::Utc::now());
+    let metadata_url = format!("{}/saml/metadata", portal.base);
+    let authn_url = format!("{}/saml/login?idp=spid-sp-test", portal.base);
+    let report = dir.path().join("report.json");
+    let report_arg = report.to_str().unwrap().to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(tool)
+            .args([
+                "--metadata-url",
+                &metadata_url,
+                "--authn-url",
+                &authn_url,
+                "--extra",
+                "-tr",
+                "-rf",
+                "json",
+                "-o",
+                &report_arg,
+            ])
+            .output()
+            .expect("spid_sp_test runs")
+    })
+    .await
+    .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = text
+        .lines()
+        .rev()
+        .find(|l| l.contains("executed"))
+        .unwrap_or_else(|| panic!("no summary in {text}"));
+    println!("{summary}");
+    let executed: usize = summary
+        .split("executed ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    let failed: usize = summary
+        .split("tests, ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(
+        executed > 200,
+        "metadata, AuthnRequest and Response tests ran: {summary}"
+    );
+    assert_eq!(failed, 0, "{text}");
+    assert!(out.status.success(), "{text}");
+    portal.stop().await;
+}
