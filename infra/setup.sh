@@ -36,3 +36,15 @@ ensure_venv() {
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$req"
     echo "$want" >"$stamp"
 }
+
+# The static site: npm packages (from the npm registry only) and the build into web/dist.
+ensure_web() {
+    command -v npm >/dev/null 2>&1 || ensure_apt nodejs npm
+    (
+        cd web
+        if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+            npm ci --no-audit --no-fund --loglevel=error
+        fi
+        npm run build --silent
+    )
+}

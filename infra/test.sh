@@ -8,7 +8,10 @@ ensure_rust
 # poppler-utils: pdftotext, pdftoppm, pdfsig; libnss3-tools: certutil for pdfsig's trust store.
 # libxmlsec1-dev, libclang-dev, pkg-config: building samael (SAML); xmlsec1: spid-sp-test.
 ensure_apt pkg-config libxmlsec1-dev libclang-dev python3-venv poppler-utils libnss3-tools qpdf xmlsec1
+# chromium: the browser tests (Debian's build, driven by playwright-core; no browser download).
+ensure_apt chromium
 ensure_venv
+ensure_web
 export TEST_PYTHON="$PWD/.venv/bin/python"
 
 cargo fmt --all --check
@@ -17,7 +20,15 @@ mkdir -p target
 set +e
 cargo test --workspace --locked 2>&1 | tee target/test-output.log
 status=${PIPESTATUS[0]}
+# The browser tests drive the local runner binary in headless Chromium.
+web_status=1
+: >target/web-test-output.log
+if cargo build --locked -p anagrafe-local; then
+    (cd web && node --test --test-reporter=tap tests/) 2>&1 | tee target/web-test-output.log
+    web_status=${PIPESTATUS[0]}
+fi
 set -e
-# One closing line over every suite (cargo prints one summary per test binary).
-awk '/^test result:/ { p += $4; f += $6 } END { printf "summary: %d passed, %d failed\n", p, f }' target/test-output.log
-exit "$status"
+# One closing line over every suite (cargo prints one summary per test binary, node one in all).
+awk '/^test result:/ { p += $4; f += $6 } /^# pass / { p += $3 } /^# fail / { f += $3 } END { printf "summary: %d passed, %d failed\n", p, f }' \
+    target/test-output.log target/web-test-output.log
+[ "$status" -eq 0 ] && [ "$web_status" -eq 0 ]

@@ -8,4 +8,5 @@ source infra/setup.sh
 ensure_rust
 # The auth function links xmlsec1 (SAML signatures); bindgen needs libclang at build time.
 ensure_apt pkg-config libxmlsec1-dev libclang-dev
+ensure_web
 exec cargo run --locked -- "$@"

@@ -395,7 +395,7 @@ async fn enroll(app: &AppState, idp: &str, v: &checks::Verified) -> Response {
     (
         StatusCode::SEE_OTHER,
         [
-            (header::LOCATION, "/".to_string()),
+            (header::LOCATION, "/famiglia.html".to_string()),
             (
                 header::SET_COOKIE,
                 sessions::cookie_header(&token, secure_cookies(app)),
@@ -511,6 +511,16 @@ async fn idps(State(ctx): State<Ctx>) -> Json<HashMap<&'static str, Vec<IdpView>
     Json(HashMap::from([("idps", list)]))
 }
 
+/// Public facts the pages show before login: the municipality and its welcome message.
+async fn portal(State(ctx): State<Ctx>) -> Json<serde_json::Value> {
+    let c = &ctx.app.config;
+    Json(serde_json::json!({
+        "municipality": c.municipality.name,
+        "province": c.municipality.province,
+        "welcome_message": c.welcome_message,
+    }))
+}
+
 async fn unavailable() -> Response {
     error_page(StatusCode::SERVICE_UNAVAILABLE, "Accesso non disponibile", "L'accesso con SPID e CIE non è configurato correttamente: l'amministratore del servizio è stato avvisato.")
 }
@@ -539,6 +549,7 @@ pub fn router(state: AppState) -> Router {
             .route("/saml/logout", get(logout).post(logout))
             .route("/api/me", get(me).put(update_me))
             .route("/api/auth/idps", get(idps))
+            .route("/api/portal", get(portal))
             .with_state(ctx)
             .merge(health("/api/health/auth", "auth")),
     )

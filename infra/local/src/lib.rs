@@ -20,11 +20,12 @@ use shared::web::{ApiError, AppState};
 /// Marks a data directory as seeded, so a restart keeps its data as they are.
 const SEEDED: (&str, &str) = ("META", "demo-seeded");
 
-/// Where the static site is: `WEB_DIR`, or `web/` of this checkout.
+/// Where the static site is: `WEB_DIR`, or `web/dist` of this checkout (built by
+/// `npm run build` in `web/`, which the run and test commands do).
 pub fn web_dir() -> PathBuf {
     std::env::var_os("WEB_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web")))
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/dist")))
 }
 
 /// Imports the demo population through the real import path (an export file written to
@@ -52,6 +53,16 @@ pub async fn seed_if_new(state: &AppState) -> anyhow::Result<Option<ImportReport
     Ok(Some(report))
 }
 
+/// The site's "page not found", with its status.
+async fn page_not_found() -> (axum::http::StatusCode, axum::response::Html<String>) {
+    let page = std::fs::read_to_string(web_dir().join("404.html"))
+        .unwrap_or_else(|_| "<!doctype html><html lang=\"it\"><title>Pagina non trovata</title><h1>Pagina non trovata</h1></html>".into());
+    (
+        axum::http::StatusCode::NOT_FOUND,
+        axum::response::Html(page),
+    )
+}
+
 async fn api_not_found() -> ApiError {
     ApiError(ServiceError::NotFound(
         "Il servizio richiesto non esiste: controlla l'indirizzo.".into(),
@@ -69,7 +80,11 @@ pub fn router(state: AppState, demo: std::sync::Arc<demo_idp::DemoIdp>) -> Route
         .merge(verify::router(state.clone()))
         .merge(import::router(state))
         .route("/api/{*rest}", any(api_not_found))
-        .fallback_service(ServeDir::new(web_dir()).append_index_html_on_directories(true))
+        .fallback_service(
+            ServeDir::new(web_dir())
+                .append_index_html_on_directories(true)
+                .not_found_service(any(page_not_found)),
+        )
 }
 
 /// Opens the local adapters, seeds a new data directory, and returns the portal.

@@ -1,0 +1,206 @@
+// The portal in real headless Chromium (Debian's, driven by playwright-core): a citizen logs in
+// through the demo IdP by clicking, reads the household, requests a certificate and verifies
+// it, prepares an autocertificazione, logs out. axe-core checks every page, logged in and out;
+// screenshots at 1280 and 360 px go to target/screenshots.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bin = process.env.ANAGRAFE_BIN || join(repo, 'target', 'debug', 'anagrafe-local');
+const python = process.env.TEST_PYTHON || join(repo, '.venv', 'bin', 'python');
+const shots = join(repo, 'target', 'screenshots');
+let server, browser, base, dataDir;
+
+const freePort = () => new Promise((resolve) => {
+  const s = createServer();
+  s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+});
+
+before(async () => {
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  dataDir = mkdtempSync(join(tmpdir(), 'anagrafe-web-'));
+  server = spawn(bin, [], {
+    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, PUBLIC_BASE_URL: base, DEMO_POPULATION: '60', RUST_LOG: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; i < 300; i++) {
+    try { if ((await fetch(`${base}/api/health/auth`)).ok) break; } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  mkdirSync(shots, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+const sha = (b) => createHash('sha256').update(b).digest('hex');
+
+async function ready(page) {
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 15000 });
+}
+
+/** axe on the page (WCAG 2.1 A and AA) and screenshots at 1280 and 360 px. */
+async function audit(page, name) {
+  await ready(page);
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const found = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
+  assert.deepEqual(found, [], `${name}: accessibility violations`);
+  for (const width of [1280, 360]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: join(shots, `${name}-${width}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+async function login(page) {
+  await page.goto(`${base}/`);
+  await ready(page);
+  await page.getByRole('link', { name: 'Accedi ai servizi' }).click();
+  await ready(page);
+  await page.getByRole('button', { name: 'Entra con SPID' }).click();
+  await page.getByRole('link', { name: /IdP demo/ }).click();
+  await page.waitForSelector('input[name="fiscalNumber"]');
+  const first = page.locator('input[name="fiscalNumber"]').first();
+  const cf = await first.getAttribute('value');
+  await first.check();
+  await page.getByRole('button', { name: 'Accedi' }).click();
+  await page.waitForURL(`${base}/famiglia.html`);
+  await ready(page);
+  return cf;
+}
+
+test('a citizen goes through the whole portal by clicking', async () => {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const cf = await login(page);
+
+  // The household, then a member's detail at another date.
+  const cards = page.locator('.scheda-membro');
+  await cards.first().waitFor();
+  assert.ok(await cards.count() >= 2, 'the household has its members');
+  assert.match(await page.locator('#membri').innerText(), new RegExp(cf));
+  await page.getByRole('link', { name: /^Dettaglio di / }).first().click();
+  await ready(page);
+  await page.waitForSelector('#dati dt');
+  assert.match(await page.locator('#dati').innerText(), /Codice fiscale/);
+  const past = new Date(Date.now() - 30 * 86400000);
+  const iso = past.toISOString().slice(0, 10);
+  const shown = `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`;
+  await page.getByLabel('Situazione alla data').fill(iso);
+  await page.getByRole('button', { name: 'Aggiorna' }).click();
+  await page.waitForFunction((d) => document.querySelector('#dati')?.innerText.includes(d), shown);
+  await page.getByRole('button', { name: 'Espandi tutto' }).click();
+  assert.equal(await page.locator('#sezioni .accordion-collapse.show').count(), 4);
+
+  // A certificate: cascading choices, an exempt uso, download.
+  await page.goto(`${base}/famiglia.html`);
+  await ready(page);
+  await page.getByRole('link', { name: /^Certificazioni per / }).first().click();
+  await ready(page);
+  await page.getByLabel('Certificato', { exact: true }).selectOption({ label: 'Certificato di residenza' });
+  await page.getByLabel(/^Uso/).fill('Esente – Pensioni, assicurazioni sociali obbligatorie (INPS, INAIL)');
+  await page.getByLabel(/^Uso/).dispatchEvent('change');
+  assert.equal(await page.locator('#campi-bollo').isHidden(), true, 'no bollo fields for an exempt uso');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Richiedi il certificato' }).click(),
+  ]);
+  const pdfPath = join(dataDir, 'scaricato.pdf');
+  await download.saveAs(pdfPath);
+  const pdf = readFileSync(pdfPath);
+  assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
+  await page.waitForSelector('.alert-success');
+
+  // A bollo uso shows the marca fields, validated as you type, and hides the preview.
+  await page.getByLabel(/^Uso/).fill('In bollo – Uso privato (banche, notai, assicurazioni, datori di lavoro)');
+  await page.getByLabel(/^Uso/).dispatchEvent('change');
+  assert.equal(await page.locator('#campi-bollo').isVisible(), true);
+  assert.equal(await page.locator('#anteprima').isHidden(), true);
+  await page.getByLabel(/Identificativo della marca/).fill('123');
+  assert.match(await page.getByLabel(/Identificativo della marca/).getAttribute('class'), /is-invalid/);
+
+  // The verification link from the certificate's QR code returns the same bytes.
+  const prefix = join(dataDir, 'pagina');
+  execFileSync('pdftoppm', ['-r', '150', '-png', pdfPath, prefix]);
+  const link = execFileSync(python, [join(repo, 'tests', 'python', 'decode_qr.py'), `${prefix}-1.png`]).toString().trim();
+  assert.ok(link.startsWith(`${base}/verifica/`), link);
+  await page.goto(link);
+  assert.match(await page.locator('h1').innerText(), /Verifica del certificato/);
+  const [original] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: "Scarica l'originale (PDF)" }).click(),
+  ]);
+  const originalPath = join(dataDir, 'originale.pdf');
+  await original.saveAs(originalPath);
+  assert.equal(sha(readFileSync(originalPath)), sha(pdf), 'the verified original is the issued PDF');
+
+  // An autocertificazione.
+  await page.goto(`${base}/famiglia.html`);
+  await ready(page);
+  await page.getByRole('link', { name: /^Autocertificazioni per / }).first().click();
+  await ready(page);
+  const [declaration] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Prepara la dichiarazione' }).click(),
+  ]);
+  const declPath = join(dataDir, 'dichiarazione.pdf');
+  await declaration.saveAs(declPath);
+  assert.equal(readFileSync(declPath).subarray(0, 5).toString(), '%PDF-');
+
+  // I miei certificati lists the certificate.
+  await page.goto(`${base}/miei-certificati.html`);
+  await ready(page);
+  await page.waitForSelector('#tabella-certificati tbody tr');
+
+  // Log out.
+  await page.getByRole('link', { name: 'Esci' }).click();
+  await page.waitForURL(`${base}/`);
+  const me = await page.request.get(`${base}/api/me`);
+  assert.equal(me.status(), 401);
+  await context.close();
+});
+
+test('every page passes axe (WCAG 2.1 AA) logged out and logged in, at 1280 and 360 px', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  for (const [name, path] of [['home', '/'], ['accesso', '/accesso.html'], ['non-trovata', '/non-esiste.html'], ['verifica', '/verifica']]) {
+    await page.goto(`${base}${path}`);
+    if (name === 'verifica') {
+      await page.evaluate(() => { document.body.dataset.ready = 'true'; });
+    }
+    await audit(page, `fuori-${name}`);
+  }
+  await page.getByRole('link', { name: 'Accedi' }).first().click().catch(() => {});
+  const cf = await login(page);
+  await audit(page, 'famiglia');
+  for (const [name, path] of [
+    ['dettaglio', `/dettaglio.html?cf=${cf}`],
+    ['certificati', `/certificati.html?cf=${cf}`],
+    ['autocertificazioni', `/autocertificazioni.html?cf=${cf}`],
+    ['miei-certificati', '/miei-certificati.html'],
+    ['account', '/account.html'],
+    ['operatore', '/operatore.html'],
+    ['home-connesso', '/'],
+  ]) {
+    await page.goto(`${base}${path}`);
+    await audit(page, name);
+  }
+  await context.close();
+});
