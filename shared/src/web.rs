@@ -135,6 +135,32 @@ pub fn check_csrf(headers: &axum::http::HeaderMap, me: &CurrentSession) -> ApiRe
     }
 }
 
+/// `?person=<codice fiscale>`, required.
+#[derive(Debug, serde::Deserialize)]
+pub struct PersonParam {
+    person: Option<String>,
+}
+
+impl PersonParam {
+    pub fn required(self) -> ApiResult<String> {
+        self.person.filter(|s| !s.trim().is_empty()).ok_or_else(|| {
+            invalid(
+                "person_required",
+                "Indica il codice fiscale della persona (parametro person).",
+            )
+        })
+    }
+}
+
+/// How a document reaches the citizen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    #[default]
+    Download,
+    Email,
+}
+
 /// Decodes a JSON body, or answers 400 with what is wrong in Italian.
 pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     crate::json::decode(body)

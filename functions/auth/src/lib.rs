@@ -113,6 +113,15 @@ fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
     (status, Html(pages::page(title, message))).into_response()
 }
 
+/// The page of a temporary failure of the store: nothing was decided, the citizen retries.
+fn busy_page() -> Response {
+    error_page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Accesso non disponibile",
+        "Il servizio non è momentaneamente disponibile: riprova tra qualche minuto.",
+    )
+}
+
 fn random_token() -> String {
     use rand::RngCore;
     let mut b = [0u8; 32];
@@ -189,11 +198,7 @@ async fn login(State(ctx): State<Ctx>, Query(p): Query<LoginParams>) -> Response
         }
     };
     if ctx.app.store.put(item, Condition::IfAbsent).await.is_err() {
-        return error_page(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Accesso non disponibile",
-            "Il servizio non è momentaneamente disponibile: riprova tra qualche minuto.",
-        );
+        return busy_page();
     }
     match req.signed_redirect(&relay, &ctx.saml.sp.keys.key) {
         Ok(Some(url)) => (StatusCode::FOUND, [(header::LOCATION, url.to_string())]).into_response(),
@@ -234,13 +239,7 @@ async fn acs(State(ctx): State<Ctx>, Form(f): Form<AcsForm>) -> Response {
     let pk = format!("SAMLREQ#{}", relay.trim());
     let pending: Option<Pending> = match registry::get_json(app.store.as_ref(), &pk, "A").await {
         Ok(p) => p,
-        Err(_) => {
-            return error_page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Accesso non disponibile",
-                "Riprova tra qualche minuto.",
-            )
-        }
+        Err(_) => return busy_page(),
     };
     let Some(pending) = pending else {
         return error_page(StatusCode::BAD_REQUEST, "Richiesta di accesso scaduta", "La richiesta di accesso è scaduta o non è stata avviata da questo portale. Torna alla pagina di accesso e riprova.");
@@ -297,13 +296,7 @@ async fn acs(State(ctx): State<Ctx>, Form(f): Form<AcsForm>) -> Response {
     match app.store.transact(once).await {
         Ok(()) => {}
         Err(StoreError::ConditionFailed) => return rejected("replayed assertion or request"),
-        Err(_) => {
-            return error_page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Accesso non disponibile",
-                "Riprova tra qualche minuto.",
-            )
-        }
+        Err(_) => return busy_page(),
     }
     let _ = app.store.delete(&pk, "A").await;
     enroll(app, &idp.entry.key, &verified).await
@@ -328,13 +321,7 @@ async fn enroll(app: &AppState, idp: &str, v: &checks::Verified) -> Response {
     let store = app.store.as_ref();
     let person = match registry::person(store, cf.as_str()).await {
         Ok(p) => p,
-        Err(_) => {
-            return error_page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Accesso non disponibile",
-                "Riprova tra qualche minuto.",
-            )
-        }
+        Err(_) => return busy_page(),
     };
     let Some(person) = person else {
         return (
@@ -355,13 +342,7 @@ async fn enroll(app: &AppState, idp: &str, v: &checks::Verified) -> Response {
     .await
     {
         Ok(p) => p,
-        Err(_) => {
-            return error_page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Accesso non disponibile",
-                "Riprova tra qualche minuto.",
-            )
-        }
+        Err(_) => return busy_page(),
     };
     let identity = sessions::Identity {
         codice_fiscale: person.codice_fiscale.clone(),
@@ -378,11 +359,7 @@ async fn enroll(app: &AppState, idp: &str, v: &checks::Verified) -> Response {
         .any(|o| o == &person.codice_fiscale);
     let Ok((token, _)) = sessions::create(store, app.clock.as_ref(), identity, operator).await
     else {
-        return error_page(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Accesso non disponibile",
-            "Riprova tra qualche minuto.",
-        );
+        return busy_page();
     };
     let _ = shared::services::audit::record(
         store,

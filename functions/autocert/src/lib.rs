@@ -12,21 +12,9 @@ use serde::Deserialize;
 use shared::services::autocert::{self, Request};
 use shared::services::ServiceError;
 use shared::web::{
-    check_csrf, harden, health, invalid, json_body, ApiResult, AppState, CurrentSession,
+    check_csrf, harden, health, invalid, json_body, ApiResult, AppState, CurrentSession, Delivery,
+    PersonParam,
 };
-
-#[derive(Deserialize)]
-struct PersonParam {
-    person: Option<String>,
-}
-
-#[derive(Deserialize, Default, PartialEq)]
-#[serde(rename_all = "snake_case")]
-enum Delivery {
-    #[default]
-    Download,
-    Email,
-}
 
 #[derive(Deserialize)]
 struct Body {
@@ -47,12 +35,7 @@ async fn options(
     me: CurrentSession,
     Query(p): Query<PersonParam>,
 ) -> ApiResult<impl IntoResponse> {
-    let person = p.person.filter(|s| !s.trim().is_empty()).ok_or_else(|| {
-        invalid(
-            "person_required",
-            "Indica il codice fiscale della persona (parametro person).",
-        )
-    })?;
+    let person = p.required()?;
     Ok(Json(autocert::options(&app, &me.session, &person).await?))
 }
 

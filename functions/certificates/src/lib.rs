@@ -14,21 +14,9 @@ use shared::domain::certificate::Libera;
 use shared::services::certificates::{self, Issued, Request};
 use shared::services::ServiceError;
 use shared::web::{
-    check_csrf, harden, health, invalid, json_body, ApiResult, AppState, CurrentSession,
+    check_csrf, harden, health, invalid, json_body, ApiResult, AppState, CurrentSession, Delivery,
+    PersonParam,
 };
-
-#[derive(Deserialize)]
-struct PersonParam {
-    person: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-enum Delivery {
-    #[default]
-    Download,
-    Email,
-}
 
 /// `POST /api/certificates`: the request plus how to deliver it.
 #[derive(Deserialize)]
@@ -73,21 +61,12 @@ struct LiberaBody {
     documento: Documento,
 }
 
-fn person_param(p: PersonParam) -> ApiResult<String> {
-    p.person.filter(|s| !s.trim().is_empty()).ok_or_else(|| {
-        invalid(
-            "person_required",
-            "Indica il codice fiscale della persona (parametro person).",
-        )
-    })
-}
-
 async fn catalog(
     State(app): State<AppState>,
     me: CurrentSession,
     Query(p): Query<PersonParam>,
 ) -> ApiResult<impl IntoResponse> {
-    let person = person_param(p)?;
+    let person = p.required()?;
     Ok(Json(
         certificates::catalog_for(&app, &me.session, &person, false).await?,
     ))
@@ -98,7 +77,7 @@ async fn operator_catalog(
     me: CurrentSession,
     Query(p): Query<PersonParam>,
 ) -> ApiResult<impl IntoResponse> {
-    let person = person_param(p)?;
+    let person = p.required()?;
     Ok(Json(
         certificates::catalog_for(&app, &me.session, &person, true).await?,
     ))

@@ -245,20 +245,19 @@ impl Layout {
     }
 
     fn rule(&mut self, x1: f32, x2: f32, y: f32, thickness: f32) {
+        self.segment((x1, y), (x2, y), thickness);
+    }
+
+    fn segment(&mut self, (x1, y1): (f32, f32), (x2, y2): (f32, f32), thickness: f32) {
+        let point = |x: f32, y: f32| LinePoint {
+            p: Point::new(Mm(x), Mm(y)),
+            bezier: false,
+        };
         self.ops.extend([
             Op::SetOutlineThickness { pt: Pt(thickness) },
             Op::DrawLine {
                 line: Line {
-                    points: vec![
-                        LinePoint {
-                            p: Point::new(Mm(x1), Mm(y)),
-                            bezier: false,
-                        },
-                        LinePoint {
-                            p: Point::new(Mm(x2), Mm(y)),
-                            bezier: false,
-                        },
-                    ],
+                    points: vec![point(x1, y1), point(x2, y2)],
                     is_closed: false,
                 },
             },
@@ -369,37 +368,9 @@ impl Layout {
                 let top = self.y;
                 // The ticked box.
                 self.rect(MARGIN, top - 4.2, 3.4, 3.4, PaintMode::Stroke);
-                self.rule(MARGIN + 0.6, MARGIN + 2.8, top - 1.4, 0.6);
-                self.ops.push(Op::DrawLine {
-                    line: Line {
-                        points: vec![
-                            LinePoint {
-                                p: Point::new(Mm(MARGIN + 0.6), Mm(top - 3.6)),
-                                bezier: false,
-                            },
-                            LinePoint {
-                                p: Point::new(Mm(MARGIN + 2.8), Mm(top - 1.4)),
-                                bezier: false,
-                            },
-                        ],
-                        is_closed: false,
-                    },
-                });
-                self.ops.push(Op::DrawLine {
-                    line: Line {
-                        points: vec![
-                            LinePoint {
-                                p: Point::new(Mm(MARGIN + 0.6), Mm(top - 1.4)),
-                                bezier: false,
-                            },
-                            LinePoint {
-                                p: Point::new(Mm(MARGIN + 2.8), Mm(top - 3.6)),
-                                bezier: false,
-                            },
-                        ],
-                        is_closed: false,
-                    },
-                });
+                let (l, r, hi, lo) = (MARGIN + 0.6, MARGIN + 2.8, top - 1.4, top - 3.6);
+                self.segment((l, lo), (r, hi), 0.6);
+                self.segment((l, hi), (r, lo), 0.6);
                 self.lines(false, 10.5, MARGIN + 6.0, &lines);
             }
             Part::WritingLines(n) => {

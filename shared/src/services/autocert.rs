@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::certificates::{recipients, target, Target};
+use super::certificates::{send_pdf, target, Target};
 use super::sessions::Session;
 use super::{audit, ServiceError, ServiceResult};
 use crate::app::AppState;
@@ -13,7 +13,6 @@ use crate::domain::certificate::date_it;
 use crate::domain::dated::at;
 use crate::domain::person::{Persona, PosizioneAnagrafica, Sesso, StatoCivile};
 use crate::pdf::{render_doc, Doc, Footer, Part};
-use crate::ports::{Attachment, Mail, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -486,35 +485,19 @@ pub async fn send(
     cc: Option<&str>,
     message: Option<&str>,
 ) -> ServiceResult<String> {
-    let (to, cc) = recipients(to, cc)?;
-    let mut text = String::new();
-    if let Some(m) = message.map(str::trim).filter(|m| !m.is_empty()) {
-        text.push_str(m);
-        text.push_str("\n\n---\n");
-    }
-    text.push_str(&format!(
-        "In allegato la dichiarazione «{}» precompilata dai Servizi Demografici online del Comune di {}. È una dichiarazione dell'interessato: va firmata da chi dichiara.\n",
-        d.kind.title(),
-        app.config.municipality.name
-    ));
-    let mail = Mail {
-        to: vec![to.clone()],
-        cc,
-        subject: format!(
-            "{} – Comune di {}",
-            d.kind.title(),
-            app.config.municipality.name
-        ),
-        text,
-        attachments: vec![Attachment {
-            filename: d.filename.clone(),
-            content_type: "application/pdf".into(),
-            bytes: d.pdf.clone(),
-        }],
-    };
-    app.mailer.send(&mail).await.map_err(|e| {
-        tracing::error!(error = %e, "declaration e-mail not sent");
-        ServiceError::Store(StoreError::Backend("mail".into()))
-    })?;
-    Ok(to)
+    let municipality = &app.config.municipality.name;
+    let body = format!(
+        "In allegato la dichiarazione «{}» precompilata dai Servizi Demografici online del Comune di {municipality}. È una dichiarazione dell'interessato: va firmata da chi dichiara.\n",
+        d.kind.title()
+    );
+    let subject = format!("{} – Comune di {municipality}", d.kind.title());
+    send_pdf(
+        app,
+        (to, cc),
+        message,
+        subject,
+        body,
+        (d.filename.clone(), d.pdf.clone()),
+    )
+    .await
 }

@@ -864,37 +864,63 @@ pub async fn send_by_email(
     cc: Option<&str>,
     message: Option<&str>,
 ) -> ServiceResult<()> {
-    let (to, cc) = recipients(to, cc)?;
     let r = &issued.record;
+    let date = |t| crate::domain::certificate::date_it(crate::domain::italian_date(t));
+    let text = format!(
+        "In allegato il {} n. {} rilasciato dal Comune di {} il {}.\n\nIl certificato è firmato digitalmente e riporta un codice QR, un ID e un PIN: chi lo riceve può verificarne l'autenticità e scaricarne l'originale su {}/verifica fino al {}.\n\nQuesto messaggio è stato inviato automaticamente dai Servizi Demografici online: non rispondere a questo indirizzo.\n",
+        r.title.to_lowercase(),
+        r.id,
+        r.municipality,
+        date(r.issued_at),
+        app.config.public_base_url,
+        date(r.expires_at),
+    );
+    let subject = format!("{} n. {} – Comune di {}", r.title, r.id, r.municipality);
+    send_pdf(
+        app,
+        (to, cc),
+        message,
+        subject,
+        text,
+        (issued.filename(), issued.pdf.clone()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Sends a PDF by e-mail to the addresses a citizen typed, their own text first; returns
+/// the recipient. A mailer failure is a `Store` error: the caller tells the citizen to retry.
+pub(crate) async fn send_pdf(
+    app: &AppState,
+    (to, cc): (&str, Option<&str>),
+    message: Option<&str>,
+    subject: String,
+    body: String,
+    (filename, pdf): (String, Vec<u8>),
+) -> ServiceResult<String> {
+    let (to, cc) = recipients(to, cc)?;
     let mut text = String::new();
     if let Some(m) = message.map(str::trim).filter(|m| !m.is_empty()) {
         text.push_str(m);
         text.push_str("\n\n---\n");
     }
-    text.push_str(&format!(
-        "In allegato il {} n. {} rilasciato dal Comune di {} il {}.\n\nIl certificato è firmato digitalmente e riporta un codice QR, un ID e un PIN: chi lo riceve può verificarne l'autenticità e scaricarne l'originale su {}/verifica fino al {}.\n\nQuesto messaggio è stato inviato automaticamente dai Servizi Demografici online: non rispondere a questo indirizzo.\n",
-        r.title.to_lowercase(),
-        r.id,
-        r.municipality,
-        crate::domain::certificate::date_it(crate::domain::italian_date(r.issued_at)),
-        app.config.public_base_url,
-        crate::domain::certificate::date_it(crate::domain::italian_date(r.expires_at)),
-    ));
+    text.push_str(&body);
     let mail = Mail {
-        to: vec![to],
+        to: vec![to.clone()],
         cc,
-        subject: format!("{} n. {} – Comune di {}", r.title, r.id, r.municipality),
+        subject,
         text,
         attachments: vec![Attachment {
-            filename: issued.filename(),
+            filename,
             content_type: "application/pdf".into(),
-            bytes: issued.pdf.clone(),
+            bytes: pdf,
         }],
     };
     app.mailer.send(&mail).await.map_err(|e| {
-        tracing::error!(error = %e, "certificate e-mail not sent");
+        tracing::error!(error = %e, "e-mail not sent");
         ServiceError::Store(StoreError::Backend("mail".into()))
-    })
+    })?;
+    Ok(to)
 }
 
 /// The requester's certificates that are still valid, newest first.
