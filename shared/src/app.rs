@@ -45,6 +45,44 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The cloud adapters (DynamoDB, S3, KMS, SMTP) when configured, otherwise the local ones.
+    /// SDK clients are built once here, outside any request.
+    pub async fn from_config(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
+        let Some(cloud) = config.cloud.clone() else {
+            return Self::local(config, clock);
+        };
+        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let s3_config = aws_sdk_s3::config::Builder::from(&sdk)
+            // Path-style addressing only where an endpoint override points at a test server.
+            .force_path_style(std::env::var_os("AWS_ENDPOINT_URL").is_some())
+            .build();
+        let chain = crate::adapters::kms::pem_chain(&cloud.certificate_chain_pem)?;
+        Ok(AppState {
+            catalog: Arc::new(load_catalog(&config)?),
+            store: Arc::new(crate::adapters::dynamo::DynamoStore::new(
+                aws_sdk_dynamodb::Client::new(&sdk),
+                &cloud.table,
+                clock.clone(),
+            )),
+            archive: Arc::new(crate::adapters::s3::S3Archive::new(
+                aws_sdk_s3::Client::from_conf(s3_config),
+                &cloud.bucket,
+                clock.clone(),
+            )),
+            signer: Arc::new(crate::adapters::kms::KmsSigner::new(
+                aws_sdk_kms::Client::new(&sdk),
+                &cloud.kms_key_id,
+                chain,
+            )),
+            mailer: Arc::new(crate::adapters::smtp::SmtpMailer::new(
+                &cloud.smtp,
+                &config.mail_from,
+            )?),
+            clock,
+            config: Arc::new(config),
+        })
+    }
+
     /// The local adapters, all persistent under `config.data_dir`.
     pub fn local(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
         let dir = config.data_dir.clone();

@@ -48,6 +48,17 @@ pub struct SamlSettings {
     pub cert_file: Option<PathBuf>,
 }
 
+/// Where the cloud adapters find their resources (all from the SAM stack's outputs).
+#[derive(Debug, Clone)]
+pub struct CloudSettings {
+    pub table: String,
+    pub bucket: String,
+    pub kms_key_id: String,
+    /// PEM chain of the KMS key's certificate (seal certificate first).
+    pub certificate_chain_pem: String,
+    pub smtp: crate::adapters::smtp::SmtpSettings,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub data_dir: PathBuf,
@@ -66,6 +77,57 @@ pub struct Config {
     pub saml: SamlSettings,
     /// Trusted identity providers (`IDP_REGISTRY`, a JSON file of `IdpEntry`).
     pub idps: Vec<IdpEntry>,
+    /// Cloud adapters instead of the local ones (set when `TABLE_NAME` is).
+    pub cloud: Option<CloudSettings>,
+}
+
+fn required(name: &'static str) -> Result<String, ConfigError> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .ok_or(ConfigError {
+            name,
+            reason: "required in the cloud".into(),
+        })
+}
+
+fn cloud_from_env() -> Result<Option<CloudSettings>, ConfigError> {
+    let Ok(table) = std::env::var("TABLE_NAME") else {
+        return Ok(None);
+    };
+    let chain = match std::env::var("SIGNING_CERT_CHAIN")
+        .ok()
+        .filter(|v| !v.is_empty())
+    {
+        Some(pem) => pem,
+        None => {
+            let path = required("SIGNING_CERT_CHAIN_FILE")?;
+            std::fs::read_to_string(&path).map_err(|e| ConfigError {
+                name: "SIGNING_CERT_CHAIN_FILE",
+                reason: format!("{path}: {e}"),
+            })?
+        }
+    };
+    Ok(Some(CloudSettings {
+        table,
+        bucket: required("ARCHIVE_BUCKET")?,
+        kms_key_id: required("KMS_KEY_ID")?,
+        certificate_chain_pem: chain,
+        smtp: crate::adapters::smtp::SmtpSettings {
+            host: required("SMTP_HOST")?,
+            port: var("SMTP_PORT", "587").parse().map_err(|e| ConfigError {
+                name: "SMTP_PORT",
+                reason: format!("{e}"),
+            })?,
+            username: std::env::var("SMTP_USERNAME")
+                .ok()
+                .filter(|v| !v.is_empty()),
+            password: std::env::var("SMTP_PASSWORD")
+                .ok()
+                .filter(|v| !v.is_empty()),
+            starttls: var("SMTP_STARTTLS", "true") != "false",
+        },
+    }))
 }
 
 fn var(name: &str, default: &str) -> String {
@@ -143,6 +205,7 @@ impl Config {
                     .filter(|v| !v.is_empty())
                     .map(PathBuf::from),
             },
+            cloud: cloud_from_env()?,
             idps: match std::env::var_os("IDP_REGISTRY").filter(|v| !v.is_empty()) {
                 None => Vec::new(),
                 Some(path) => {
@@ -186,6 +249,7 @@ impl Config {
                 cert_file: None,
             },
             idps: vec![],
+            cloud: None,
         }
     }
 }

@@ -215,10 +215,10 @@ pub fn init_tracing() {
 }
 
 /// The Lambda entry point of a function: build the state once, then serve its router.
-/// Until the cloud adapters land, a function uses the local adapters under `DATA_DIR`.
+/// The cloud adapters are used when configured (`TABLE_NAME` and the rest, set by the stack).
 pub async fn run_lambda(router: fn(AppState) -> Router) -> Result<(), lambda_http::Error> {
     init_tracing();
     let config = Config::from_env()?;
-    let state = AppState::local(config, Arc::new(SystemClock))?;
+    let state = AppState::from_config(config, Arc::new(SystemClock)).await?;
     lambda_http::run(router(state)).await
 }

@@ -71,11 +71,16 @@ fn spki(key: &SigningKey) -> StoreResult<SubjectPublicKeyInfoOwned> {
 const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// Issues the local root and the seal certificate for `key`, named after the municipality.
-fn issue_certificates(
-    key: &SigningKey,
+/// A local root CA and the seal certificate it issues for the public key `subject_key`
+/// (DER SubjectPublicKeyInfo: a software key here, a KMS key's public key for tests and for
+/// the dev certificate of a cloud deployment).
+pub fn issue_certificates_for(
+    subject_key: &[u8],
     ca_key: &SigningKey,
     municipality: &str,
 ) -> StoreResult<(Certificate, Certificate)> {
+    use der::Decode;
+    let subject_spki = SubjectPublicKeyInfoOwned::from_der(subject_key).map_err(backend)?;
     let org = municipality.replace([',', '+', '"', '\\', '<', '>', ';', '='], " ");
     let root_name =
         Name::from_str(&format!("CN=CA locale di sviluppo,O={org},C=IT")).map_err(backend)?;
@@ -103,7 +108,7 @@ fn issue_certificates(
         serial()?,
         Validity::from_now(3 * YEAR).map_err(backend)?,
         subject,
-        spki(key)?,
+        subject_spki,
         ca_key,
     )
     .map_err(backend)?
@@ -120,7 +125,8 @@ impl SoftwareSigner {
         let (cert_path, ca_path) = (dir.join("cert.pem"), dir.join("ca.pem"));
         if !cert_path.exists() || !ca_path.exists() {
             let ca_key = load_or_create_key(&dir.join("ca-key.pem"))?;
-            let (leaf, root) = issue_certificates(&key, &ca_key, municipality)?;
+            let public = key.verifying_key().to_public_key_der().map_err(backend)?;
+            let (leaf, root) = issue_certificates_for(public.as_bytes(), &ca_key, municipality)?;
             // The root first: a seal certificate is never on disk without its issuer.
             std::fs::write(&ca_path, root.to_pem(LineEnding::LF).map_err(backend)?)
                 .map_err(backend)?;

@@ -2,7 +2,11 @@
 //! cloud issue and pass the same contract tests.
 
 pub mod clock;
+pub mod dynamo;
+pub mod kms;
 pub mod local_archive;
 pub mod local_mailer;
 pub mod local_signer;
 pub mod local_store;
+pub mod s3;
+pub mod smtp;

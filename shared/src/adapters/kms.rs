@@ -1,0 +1,95 @@
+//! `Signer` on an AWS KMS asymmetric key (key spec ECC_NIST_P256, usage SIGN_VERIFY, HSM
+//! backed): `Sign` with `MessageType=RAW` and ECDSA_SHA_256 over the DER of the signed
+//! attributes (KMS hashes it; identical on AWS and on moto). The key never leaves KMS; the
+//! certificate of its public key comes from configuration (PEM chain: the seal certificate,
+//! then its issuers).
+
+use async_trait::async_trait;
+use aws_sdk_kms::primitives::Blob;
+use aws_sdk_kms::types::{MessageType, SigningAlgorithmSpec};
+use aws_sdk_kms::Client;
+
+use crate::ports::{SignatureAlgorithm, Signer, StoreError, StoreResult};
+
+pub struct KmsSigner {
+    client: Client,
+    key_id: String,
+    chain: Vec<Vec<u8>>,
+}
+
+fn backend(e: impl std::error::Error) -> StoreError {
+    StoreError::Backend(aws_sdk_kms::error::DisplayErrorContext(e).to_string())
+}
+
+/// DER certificates from a PEM bundle.
+pub fn pem_chain(pem: &str) -> StoreResult<Vec<Vec<u8>>> {
+    use der::{DecodePem, Encode};
+    let mut out = Vec::new();
+    for block in pem.split_inclusive("-----END CERTIFICATE-----") {
+        if !block.contains("BEGIN CERTIFICATE") {
+            continue;
+        }
+        let start = block.find("-----BEGIN").unwrap_or(0);
+        let cert = x509_cert::Certificate::from_pem(&block.as_bytes()[start..])
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        out.push(
+            cert.to_der()
+                .map_err(|e| StoreError::Backend(e.to_string()))?,
+        );
+    }
+    if out.is_empty() {
+        return Err(StoreError::Backend("no certificate in the chain".into()));
+    }
+    Ok(out)
+}
+
+impl KmsSigner {
+    pub fn new(client: Client, key_id: impl Into<String>, chain: Vec<Vec<u8>>) -> Self {
+        KmsSigner {
+            client,
+            key_id: key_id.into(),
+            chain,
+        }
+    }
+}
+
+#[async_trait]
+impl Signer for KmsSigner {
+    fn algorithm(&self) -> SignatureAlgorithm {
+        SignatureAlgorithm::EcdsaP256Sha256
+    }
+
+    async fn public_key_der(&self) -> StoreResult<Vec<u8>> {
+        let out = self
+            .client
+            .get_public_key()
+            .key_id(&self.key_id)
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(out
+            .public_key()
+            .map(|b| b.as_ref().to_vec())
+            .unwrap_or_default())
+    }
+
+    async fn certificate_chain(&self) -> StoreResult<Vec<Vec<u8>>> {
+        Ok(self.chain.clone())
+    }
+
+    async fn sign(&self, message: &[u8]) -> StoreResult<Vec<u8>> {
+        let out = self
+            .client
+            .sign()
+            .key_id(&self.key_id)
+            .message(Blob::new(message))
+            .message_type(MessageType::Raw)
+            .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
+            .send()
+            .await
+            .map_err(backend)?;
+        out.signature()
+            .map(|b| b.as_ref().to_vec())
+            .ok_or_else(|| StoreError::Backend("KMS returned no signature".into()))
+    }
+}

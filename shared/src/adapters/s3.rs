@@ -1,0 +1,91 @@
+//! `ArchiveStore` on an S3 bucket: objects under their key, server-side encrypted, with the
+//! expiry in the `expires-at` metadata. The code answers from that expiry; the bucket's
+//! lifecycle rule (180 days) only cleans up afterwards.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::ServerSideEncryption;
+use aws_sdk_s3::Client;
+use chrono::{DateTime, Utc};
+
+use crate::ports::{ArchiveStore, Clock, StoreError, StoreResult};
+
+pub struct S3Archive {
+    client: Client,
+    bucket: String,
+    clock: Arc<dyn Clock>,
+}
+
+fn backend(e: impl std::error::Error) -> StoreError {
+    StoreError::Backend(aws_sdk_s3::error::DisplayErrorContext(e).to_string())
+}
+
+impl S3Archive {
+    pub fn new(client: Client, bucket: impl Into<String>, clock: Arc<dyn Clock>) -> Self {
+        S3Archive {
+            client,
+            bucket: bucket.into(),
+            clock,
+        }
+    }
+}
+
+#[async_trait]
+impl ArchiveStore for S3Archive {
+    async fn put(&self, key: &str, bytes: &[u8], expires_at: DateTime<Utc>) -> StoreResult<()> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .body(ByteStream::from(bytes.to_vec()))
+            .content_type("application/pdf")
+            .server_side_encryption(ServerSideEncryption::Aes256)
+            .metadata("expires-at", expires_at.to_rfc3339())
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        let out = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(o) => o,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
+            Err(e) => return Err(backend(e)),
+        };
+        let expires = out
+            .metadata()
+            .and_then(|m| m.get("expires-at"))
+            .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
+            .ok_or_else(|| StoreError::Backend(format!("archived object {key} without expiry")))?;
+        if expires <= self.clock.now() {
+            return Ok(None);
+        }
+        let bytes = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        Ok(Some(bytes.into_bytes().to_vec()))
+    }
+
+    async fn delete(&self, key: &str) -> StoreResult<()> {
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,55 @@
+//! `Mailer` over SMTP with lettre (SES's SMTP interface in production): STARTTLS required
+//! and credentials from configuration; plain SMTP only when explicitly configured (tests).
+
+use async_trait::async_trait;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+
+use super::local_mailer::build_message;
+use crate::ports::{Mail, Mailer, StoreError, StoreResult};
+
+pub struct SmtpMailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// STARTTLS (true, the default) or plain SMTP (only for a local test server).
+    pub starttls: bool,
+}
+
+impl SmtpMailer {
+    pub fn new(s: &SmtpSettings, from: &str) -> StoreResult<Self> {
+        let mut b = if s.starttls {
+            AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)
+                .map_err(|e| StoreError::Backend(e.to_string()))?
+        } else {
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host)
+        }
+        .port(s.port);
+        if let (Some(u), Some(p)) = (&s.username, &s.password) {
+            b = b.credentials(Credentials::new(u.clone(), p.clone()));
+        }
+        Ok(SmtpMailer {
+            transport: b.build(),
+            from: from.to_string(),
+        })
+    }
+}
+
+#[async_trait]
+impl Mailer for SmtpMailer {
+    async fn send(&self, mail: &Mail) -> StoreResult<()> {
+        let message = build_message(&self.from, mail)?;
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| StoreError::Backend(e.to_string()))
+    }
+}

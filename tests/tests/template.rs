@@ -1,0 +1,68 @@
+//! The SAM template validates offline with cfn-lint and `sam validate --lint` (PyPI, in the
+//! test venv), and says what the design requires.
+
+use e2e::venv_bin;
+
+fn template() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml").to_string()
+}
+
+#[test]
+fn cfn_lint_reports_nothing() {
+    let out = std::process::Command::new(venv_bin("cfn-lint"))
+        .arg(template())
+        .output()
+        .expect("cfn-lint in the test venv");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success() && text.trim().is_empty(), "{text}");
+}
+
+#[test]
+fn sam_validate_lint_passes() {
+    let out = std::process::Command::new(venv_bin("sam"))
+        .args(["validate", "--lint", "--template", &template()])
+        .env("AWS_DEFAULT_REGION", "eu-south-1")
+        .env("SAM_CLI_TELEMETRY", "0")
+        .output()
+        .expect("sam in the test venv");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && text.contains("is a valid SAM Template"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_stack_has_what_the_design_requires() {
+    let t = std::fs::read_to_string(template()).unwrap();
+    for expected in [
+        "ExpirationInDays: 180",
+        "PointInTimeRecoveryEnabled: true",
+        "TimeToLiveSpecification: {AttributeName: ttl, Enabled: true}",
+        "KeySpec: ECC_NIST_P256",
+        "KeyUsage: SIGN_VERIFY",
+        "Principal: {AWS: !GetAtt CertificatesFunctionRole.Arn}",
+        "BlockPublicPolicy: true",
+        "OriginAccessControlId",
+        "RetentionInDays",
+    ] {
+        assert!(t.contains(expected), "template lacks {expected}");
+    }
+    assert_eq!(
+        t.matches("FunctionUrlConfig").count(),
+        1,
+        "only verify is public without a session"
+    );
+    assert!(
+        !t.contains("demo-idp") && !t.contains("DEMO"),
+        "the demo IdP never deploys"
+    );
+}
