@@ -22,18 +22,20 @@ ensure_rust() {
     fi
 }
 
-# The Python venv of the test tools, rebuilt when tests/python/requirements.txt changes.
+# A Python venv of test tools, rebuilt when its requirements file changes:
+# ensure_venv [DIR REQUIREMENTS], by default .venv from tests/python/requirements.txt.
 ensure_venv() {
-    local req=tests/python/requirements.txt
-    local stamp=.venv/.requirements.sha256
+    local dir=${1:-.venv}
+    local req=${2:-tests/python/requirements.txt}
+    local stamp=$dir/.requirements.sha256
     local want
     want=$(sha256sum "$req" | cut -d' ' -f1)
-    if [ -x .venv/bin/python ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+    if [ -x "$dir/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
         return 0
     fi
-    echo "Preparo l'ambiente Python dei test (.venv)"
-    python3 -m venv .venv
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$req"
+    echo "Preparo l'ambiente Python dei test ($dir)"
+    python3 -m venv "$dir"
+    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req"
     echo "$want" >"$stamp"
 }
 

@@ -11,6 +11,8 @@ ensure_apt pkg-config libxmlsec1-dev libclang-dev python3-venv poppler-utils lib
 # chromium: the browser tests (Debian's build, driven by playwright-core; no browser download).
 ensure_apt chromium
 ensure_venv
+ensure_venv .venv-spid tests/python/requirements-spid.txt
+ensure_venv .venv-sam tests/python/requirements-sam.txt
 ensure_web
 export TEST_PYTHON="$PWD/.venv/bin/python"
 

@@ -164,6 +164,14 @@ pub fn venv_bin(name: &str) -> std::path::PathBuf {
     python.parent().expect("venv bin").join(name)
 }
 
+/// A tool of one of the other test venvs (`.venv-spid`, `.venv-sam`) the test command makes.
+pub fn tool_bin(venv: &str, name: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .join(venv)
+        .join("bin")
+        .join(name)
+}
+
 pub fn script(name: &str) -> String {
     format!("{}/python/{name}", env!("CARGO_MANIFEST_DIR"))
 }

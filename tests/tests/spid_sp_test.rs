@@ -4,13 +4,13 @@
 
 use std::sync::Arc;
 
-use e2e::{run, venv_bin, Portal};
+use e2e::{run, tool_bin, Portal};
 use shared::config::IdpEntry;
 
 #[tokio::test]
 async fn spid_sp_test_passes_metadata_authn_request_and_response_tests() {
     let dir = tempfile::tempdir().unwrap();
-    let tool = venv_bin("spid_sp_test");
+    let tool = tool_bin(".venv-spid", "spid_sp_test");
     let idp_metadata = run(&tool, &["--idp-metadata"]);
     let start = idp_metadata
         .find("<")

@@ -1,7 +1,10 @@
 //! The SAM template validates offline with cfn-lint and `sam validate --lint` (PyPI, in the
 //! test venv), and says what the design requires.
 
-use e2e::venv_bin;
+/// The linters' own venv (`.venv-sam`, made by the test command).
+fn sam_bin(name: &str) -> std::path::PathBuf {
+    e2e::tool_bin(".venv-sam", name)
+}
 
 fn template() -> String {
     concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml").to_string()
@@ -9,7 +12,7 @@ fn template() -> String {
 
 #[test]
 fn cfn_lint_reports_nothing() {
-    let out = std::process::Command::new(venv_bin("cfn-lint"))
+    let out = std::process::Command::new(sam_bin("cfn-lint"))
         .arg(template())
         .output()
         .expect("cfn-lint in the test venv");
@@ -23,7 +26,7 @@ fn cfn_lint_reports_nothing() {
 
 #[test]
 fn sam_validate_lint_passes() {
-    let out = std::process::Command::new(venv_bin("sam"))
+    let out = std::process::Command::new(sam_bin("sam"))
         .args(["validate", "--lint", "--template", &template()])
         .env("AWS_DEFAULT_REGION", "eu-south-1")
         .env("SAM_CLI_TELEMETRY", "0")
