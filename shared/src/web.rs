@@ -161,6 +161,37 @@ pub enum Delivery {
     Email,
 }
 
+/// A request body with how to deliver the document it asks for.
+#[derive(Debug, serde::Deserialize)]
+pub struct DeliveryBody<T> {
+    #[serde(flatten)]
+    pub request: T,
+    #[serde(default)]
+    pub delivery: Delivery,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub cc: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+impl<T> DeliveryBody<T> {
+    /// The address typed, or the one in the citizen's profile.
+    pub fn recipient(&self, me: &CurrentSession) -> ApiResult<String> {
+        self.email
+            .clone()
+            .filter(|e| !e.trim().is_empty())
+            .or_else(|| me.session.identity.email.clone())
+            .ok_or_else(|| {
+                invalid(
+                    "email_required",
+                    "Indica l'indirizzo e-mail a cui inviare il documento.",
+                )
+            })
+    }
+}
+
 /// Decodes a JSON body, or answers 400 with what is wrong in Italian.
 pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     crate::json::decode(body)

@@ -7,28 +7,15 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
 
 use shared::services::autocert::{self, Request};
 use shared::services::ServiceError;
 use shared::web::{
-    check_csrf, harden, health, invalid, json_body, ApiResult, AppState, CurrentSession, Delivery,
-    PersonParam,
+    check_csrf, harden, health, json_body, ApiResult, AppState, CurrentSession, Delivery,
+    DeliveryBody, PersonParam,
 };
 
-#[derive(Deserialize)]
-struct Body {
-    #[serde(flatten)]
-    request: Request,
-    #[serde(default)]
-    delivery: Delivery,
-    #[serde(default)]
-    email: Option<String>,
-    #[serde(default)]
-    cc: Option<String>,
-    #[serde(default)]
-    message: Option<String>,
-}
+type Body = DeliveryBody<Request>;
 
 async fn options(
     State(app): State<AppState>,
@@ -59,17 +46,7 @@ async fn build(
         )
             .into_response());
     }
-    let to = body
-        .email
-        .clone()
-        .filter(|e| !e.trim().is_empty())
-        .or_else(|| me.session.identity.email.clone())
-        .ok_or_else(|| {
-            invalid(
-                "email_required",
-                "Indica l'indirizzo e-mail a cui inviare la dichiarazione.",
-            )
-        })?;
+    let to = body.recipient(&me)?;
     match autocert::send(&app, &d, &to, body.cc.as_deref(), body.message.as_deref()).await {
         Ok(to) => Ok((
             StatusCode::OK,

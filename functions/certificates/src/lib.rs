@@ -15,23 +15,10 @@ use shared::services::certificates::{self, Issued, Request};
 use shared::services::ServiceError;
 use shared::web::{
     check_csrf, harden, health, invalid, json_body, ApiResult, AppState, CurrentSession, Delivery,
-    PersonParam,
+    DeliveryBody, PersonParam,
 };
 
-/// `POST /api/certificates`: the request plus how to deliver it.
-#[derive(Deserialize)]
-struct IssueBody {
-    #[serde(flatten)]
-    request: Request,
-    #[serde(default)]
-    delivery: Delivery,
-    #[serde(default)]
-    email: Option<String>,
-    #[serde(default)]
-    cc: Option<String>,
-    #[serde(default)]
-    message: Option<String>,
-}
+type IssueBody = DeliveryBody<Request>;
 
 #[derive(Deserialize)]
 struct Generalita {
@@ -129,17 +116,7 @@ async fn deliver(
     match body.delivery {
         Delivery::Download => Ok(pdf_response(StatusCode::CREATED, &issued, "attachment")),
         Delivery::Email => {
-            let to = body
-                .email
-                .clone()
-                .filter(|e| !e.trim().is_empty())
-                .or_else(|| me.session.identity.email.clone())
-                .ok_or_else(|| {
-                    invalid(
-                        "email_required",
-                        "Indica l'indirizzo e-mail a cui inviare il certificato.",
-                    )
-                })?;
+            let to = body.recipient(me)?;
             match certificates::send_by_email(app, &issued, &to, body.cc.as_deref(), body.message.as_deref()).await {
                 Ok(()) => Ok((
                     StatusCode::CREATED,
