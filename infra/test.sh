@@ -8,6 +8,8 @@ ensure_rust
 # poppler-utils: pdftotext, pdftoppm, pdfsig; libnss3-tools: certutil for pdfsig's trust store.
 # libxmlsec1-dev, libclang-dev, pkg-config: building samael (SAML); xmlsec1: spid-sp-test.
 ensure_apt pkg-config libxmlsec1-dev libclang-dev python3-venv poppler-utils libnss3-tools qpdf xmlsec1
+# patchelf: packaging the auth function with its shared libraries (infra/lambda/package-auth.sh).
+ensure_apt patchelf
 # chromium: the browser tests (Debian's build, driven by playwright-core; no browser download).
 ensure_apt chromium
 ensure_venv
@@ -19,16 +21,14 @@ export TEST_PYTHON="$PWD/.venv/bin/python"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 mkdir -p target
+# Every binary first: the suites start the functions as Lambda processes, their ops commands
+# and the local runner (the browser tests drive it in headless Chromium).
+cargo build --workspace --bins --locked
 set +e
 cargo test --workspace --locked 2>&1 | tee target/test-output.log
 status=${PIPESTATUS[0]}
-# The browser tests drive the local runner binary in headless Chromium.
-web_status=1
-: >target/web-test-output.log
-if cargo build --locked -p anagrafe-local; then
-    (cd web && node --test --test-reporter=tap tests/) 2>&1 | tee target/web-test-output.log
-    web_status=${PIPESTATUS[0]}
-fi
+(cd web && node --test --test-reporter=tap tests/) 2>&1 | tee target/web-test-output.log
+web_status=${PIPESTATUS[0]}
 set -e
 # One closing line over every suite (cargo prints one summary per test binary, node one in all).
 awk '/^test result:/ { p += $4; f += $6 } /^# pass / { p += $3 } /^# fail / { f += $3 } END { printf "summary: %d passed, %d failed\n", p, f }' \

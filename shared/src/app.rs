@@ -56,7 +56,10 @@ impl AppState {
             // Path-style addressing only where an endpoint override points at a test server.
             .force_path_style(std::env::var_os("AWS_ENDPOINT_URL").is_some())
             .build();
-        let chain = crate::adapters::kms::pem_chain(&cloud.certificate_chain_pem)?;
+        let chain = match &cloud.certificate_chain_pem {
+            Some(pem) => crate::adapters::kms::pem_chain(pem)?,
+            None => Vec::new(),
+        };
         Ok(AppState {
             catalog: Arc::new(load_catalog(&config)?),
             store: Arc::new(crate::adapters::dynamo::DynamoStore::new(

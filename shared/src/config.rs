@@ -55,7 +55,7 @@ pub struct CloudSettings {
     pub bucket: String,
     pub kms_key_id: String,
     /// PEM chain of the KMS key's certificate (seal certificate first).
-    pub certificate_chain_pem: String,
+    pub certificate_chain_pem: Option<String>,
     pub smtp: crate::adapters::smtp::SmtpSettings,
 }
 
@@ -95,18 +95,22 @@ fn cloud_from_env() -> Result<Option<CloudSettings>, ConfigError> {
     let Ok(table) = std::env::var("TABLE_NAME") else {
         return Ok(None);
     };
+    // Empty until the seal key's certificate is issued (see README, "Operations").
     let chain = match std::env::var("SIGNING_CERT_CHAIN")
         .ok()
-        .filter(|v| !v.is_empty())
+        .filter(|v| !v.trim().is_empty())
     {
-        Some(pem) => pem,
-        None => {
-            let path = required("SIGNING_CERT_CHAIN_FILE")?;
-            std::fs::read_to_string(&path).map_err(|e| ConfigError {
+        Some(pem) => Some(pem),
+        None => match std::env::var("SIGNING_CERT_CHAIN_FILE")
+            .ok()
+            .filter(|v| !v.is_empty())
+        {
+            Some(path) => Some(std::fs::read_to_string(&path).map_err(|e| ConfigError {
                 name: "SIGNING_CERT_CHAIN_FILE",
                 reason: format!("{path}: {e}"),
-            })?
-        }
+            })?),
+            None => None,
+        },
     };
     Ok(Some(CloudSettings {
         table,

@@ -7,5 +7,6 @@ pub mod domain;
 pub mod json;
 pub mod pdf;
 pub mod ports;
+pub mod seal;
 pub mod services;
 pub mod web;

@@ -245,6 +245,28 @@ pub fn init_tracing() {
         .try_init();
 }
 
+/// The entry point of a function that also has a command line for ops: Lambda when started
+/// by the Lambda runtime, otherwise `cli` with the arguments (exit status from its result,
+/// its error message on stderr).
+pub async fn run_lambda_or_cli<F>(
+    router: fn(AppState) -> Router,
+    cli: impl FnOnce(Vec<String>) -> F,
+) -> Result<(), lambda_http::Error>
+where
+    F: std::future::Future<Output = Result<i32, String>>,
+{
+    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+        return run_lambda(router).await;
+    }
+    match cli(std::env::args().skip(1).collect()).await {
+        Ok(code) => std::process::exit(code),
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(1)
+        }
+    }
+}
+
 /// The Lambda entry point of a function: build the state once, then serve its router.
 /// The cloud adapters are used when configured (`TABLE_NAME` and the rest, set by the stack).
 pub async fn run_lambda(router: fn(AppState) -> Router) -> Result<(), lambda_http::Error> {

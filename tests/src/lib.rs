@@ -1,6 +1,9 @@
 //! Test harness: the whole local portal in-process on a loopback port, with its own data
 //! directory and a clock the test moves.
 
+pub mod aws;
+pub mod lambda;
+
 use std::path::Path;
 use std::sync::Arc;
 

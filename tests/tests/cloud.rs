@@ -2,18 +2,15 @@
 //! real SMTP server (aiosmtpd): the same contract suite as the local adapters, a certificate
 //! sealed through KMS and accepted by pyHanko, an e-mail read back from the mailbox.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    TimeToLiveSpecification,
-};
-use aws_sdk_kms::types::{KeySpec, KeyUsageType};
-use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use chrono::{TimeZone, Utc};
+use e2e::aws::{
+    create_bucket, create_seal_key, create_table, free_port, moto, sdk, sdk_env, wait_for,
+    workspace_bin, Server,
+};
 use e2e::{venv_bin, PdfFile};
 use shared::adapters::clock::ManualClock;
 use shared::adapters::dynamo::DynamoStore;
@@ -22,59 +19,6 @@ use shared::adapters::s3::S3Archive;
 use shared::adapters::smtp::{SmtpMailer, SmtpSettings};
 use shared::contract;
 use shared::ports::{Attachment, Mail, Mailer};
-
-const REGION: &str = "eu-south-1";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A child process that is killed when the test ends.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn wait_for(port: u16) {
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("server on port {port} did not start");
-}
-
-fn moto() -> (Server, String) {
-    let port = free_port();
-    let child = Command::new(venv_bin("moto_server"))
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("moto_server from the test venv");
-    wait_for(port);
-    (Server(child), format!("http://127.0.0.1:{port}"))
-}
-
-async fn sdk(endpoint: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(aws_config::Region::new(REGION))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "test", "test", None, None, "test",
-        ))
-        .load()
-        .await
-}
 
 fn clock() -> Arc<ManualClock> {
     Arc::new(ManualClock::new(
@@ -86,45 +30,7 @@ fn clock() -> Arc<ManualClock> {
 async fn dynamodb_store_passes_the_contract() {
     let (_moto, endpoint) = moto();
     let cfg = sdk(&endpoint).await;
-    let client = aws_sdk_dynamodb::Client::new(&cfg);
-    let attr = |n: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(n)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .unwrap()
-    };
-    let key = |n: &str, t| {
-        KeySchemaElement::builder()
-            .attribute_name(n)
-            .key_type(t)
-            .build()
-            .unwrap()
-    };
-    client
-        .create_table()
-        .table_name("anagrafe")
-        .attribute_definitions(attr("pk"))
-        .attribute_definitions(attr("sk"))
-        .key_schema(key("pk", KeyType::Hash))
-        .key_schema(key("sk", KeyType::Range))
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap();
-    client
-        .update_time_to_live()
-        .table_name("anagrafe")
-        .time_to_live_specification(
-            TimeToLiveSpecification::builder()
-                .attribute_name("ttl")
-                .enabled(true)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let client = create_table(&cfg, "anagrafe").await;
     let clock = clock();
     let store = Arc::new(DynamoStore::new(client, "anagrafe", clock.clone()));
     contract::registry_store(store.clone(), &clock, "").await;
@@ -148,22 +54,7 @@ async fn dynamodb_store_passes_the_contract() {
 async fn s3_archive_passes_the_contract() {
     let (_moto, endpoint) = moto();
     let cfg = sdk(&endpoint).await;
-    let client = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&cfg)
-            .force_path_style(true)
-            .build(),
-    );
-    client
-        .create_bucket()
-        .bucket("archivio")
-        .create_bucket_configuration(
-            CreateBucketConfiguration::builder()
-                .location_constraint(BucketLocationConstraint::from(REGION))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let client = create_bucket(&cfg, "archivio").await;
     let clock = clock();
     let archive = Arc::new(S3Archive::new(client.clone(), "archivio", clock.clone()));
     contract::archive_store(archive.clone(), &clock, "").await;
@@ -189,34 +80,64 @@ async fn s3_archive_passes_the_contract() {
     );
 }
 
+/// `certificates <args>` (the ops command line) against the KMS of `endpoint`.
+fn seal_command(endpoint: &str, key_id: &str, args: &[&str]) -> String {
+    let out = Command::new(workspace_bin("certificates"))
+        .args(args)
+        .envs(sdk_env(endpoint))
+        .env("KMS_KEY_ID", key_id)
+        .env("MUNICIPALITY_NAME", "Valdemo")
+        .env_remove("TABLE_NAME")
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 #[tokio::test]
 async fn a_certificate_sealed_through_kms_is_accepted_by_pyhanko() {
     let (_moto, endpoint) = moto();
     let cfg = sdk(&endpoint).await;
-    let kms = aws_sdk_kms::Client::new(&cfg);
-    let key = kms
-        .create_key()
-        .key_spec(KeySpec::EccNistP256)
-        .key_usage(KeyUsageType::SignVerify)
-        .send()
-        .await
-        .unwrap();
-    let key_id = key.key_metadata().unwrap().key_id().to_string();
+    let (kms, key_id) = create_seal_key(&cfg).await;
     let public = kms.get_public_key().key_id(&key_id).send().await.unwrap();
-    // The dev certificate of the KMS key, issued by a test CA.
-    let ca_key = p256::ecdsa::SigningKey::random(&mut rand::rngs::OsRng);
-    let (leaf, root) = shared::adapters::local_signer::issue_certificates_for(
-        public.public_key().unwrap().as_ref(),
-        &ca_key,
-        "Comune di Valdemo",
-    )
-    .unwrap();
-    use der::{Encode, EncodePem};
-    let signer = KmsSigner::new(
-        kms,
-        key_id,
-        vec![leaf.to_der().unwrap(), root.to_der().unwrap()],
+    let public = public.public_key().unwrap().as_ref().to_vec();
+    let dir = tempfile::tempdir().unwrap();
+    // The ops command, signing through KMS: the request for the trust service provider...
+    let csr = seal_command(&endpoint, &key_id, &["seal-csr"]);
+    let csr_file = dir.path().join("seal.csr");
+    std::fs::write(&csr_file, &csr).unwrap();
+    let checked = e2e::run(
+        "openssl",
+        &[
+            "req",
+            "-in",
+            csr_file.to_str().unwrap(),
+            "-verify",
+            "-noout",
+            "-subject",
+        ],
     );
+    assert!(checked.contains("verify OK"), "{checked}");
+    assert!(
+        checked.contains("CN = Comune di Valdemo - Servizi Demografici"),
+        "{checked}"
+    );
+    {
+        use der::{DecodePem, Encode};
+        let req = x509_cert::request::CertReq::from_pem(csr.as_bytes()).unwrap();
+        assert_eq!(req.info.public_key.to_der().unwrap(), public, "the KMS key");
+    }
+    // ... and the self-issued certificate that seals here, trusted explicitly.
+    let cert = seal_command(&endpoint, &key_id, &["seal-self-signed", "30"]);
+    let root_pem = dir.path().join("seal.pem");
+    std::fs::write(&root_pem, &cert).unwrap();
+    let chain = shared::adapters::kms::pem_chain(&cert).unwrap();
+    let signer = KmsSigner::new(kms, key_id, chain);
 
     let doc = shared::pdf::Doc {
         title: "Certificato di prova".into(),
@@ -232,9 +153,6 @@ async fn a_certificate_sealed_through_kms_is_accepted_by_pyhanko() {
         .await
         .unwrap();
     shared::pdf::pades::verify_seal(&sealed).expect("the seal verifies");
-    let dir = tempfile::tempdir().unwrap();
-    let root_pem = dir.path().join("root.pem");
-    std::fs::write(&root_pem, root.to_pem(der::pem::LineEnding::LF).unwrap()).unwrap();
     let file = PdfFile::new(&sealed);
     let hanko = file.pyhanko(&root_pem);
     assert!(

@@ -3,6 +3,7 @@
 //! "Mio account".
 
 pub mod checks;
+pub mod cli;
 pub mod pages;
 pub mod sp;
 

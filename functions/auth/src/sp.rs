@@ -3,7 +3,7 @@
 //! as a template because samael cannot emit `md:Extensions`, then signed with samael's xmlsec
 //! wrapper) and its AuthnRequests.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
 use chrono::{DateTime, Utc};
@@ -122,21 +122,40 @@ pub struct Sp {
 }
 
 impl Sp {
+    /// The SP's key and certificate files: `SAML_KEY_FILE` / `SAML_CERT_FILE`, or
+    /// `<DATA_DIR>/saml/sp-{key,cert}.pem`.
+    pub fn key_files(config: &Config) -> (PathBuf, PathBuf) {
+        let dir = config.data_dir.join("saml");
+        (
+            config
+                .saml
+                .key_file
+                .clone()
+                .unwrap_or_else(|| dir.join("sp-key.pem")),
+            config
+                .saml
+                .cert_file
+                .clone()
+                .unwrap_or_else(|| dir.join("sp-cert.pem")),
+        )
+    }
+
+    /// Loads the SP, creating its key and certificate on the first local start. In the cloud
+    /// they must be provided (the package is read-only, and a new key would need a new
+    /// registration with AgID): `auth sp-keys` makes them.
     pub fn load(config: &Config) -> Result<Sp, Error> {
         let base = &config.public_base_url;
         let entity_id = format!("{base}/saml/metadata");
         let org = format!("Comune di {}", config.municipality.name);
-        let dir = config.data_dir.join("saml");
-        let key_file = config
-            .saml
-            .key_file
-            .clone()
-            .unwrap_or_else(|| dir.join("sp-key.pem"));
-        let cert_file = config
-            .saml
-            .cert_file
-            .clone()
-            .unwrap_or_else(|| dir.join("sp-cert.pem"));
+        let (key_file, cert_file) = Sp::key_files(config);
+        if config.cloud.is_some() && !(key_file.exists() && cert_file.exists()) {
+            return Err(format!(
+                "SP key or certificate missing ({}, {}): create them with `auth sp-keys`",
+                key_file.display(),
+                cert_file.display()
+            )
+            .into());
+        }
         let keys = load_or_create(
             &key_file,
             &cert_file,

@@ -1,6 +1,8 @@
 //! The `certificates` function: catalogue, preview, issue and delivery, "I miei
 //! certificati", and the operators' certificazione libera.
 
+pub mod cli;
+
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};

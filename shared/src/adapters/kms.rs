@@ -44,6 +44,15 @@ pub fn pem_chain(pem: &str) -> StoreResult<Vec<Vec<u8>>> {
 }
 
 impl KmsSigner {
+    /// A signer for `key_id` with the default AWS configuration and no certificate yet (for
+    /// the seal's request and self-issued certificate).
+    pub async fn connect(key_id: &str) -> Self {
+        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        KmsSigner::new(Client::new(&sdk), key_id, Vec::new())
+    }
+
+    /// `chain` may be empty until the key's certificate is issued: signing then fails
+    /// (before anything is stored) while the other functions work.
     pub fn new(client: Client, key_id: impl Into<String>, chain: Vec<Vec<u8>>) -> Self {
         KmsSigner {
             client,
@@ -74,6 +83,12 @@ impl Signer for KmsSigner {
     }
 
     async fn certificate_chain(&self) -> StoreResult<Vec<Vec<u8>>> {
+        if self.chain.is_empty() {
+            // First deploy: the key exists, its certificate is not issued yet.
+            return Err(StoreError::Backend(
+                "no certificate configured for the seal key (SIGNING_CERT_CHAIN)".into(),
+            ));
+        }
         Ok(self.chain.clone())
     }
 

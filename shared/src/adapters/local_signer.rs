@@ -14,15 +14,14 @@ use async_trait::async_trait;
 use der::{DecodePem, Encode, EncodePem};
 use p256::ecdsa::{signature::Signer as _, DerSignature, Signature, SigningKey};
 use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding};
-use rand::RngCore;
 use x509_cert::builder::{Builder, CertificateBuilder, Profile};
 use x509_cert::name::Name;
-use x509_cert::serial_number::SerialNumber;
 use x509_cert::spki::SubjectPublicKeyInfoOwned;
 use x509_cert::time::Validity;
 use x509_cert::Certificate;
 
 use crate::ports::{SignatureAlgorithm, Signer, StoreError, StoreResult};
+use crate::seal::random_serial;
 
 pub struct SoftwareSigner {
     key: SigningKey,
@@ -56,14 +55,6 @@ fn load_or_create_key(path: &Path) -> StoreResult<SigningKey> {
     Ok(key)
 }
 
-fn serial() -> StoreResult<SerialNumber> {
-    let mut b = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut b);
-    b[0] &= 0x7f;
-    b[0] |= 0x01;
-    SerialNumber::new(&b).map_err(backend)
-}
-
 fn spki(key: &SigningKey) -> StoreResult<SubjectPublicKeyInfoOwned> {
     SubjectPublicKeyInfoOwned::from_key(*key.verifying_key()).map_err(backend)
 }
@@ -86,7 +77,7 @@ pub fn issue_certificates_for(
         Name::from_str(&format!("CN=CA locale di sviluppo,O={org},C=IT")).map_err(backend)?;
     let root = CertificateBuilder::new(
         Profile::Root,
-        serial()?,
+        random_serial()?,
         Validity::from_now(10 * YEAR).map_err(backend)?,
         root_name.clone(),
         spki(ca_key)?,
@@ -95,17 +86,14 @@ pub fn issue_certificates_for(
     .map_err(backend)?
     .build::<DerSignature>()
     .map_err(backend)?;
-    let subject = Name::from_str(&format!(
-        "CN={org} - Servizi Demografici,OU=Ufficio Anagrafe,O={org},C=IT"
-    ))
-    .map_err(backend)?;
+    let subject = crate::seal::seal_subject(municipality)?;
     let leaf = CertificateBuilder::new(
         Profile::Leaf {
             issuer: root_name,
             enable_key_agreement: false,
             enable_key_encipherment: false,
         },
-        serial()?,
+        random_serial()?,
         Validity::from_now(3 * YEAR).map_err(backend)?,
         subject,
         subject_spki,
