@@ -9,7 +9,7 @@ ensure_rust
 # libxmlsec1-dev, libclang-dev, pkg-config: building samael (SAML); xmlsec1: spid-sp-test.
 ensure_apt pkg-config libxmlsec1-dev libclang-dev python3-venv poppler-utils libnss3-tools qpdf xmlsec1
 # patchelf: packaging the auth function with its shared libraries (infra/lambda/package-auth.sh).
-ensure_apt patchelf
+ensure_apt patchelf ca-certificates
 # chromium: the browser tests (Debian's build, driven by playwright-core; no browser download).
 ensure_apt chromium
 ensure_venv

@@ -68,4 +68,15 @@ fn the_stack_has_what_the_design_requires() {
         !t.contains("demo-idp") && !t.contains("DEMO"),
         "the demo IdP never deploys"
     );
+    // The auth function is built by the makefile that packages its libraries, which
+    // tests/tests/lambda.rs runs; every other function by cargo-lambda.
+    assert_eq!(t.matches("BuildMethod: makefile").count(), 1);
+    assert!(t.contains("ContextPath: infra/lambda"));
+    let makefile = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../infra/lambda/Makefile"
+    ))
+    .unwrap();
+    assert!(makefile.contains("build-AuthFunction:") && makefile.contains("package-auth.sh"));
+    assert_eq!(t.matches("BuildMethod: rust-cargolambda").count(), 5);
 }

@@ -1,0 +1,233 @@
+//! The function binaries as Lambda runs them: each one started against a local Runtime API
+//! (`e2e::lambda`) in cloud mode on moto, answering a first request that reaches DynamoDB;
+//! and the packaged auth function (infra/lambda/package-auth.sh) running in a root that holds
+//! nothing but its package, as on `provided.al2023` where none of Debian's libraries exist.
+
+use std::path::Path;
+use std::process::Command;
+
+use e2e::aws::{create_bucket, create_seal_key, create_table, moto, sdk, sdk_env, workspace_bin};
+use e2e::lambda::{cold_start, http_event, Outcome};
+use serde_json::Value;
+
+const SESSION: &str = "anagrafe_session=0123456789abcdef0123456789abcdef";
+
+/// The cloud settings the stack gives every function, here pointing at moto.
+async fn cloud_env(endpoint: &str) -> Vec<(&'static str, String)> {
+    let cfg = sdk(endpoint).await;
+    create_table(&cfg, "anagrafe").await;
+    create_bucket(&cfg, "archivio").await;
+    let (_, key_id) = create_seal_key(&cfg).await;
+    let mut env = sdk_env(endpoint);
+    env.extend([
+        ("TABLE_NAME", "anagrafe".to_string()),
+        ("ARCHIVE_BUCKET", "archivio".to_string()),
+        ("KMS_KEY_ID", key_id),
+        // No certificate yet: a first deploy, every function must still start.
+        ("SIGNING_CERT_CHAIN", String::new()),
+        ("SMTP_HOST", "127.0.0.1".to_string()),
+        ("MUNICIPALITY_NAME", "Valdemo".to_string()),
+        (
+            "PUBLIC_BASE_URL",
+            "https://servizi.comune.example".to_string(),
+        ),
+    ]);
+    env
+}
+
+/// `auth sp-keys` with the key files at `key` and `cert`.
+fn sp_keys(key: &Path, cert: &Path) {
+    let out = Command::new(workspace_bin("auth"))
+        .arg("sp-keys")
+        .env("SAML_KEY_FILE", key)
+        .env("SAML_CERT_FILE", cert)
+        .env("MUNICIPALITY_NAME", "Valdemo")
+        .env("PUBLIC_BASE_URL", "https://servizi.comune.example")
+        .env_remove("TABLE_NAME")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(key.exists() && cert.exists());
+}
+
+fn response(outcome: &Outcome, logs: &str) -> (u64, String) {
+    let Outcome::Response(r) = outcome else {
+        panic!("function error: {outcome:?}\n{logs}");
+    };
+    (
+        r["statusCode"].as_u64().unwrap(),
+        r["body"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+/// The signed SP metadata checked by xmlsec1's own command line against the SP certificate.
+fn assert_signed_metadata(body: &str, cert: &Path) {
+    assert!(body.contains("EntityDescriptor") && body.contains("SignatureValue"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("metadata.xml");
+    std::fs::write(&file, body).unwrap();
+    let out = e2e::run(
+        "xmlsec1",
+        &[
+            "--verify",
+            "--pubkey-cert-pem",
+            cert.to_str().unwrap(),
+            "--id-attr:ID",
+            "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(out.contains("OK"), "{out}");
+}
+
+#[tokio::test]
+async fn every_function_answers_through_the_runtime_api_in_cloud_mode() {
+    let (_moto, endpoint) = moto();
+    let env = cloud_env(&endpoint).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (key, cert) = (
+        dir.path().join("sp-key.pem"),
+        dir.path().join("sp-cert.pem"),
+    );
+    sp_keys(&key, &cert);
+
+    // A session cookie nobody issued: each function looks it up in DynamoDB and says 401.
+    let unauthenticated = |path: &str, method: &str| {
+        (
+            http_event(method, path, &[("cookie", SESSION)]),
+            401,
+            "Sessione assente o scaduta",
+        )
+    };
+    let cases: Vec<(&str, (Value, u64, &str))> = vec![
+        ("household", unauthenticated("/api/household", "GET")),
+        (
+            "certificates",
+            unauthenticated("/api/certificates/mine", "GET"),
+        ),
+        ("autocert", unauthenticated("/api/autocert/options", "GET")),
+        ("import", unauthenticated("/api/import", "POST")),
+        (
+            "verify",
+            (
+                http_event("GET", "/verifica/ABCD-EFGH-JKMN?k=secret", &[]),
+                404,
+                "Certificato non trovato",
+            ),
+        ),
+    ];
+    for (name, (event, status, text)) in cases {
+        let mut command = Command::new(workspace_bin(name));
+        command.envs(env.clone()).env_remove("DATA_DIR");
+        let run = cold_start(command, name, event).await;
+        let (got, body) = response(&run.outcome, &run.logs);
+        assert_eq!(got, status, "{name}: {body}\n{}", run.logs);
+        assert!(body.contains(text), "{name}: {body}");
+        assert!(run.init <= run.first_response);
+    }
+
+    let mut command = Command::new(workspace_bin("auth"));
+    command
+        .envs(env.clone())
+        .env("SAML_KEY_FILE", &key)
+        .env("SAML_CERT_FILE", &cert);
+    let run = cold_start(command, "auth", http_event("GET", "/saml/metadata", &[])).await;
+    let (status, body) = response(&run.outcome, &run.logs);
+    assert_eq!(status, 200, "{body}\n{}", run.logs);
+    assert!(body.contains("https://servizi.comune.example/saml/acs"));
+    assert_signed_metadata(&body, &cert);
+
+    // In the cloud a missing SP key is a configuration error shown as such, not a new key.
+    let mut command = Command::new(workspace_bin("auth"));
+    command
+        .envs(env)
+        .env("SAML_KEY_FILE", dir.path().join("assente.pem"))
+        .env("SAML_CERT_FILE", &cert);
+    let run = cold_start(command, "auth", http_event("GET", "/saml/metadata", &[])).await;
+    let (status, body) = response(&run.outcome, &run.logs);
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("non è configurato correttamente"), "{body}");
+    assert!(!dir.path().join("assente.pem").exists());
+}
+
+#[tokio::test]
+async fn the_packaged_auth_function_runs_with_nothing_but_its_package() {
+    let root = tempfile::tempdir().unwrap();
+    let task = root.path().join("var/task");
+    let out = e2e::run(
+        "bash",
+        &[
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../infra/lambda/package-auth.sh"
+            ),
+            task.to_str().unwrap(),
+            workspace_bin("auth").to_str().unwrap(),
+        ],
+    );
+    assert!(out.contains("auth packaged in"), "{out}");
+    // What Lambda mounts beside the package: /opt (layers) and /tmp. Also a decoy /lib64
+    // on Lambda's LD_LIBRARY_PATH: the package must not pick anything up from there.
+    let opt = root.path().join("opt/saml");
+    std::fs::create_dir_all(&opt).unwrap();
+    std::fs::create_dir_all(root.path().join("tmp")).unwrap();
+    std::fs::create_dir_all(root.path().join("lib64")).unwrap();
+    std::fs::write(root.path().join("lib64/libc.so.6"), b"not a library").unwrap();
+    sp_keys(&opt.join("sp-key.pem"), &opt.join("sp-cert.pem"));
+
+    // ldd, as the loader in the package sees it from inside that root.
+    let listing = Command::new("chroot")
+        .arg(root.path())
+        .args([
+            "/var/task/lib/ld-linux-x86-64.so.2",
+            "--list",
+            "/var/task/bootstrap",
+        ])
+        .env(
+            "LD_LIBRARY_PATH",
+            "/lib64:/usr/lib64:/var/task:/var/task/lib:/opt/lib",
+        )
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout).into_owned();
+    for lib in [
+        "libxmlsec1.so.1",
+        "libxml2.so.2",
+        "libssl.so.3",
+        "libc.so.6",
+    ] {
+        assert!(
+            listing.contains(&format!("{lib} => /var/task/lib/{lib}")),
+            "{lib} not in the package:\n{listing}"
+        );
+    }
+    assert!(!listing.contains("not found"), "{listing}");
+
+    let (_moto, endpoint) = moto();
+    let mut env = cloud_env(&endpoint).await;
+    env.extend([
+        ("SAML_KEY_FILE", "/opt/saml/sp-key.pem".to_string()),
+        ("SAML_CERT_FILE", "/opt/saml/sp-cert.pem".to_string()),
+        (
+            "LD_LIBRARY_PATH",
+            "/lib64:/usr/lib64:/var/task:/var/task/lib:/opt/lib".to_string(),
+        ),
+        ("LAMBDA_TASK_ROOT", "/var/task".to_string()),
+        // As template.yaml sets it for this function.
+        ("SSL_CERT_FILE", "/var/task/certs/ca-bundle.crt".to_string()),
+    ]);
+    let mut command = Command::new("/usr/sbin/chroot");
+    command
+        .arg(root.path())
+        .arg("/var/task/bootstrap")
+        .env_clear()
+        .envs(env);
+    let run = cold_start(command, "auth", http_event("GET", "/saml/metadata", &[])).await;
+    let (status, body) = response(&run.outcome, &run.logs);
+    assert_eq!(status, 200, "{body}\n{}", run.logs);
+    assert_signed_metadata(&body, &opt.join("sp-cert.pem"));
+}
