@@ -174,3 +174,33 @@ pub fn workspace_bin(name: &str) -> std::path::PathBuf {
     );
     path
 }
+
+/// The functions of the stack, as their binaries are named.
+pub const FUNCTIONS: [&str; 6] = [
+    "auth",
+    "household",
+    "certificates",
+    "autocert",
+    "verify",
+    "import",
+];
+
+/// A function's ops command line (`<name> <args>`, outside Lambda and in local mode, with
+/// `MUNICIPALITY_NAME=Valdemo` and `env`); returns its stdout, panicking with its stderr when
+/// it fails.
+pub fn ops_command(name: &str, args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = Command::new(workspace_bin(name))
+        .args(args)
+        .env("MUNICIPALITY_NAME", "Valdemo")
+        .envs(env.iter().copied())
+        .env_remove("TABLE_NAME")
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{name} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use e2e::aws::{
-    create_bucket, create_seal_key, create_table, free_port, moto, sdk, sdk_env, wait_for,
-    workspace_bin, Server,
+    create_bucket, create_seal_key, create_table, free_port, moto, ops_command, sdk, sdk_env,
+    wait_for, Server,
 };
 use e2e::{venv_bin, PdfFile};
 use shared::adapters::clock::ManualClock;
@@ -82,21 +82,10 @@ async fn s3_archive_passes_the_contract() {
 
 /// `certificates <args>` (the ops command line) against the KMS of `endpoint`.
 fn seal_command(endpoint: &str, key_id: &str, args: &[&str]) -> String {
-    let out = Command::new(workspace_bin("certificates"))
-        .args(args)
-        .envs(sdk_env(endpoint))
-        .env("KMS_KEY_ID", key_id)
-        .env("MUNICIPALITY_NAME", "Valdemo")
-        .env_remove("TABLE_NAME")
-        .env_remove("AWS_LAMBDA_RUNTIME_API")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    let mut env = sdk_env(endpoint);
+    env.push(("KMS_KEY_ID", key_id.to_string()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    ops_command("certificates", args, &env)
 }
 
 #[tokio::test]

@@ -6,7 +6,9 @@
 use std::path::Path;
 use std::process::Command;
 
-use e2e::aws::{create_bucket, create_seal_key, create_table, moto, sdk, sdk_env, workspace_bin};
+use e2e::aws::{
+    create_bucket, create_seal_key, create_table, moto, ops_command, sdk, sdk_env, workspace_bin,
+};
 use e2e::lambda::{cold_start, http_event, Outcome};
 use serde_json::Value;
 
@@ -37,19 +39,14 @@ async fn cloud_env(endpoint: &str) -> Vec<(&'static str, String)> {
 
 /// `auth sp-keys` with the key files at `key` and `cert`.
 fn sp_keys(key: &Path, cert: &Path) {
-    let out = Command::new(workspace_bin("auth"))
-        .arg("sp-keys")
-        .env("SAML_KEY_FILE", key)
-        .env("SAML_CERT_FILE", cert)
-        .env("MUNICIPALITY_NAME", "Valdemo")
-        .env("PUBLIC_BASE_URL", "https://servizi.comune.example")
-        .env_remove("TABLE_NAME")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    ops_command(
+        "auth",
+        &["sp-keys"],
+        &[
+            ("SAML_KEY_FILE", key.to_str().unwrap()),
+            ("SAML_CERT_FILE", cert.to_str().unwrap()),
+            ("PUBLIC_BASE_URL", "https://servizi.comune.example"),
+        ],
     );
     assert!(key.exists() && cert.exists());
 }

@@ -42,14 +42,7 @@ async fn serves_the_site_and_every_function() {
     assert_eq!(resp.status(), 200);
     let html = resp.text().await.unwrap();
     assert!(html.contains("Servizi Demografici online"));
-    for f in [
-        "auth",
-        "household",
-        "certificates",
-        "autocert",
-        "verify",
-        "import",
-    ] {
+    for f in e2e::aws::FUNCTIONS {
         let (status, body) = portal.get(&format!("/api/health/{f}"), None).await;
         assert_eq!(status, 200);
         assert_eq!(body["function"], f);
