@@ -1,5 +1,7 @@
 //! `Mailer` over SMTP with lettre (SES's SMTP interface in production): STARTTLS required
 //! and credentials from configuration; plain SMTP only when explicitly configured (tests).
+//! The transport (and its TLS roots) is built on the first e-mail, not at start: most
+//! invocations send none, and loading the roots would cost every cold start ~5 ms.
 
 use async_trait::async_trait;
 use lettre::transport::smtp::authentication::Credentials;
@@ -9,7 +11,8 @@ use super::local_mailer::build_message;
 use crate::ports::{Mail, Mailer, StoreError, StoreResult};
 
 pub struct SmtpMailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    settings: SmtpSettings,
+    transport: tokio::sync::OnceCell<AsyncSmtpTransport<Tokio1Executor>>,
     from: String,
 }
 
@@ -25,6 +28,14 @@ pub struct SmtpSettings {
 
 impl SmtpMailer {
     pub fn new(s: &SmtpSettings, from: &str) -> StoreResult<Self> {
+        Ok(SmtpMailer {
+            settings: s.clone(),
+            transport: tokio::sync::OnceCell::new(),
+            from: from.to_string(),
+        })
+    }
+
+    fn build(s: &SmtpSettings) -> StoreResult<AsyncSmtpTransport<Tokio1Executor>> {
         let mut b = if s.starttls {
             AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)
                 .map_err(|e| StoreError::Backend(e.to_string()))?
@@ -35,10 +46,7 @@ impl SmtpMailer {
         if let (Some(u), Some(p)) = (&s.username, &s.password) {
             b = b.credentials(Credentials::new(u.clone(), p.clone()));
         }
-        Ok(SmtpMailer {
-            transport: b.build(),
-            from: from.to_string(),
-        })
+        Ok(b.build())
     }
 }
 
@@ -46,7 +54,11 @@ impl SmtpMailer {
 impl Mailer for SmtpMailer {
     async fn send(&self, mail: &Mail) -> StoreResult<()> {
         let message = build_message(&self.from, mail)?;
-        self.transport
+        let transport = self
+            .transport
+            .get_or_try_init(|| async { Self::build(&self.settings) })
+            .await?;
+        transport
             .send(message)
             .await
             .map(|_| ())
