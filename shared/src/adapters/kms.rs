@@ -51,8 +51,8 @@ impl KmsSigner {
         KmsSigner::new(Client::new(&sdk), key_id, Vec::new())
     }
 
-    /// `chain` may be empty until the key's certificate is issued: signing then fails
-    /// (before anything is stored) while the other functions work.
+    /// `chain` may be empty until the key's certificate is issued: sealing then fails as any
+    /// signing failure does (nothing dangling, a retry completes), the other functions work.
     pub fn new(client: Client, key_id: impl Into<String>, chain: Vec<Vec<u8>>) -> Self {
         KmsSigner {
             client,
