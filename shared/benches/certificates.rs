@@ -21,14 +21,10 @@ use shared::services::import::{import, Record};
 use shared::services::{registry, sessions};
 
 fn percentiles(label: &str, mut times: Vec<Duration>) {
-    times.sort();
-    let p = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
-    println!(
-        "{label}: n={} p50={:?} p99={:?}",
-        times.len(),
-        p(0.50),
-        p(0.99)
-    );
+    let n = times.len();
+    let mut p = |q: f64| shared::measure::percentile(&mut times, q);
+    let (p50, p99) = (p(0.50), p(0.99));
+    println!("{label}: n={n} p50={p50:?} p99={p99:?}");
 }
 
 fn bench(c: &mut Criterion) {

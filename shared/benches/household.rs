@@ -99,16 +99,10 @@ fn fixture() -> Fixture {
 }
 
 fn percentiles(label: &str, mut times: Vec<Duration>) {
-    times.sort();
-    let p = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
-    println!(
-        "{label}: n={} p50={:?} p90={:?} p99={:?} max={:?}",
-        times.len(),
-        p(0.50),
-        p(0.90),
-        p(0.99),
-        times[times.len() - 1]
-    );
+    let n = times.len();
+    let mut p = |q: f64| shared::measure::percentile(&mut times, q);
+    let (p50, p90, p99, max) = (p(0.50), p(0.90), p(0.99), p(1.0));
+    println!("{label}: n={n} p50={p50:?} p90={p90:?} p99={p99:?} max={max:?}");
 }
 
 fn bench(c: &mut Criterion) {

@@ -80,7 +80,7 @@ impl AppState {
             mailer: Arc::new(crate::adapters::smtp::SmtpMailer::new(
                 &cloud.smtp,
                 &config.mail_from,
-            )?),
+            )),
             clock,
             config: Arc::new(config),
         })

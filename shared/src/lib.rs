@@ -5,6 +5,7 @@ pub mod contract;
 pub mod demo;
 pub mod domain;
 pub mod json;
+pub mod measure;
 pub mod pdf;
 pub mod ports;
 pub mod seal;

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use der::asn1::BitString;
-use der::{Decode, Encode};
+use der::Encode;
 use p256::ecdsa::VerifyingKey;
 use p256::pkcs8::DecodePublicKey;
 use rand::RngCore;
@@ -94,8 +94,8 @@ pub async fn self_issued_certificate(
 ) -> StoreResult<Certificate> {
     let key = port_key(signer).await?;
     let subject = seal_subject(municipality)?;
-    let spki =
-        SubjectPublicKeyInfoOwned::from_der(&signer.public_key_der().await?).map_err(backend)?;
+    // From the key already fetched: one GetPublicKey per command, not two.
+    let spki = SubjectPublicKeyInfoOwned::from_key(key.0).map_err(backend)?;
     let builder = CertificateBuilder::new(
         Profile::Leaf {
             issuer: subject.clone(),

@@ -3,12 +3,13 @@
 //! records when it asks for its first event (init done) and what it answers.
 
 use std::collections::VecDeque;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -82,7 +83,7 @@ fn uuid() -> String {
     format!("{:032x}", rand::thread_rng().gen::<u128>())
 }
 
-async fn response(State(api): State<Api>, Path(_id): Path<String>, body: Bytes) -> &'static str {
+async fn response(State(api): State<Api>, body: Bytes) -> &'static str {
     let value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let _ = api
         .outcomes
@@ -239,4 +240,49 @@ pub async fn cold_start(mut command: Command, name: &str, event: Value) -> ColdS
         outcome,
         logs,
     }
+}
+
+/// Lambda's `LD_LIBRARY_PATH` on `provided.al2023`.
+pub const LAMBDA_LD_LIBRARY_PATH: &str = "/lib64:/usr/lib64:/var/task:/var/task/lib:/opt/lib";
+
+/// Makes `root` what Lambda shows the auth function: `var/task` its package
+/// (infra/lambda/package-auth.sh of `binary`), `opt/saml` for the layer's SP key (empty here)
+/// and `tmp`. Returns the packaging script's report.
+pub fn packaged_auth_root(root: &Path, binary: &Path) -> String {
+    let out = Command::new("bash")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../infra/lambda/package-auth.sh"
+        ))
+        .arg(root.join("var/task"))
+        .arg(binary)
+        .output()
+        .expect("bash");
+    assert!(
+        out.status.success(),
+        "package-auth.sh: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::create_dir_all(root.join("opt/saml")).unwrap();
+    std::fs::create_dir_all(root.join("tmp")).unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The packaged auth function started inside `root` (chroot, so nothing of this machine's
+/// filesystem is reachable) with `env` and the settings template.yaml gives it.
+pub fn packaged_auth_command(root: &Path, env: &[(&'static str, String)]) -> Command {
+    let mut command = Command::new("/usr/sbin/chroot");
+    command
+        .arg(root)
+        .arg("/var/task/bootstrap")
+        .env_clear()
+        .envs(env.iter().cloned())
+        .envs([
+            ("SAML_KEY_FILE", "/opt/saml/sp-key.pem"),
+            ("SAML_CERT_FILE", "/opt/saml/sp-cert.pem"),
+            ("SSL_CERT_FILE", "/var/task/certs/ca-bundle.crt"),
+            ("LAMBDA_TASK_ROOT", "/var/task"),
+            ("LD_LIBRARY_PATH", LAMBDA_LD_LIBRARY_PATH),
+        ]);
+    command
 }

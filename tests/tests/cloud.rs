@@ -188,8 +188,7 @@ async fn the_smtp_mailer_delivers_to_a_real_server() {
             starttls: false,
         },
         "Servizi Demografici <anagrafe@comune.example>",
-    )
-    .unwrap();
+    );
     mailer
         .send(&Mail {
             to: vec!["mario.rossi@example.org".into()],

@@ -9,7 +9,10 @@ use std::process::Command;
 use e2e::aws::{
     create_bucket, create_seal_key, create_table, moto, ops_command, sdk, sdk_env, workspace_bin,
 };
-use e2e::lambda::{cold_start, http_event, Outcome};
+use e2e::lambda::{
+    cold_start, http_event, packaged_auth_command, packaged_auth_root, Outcome,
+    LAMBDA_LD_LIBRARY_PATH,
+};
 use serde_json::Value;
 
 const SESSION: &str = "anagrafe_session=0123456789abcdef0123456789abcdef";
@@ -154,24 +157,11 @@ async fn every_function_answers_through_the_runtime_api_in_cloud_mode() {
 #[tokio::test]
 async fn the_packaged_auth_function_runs_with_nothing_but_its_package() {
     let root = tempfile::tempdir().unwrap();
-    let task = root.path().join("var/task");
-    let out = e2e::run(
-        "bash",
-        &[
-            concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../infra/lambda/package-auth.sh"
-            ),
-            task.to_str().unwrap(),
-            workspace_bin("auth").to_str().unwrap(),
-        ],
-    );
+    let out = packaged_auth_root(root.path(), &workspace_bin("auth"));
     assert!(out.contains("auth packaged in"), "{out}");
-    // What Lambda mounts beside the package: /opt (layers) and /tmp. Also a decoy /lib64
-    // on Lambda's LD_LIBRARY_PATH: the package must not pick anything up from there.
+    // A decoy /lib64 on Lambda's LD_LIBRARY_PATH: the package must not pick anything up
+    // from there.
     let opt = root.path().join("opt/saml");
-    std::fs::create_dir_all(&opt).unwrap();
-    std::fs::create_dir_all(root.path().join("tmp")).unwrap();
     std::fs::create_dir_all(root.path().join("lib64")).unwrap();
     std::fs::write(root.path().join("lib64/libc.so.6"), b"not a library").unwrap();
     sp_keys(&opt.join("sp-key.pem"), &opt.join("sp-cert.pem"));
@@ -184,10 +174,7 @@ async fn the_packaged_auth_function_runs_with_nothing_but_its_package() {
             "--list",
             "/var/task/bootstrap",
         ])
-        .env(
-            "LD_LIBRARY_PATH",
-            "/lib64:/usr/lib64:/var/task:/var/task/lib:/opt/lib",
-        )
+        .env("LD_LIBRARY_PATH", LAMBDA_LD_LIBRARY_PATH)
         .output()
         .unwrap();
     let listing = String::from_utf8_lossy(&listing.stdout).into_owned();
@@ -205,24 +192,7 @@ async fn the_packaged_auth_function_runs_with_nothing_but_its_package() {
     assert!(!listing.contains("not found"), "{listing}");
 
     let (_moto, endpoint) = moto();
-    let mut env = cloud_env(&endpoint).await;
-    env.extend([
-        ("SAML_KEY_FILE", "/opt/saml/sp-key.pem".to_string()),
-        ("SAML_CERT_FILE", "/opt/saml/sp-cert.pem".to_string()),
-        (
-            "LD_LIBRARY_PATH",
-            "/lib64:/usr/lib64:/var/task:/var/task/lib:/opt/lib".to_string(),
-        ),
-        ("LAMBDA_TASK_ROOT", "/var/task".to_string()),
-        // As template.yaml sets it for this function.
-        ("SSL_CERT_FILE", "/var/task/certs/ca-bundle.crt".to_string()),
-    ]);
-    let mut command = Command::new("/usr/sbin/chroot");
-    command
-        .arg(root.path())
-        .arg("/var/task/bootstrap")
-        .env_clear()
-        .envs(env);
+    let command = packaged_auth_command(root.path(), &cloud_env(&endpoint).await);
     let run = cold_start(command, "auth", http_event("GET", "/saml/metadata", &[])).await;
     let (status, body) = response(&run.outcome, &run.logs);
     assert_eq!(status, 200, "{body}\n{}", run.logs);

@@ -27,12 +27,12 @@ pub struct SmtpSettings {
 }
 
 impl SmtpMailer {
-    pub fn new(s: &SmtpSettings, from: &str) -> StoreResult<Self> {
-        Ok(SmtpMailer {
+    pub fn new(s: &SmtpSettings, from: &str) -> Self {
+        SmtpMailer {
             settings: s.clone(),
             transport: tokio::sync::OnceCell::new(),
             from: from.to_string(),
-        })
+        }
     }
 
     fn build(s: &SmtpSettings) -> StoreResult<AsyncSmtpTransport<Tokio1Executor>> {

@@ -14,21 +14,11 @@ use std::process::Command;
 use std::time::Duration;
 
 use e2e::aws::FUNCTIONS;
-use e2e::lambda::{cold_start, http_event, Outcome};
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
-}
+use e2e::lambda::{cold_start, http_event, packaged_auth_command, packaged_auth_root, Outcome};
 
 fn summary(mut v: Vec<Duration>) -> String {
-    v.sort();
-    format!(
-        "{:.1} / {:.1} / {:.1}",
-        percentile(&v, 0.5),
-        percentile(&v, 0.9),
-        percentile(&v, 1.0)
-    )
+    let mut ms = |q| shared::measure::percentile(&mut v, q).as_secs_f64() * 1000.0;
+    format!("{:.1} / {:.1} / {:.1}", ms(0.5), ms(0.9), ms(1.0))
 }
 
 /// The cloud settings of the stack, pointing at an address nothing listens on: a cold start
@@ -121,35 +111,13 @@ async fn main() {
     }
     // The auth function as Lambda runs it: its own loader and libraries from the package.
     let root = work.path().join("root");
-    let task = root.join("var/task");
-    run(Command::new("bash")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../infra/lambda/package-auth.sh"
-        ))
-        .arg(&task)
-        .arg(dir.join("auth")));
-    std::fs::create_dir_all(root.join("opt")).unwrap();
-    std::fs::create_dir_all(root.join("tmp")).unwrap();
+    packaged_auth_root(&root, &dir.join("auth"));
     run(Command::new("cp")
         .arg("-r")
-        .arg(work.path().join("saml"))
+        .arg(work.path().join("saml/."))
         .arg(root.join("opt/saml")));
-    let mut packaged_env = env.clone();
-    packaged_env.extend([
-        ("SAML_KEY_FILE", "/opt/saml/sp-key.pem".to_string()),
-        ("SAML_CERT_FILE", "/opt/saml/sp-cert.pem".to_string()),
-        ("SSL_CERT_FILE", "/var/task/certs/ca-bundle.crt".to_string()),
-    ]);
-    let (init, first) = measure("auth", runs, || {
-        let mut c = Command::new("/usr/sbin/chroot");
-        c.arg(&root)
-            .arg("/var/task/bootstrap")
-            .env_clear()
-            .envs(packaged_env.clone());
-        c
-    })
-    .await;
+    let (init, first) = measure("auth", runs, || packaged_auth_command(&root, &env)).await;
+    let task = root.join("var/task");
     let package: u64 = walk(&task);
     println!(
         "| auth, packaged (bootstrap + lib/, {:.1} MiB in all) | {:.1} MiB | {init} | {first} |",
