@@ -25,7 +25,7 @@ mkdir -p target
 # and the local runner (the browser tests drive it in headless Chromium).
 cargo build --workspace --bins --locked
 set +e
-cargo test --workspace --locked 2>&1 | tee target/test-output.log
+cargo test --workspace --locked --no-fail-fast 2>&1 | tee target/test-output.log
 status=${PIPESTATUS[0]}
 (cd web && node --test --test-reporter=tap tests/) 2>&1 | tee target/web-test-output.log
 web_status=${PIPESTATUS[0]}

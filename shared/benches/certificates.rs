@@ -9,20 +9,20 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, Criterion};
-use shared::adapters::clock::ManualClock;
 use shared::app::AppState;
 use shared::config::Config;
-use shared::demo::{generate, write_jsonl, DemoSpec, DEFAULT_SEED};
-use shared::domain::certificate::{compose, Issuer, Stamp, Subject};
+use shared::domain::certificate::{compose, Channel, Issuer, Stamp, Subject};
 use shared::domain::situation::members_at;
 use shared::ports::{Condition, Item};
 use shared::services::certificates::{issue, Request};
 use shared::services::import::{import, Record};
 use shared::services::{registry, sessions};
+use shared::testkit::demo::{generate, write_jsonl, DemoSpec, DEFAULT_SEED};
+use shared::testkit::ManualClock;
 
 fn percentiles(label: &str, mut times: Vec<Duration>) {
     let n = times.len();
-    let mut p = |q: f64| shared::measure::percentile(&mut times, q);
+    let mut p = |q: f64| shared::testkit::measure::percentile(&mut times, q);
     let (p50, p99) = (p(0.50), p(0.99));
     println!("{label}: n={n} p50={p50:?} p99={p99:?}");
 }
@@ -47,8 +47,7 @@ fn bench(c: &mut Criterion) {
     });
     let mut file = Vec::new();
     write_jsonl(&records, &mut file).unwrap();
-    rt.block_on(import(app.store.as_ref(), file.as_slice()))
-        .unwrap();
+    rt.block_on(import(&app, file.as_slice())).unwrap();
     let me = records
         .iter()
         .find_map(|r| match r {
@@ -70,12 +69,7 @@ fn bench(c: &mut Criterion) {
         level: 2,
     };
     let (_, session) = rt
-        .block_on(sessions::create(
-            app.store.as_ref(),
-            clock.as_ref(),
-            identity,
-            false,
-        ))
+        .block_on(sessions::create(&app, identity, false))
         .unwrap();
     let request = Request {
         person: me.codice_fiscale.clone(),
@@ -161,7 +155,7 @@ fn bench(c: &mut Criterion) {
     });
     c.bench_function("whole issue", |b| {
         b.iter(|| {
-            rt.block_on(issue(&app, &session, &request, None, None))
+            rt.block_on(issue(&app, &session, &request, &Channel::Citizen, None))
                 .unwrap()
         })
     });
@@ -169,7 +163,7 @@ fn bench(c: &mut Criterion) {
     let times: Vec<Duration> = (0..300)
         .map(|_| {
             let t = Instant::now();
-            rt.block_on(issue(&app, &session, &request, None, None))
+            rt.block_on(issue(&app, &session, &request, &Channel::Citizen, None))
                 .unwrap();
             t.elapsed()
         })

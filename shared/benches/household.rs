@@ -9,17 +9,16 @@ use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use criterion::{criterion_group, Criterion};
-use shared::adapters::clock::ManualClock;
-use shared::adapters::local_store::RedbStore;
+use shared::app::AppState;
 use shared::config::Config;
-use shared::demo::{generate, write_jsonl, DemoSpec, DEFAULT_SEED};
 use shared::services::household::{household_of, person_detail};
 use shared::services::import::{import, Record};
+use shared::testkit::demo::{generate, write_jsonl, DemoSpec, DEFAULT_SEED};
+use shared::testkit::ManualClock;
 
 struct Fixture {
     _dir: tempfile::TempDir,
-    store: Arc<RedbStore>,
-    clock: Arc<ManualClock>,
+    app: AppState,
     /// (citizen, a member of their household, a past date)
     samples: Vec<(String, String, NaiveDate)>,
     rt: tokio::runtime::Runtime,
@@ -35,7 +34,7 @@ fn fixture() -> Fixture {
     let clock = Arc::new(ManualClock::new(
         Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap(),
     ));
-    let store = Arc::new(RedbStore::open(&dir.path().join("r.redb"), clock.clone()).unwrap());
+    let app = AppState::local(Config::for_tests(dir.path().to_path_buf()), clock).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -49,9 +48,7 @@ fn fixture() -> Fixture {
     });
     let mut file = Vec::new();
     write_jsonl(&records, &mut file).unwrap();
-    let report = rt
-        .block_on(import(store.as_ref(), file.as_slice()))
-        .unwrap();
+    let report = rt.block_on(import(&app, file.as_slice())).unwrap();
     assert!(report.errors.is_empty(), "{report}");
     eprintln!(
         "fixture: {} persons imported in {:.1?}",
@@ -91,8 +88,7 @@ fn fixture() -> Fixture {
         .collect();
     Fixture {
         _dir: dir,
-        store,
-        clock,
+        app,
         samples,
         rt,
     }
@@ -100,22 +96,21 @@ fn fixture() -> Fixture {
 
 fn percentiles(label: &str, mut times: Vec<Duration>) {
     let n = times.len();
-    let mut p = |q: f64| shared::measure::percentile(&mut times, q);
+    let mut p = |q: f64| shared::testkit::measure::percentile(&mut times, q);
     let (p50, p90, p99, max) = (p(0.50), p(0.90), p(0.99), p(1.0));
     println!("{label}: n={n} p50={p50:?} p90={p90:?} p99={p99:?} max={max:?}");
 }
 
 fn bench(c: &mut Criterion) {
     let f = fixture();
-    let store = f.store.as_ref();
-    let clock = f.clock.as_ref();
+    let app = &f.app;
 
     let mut i = 0;
     c.bench_function("household at date", |b| {
         b.iter(|| {
             let (me, _, date) = &f.samples[i % f.samples.len()];
             i += 1;
-            f.rt.block_on(household_of(store, clock, me, Some(*date), true))
+            f.rt.block_on(household_of(app, me, Some(*date), true))
                 .unwrap()
         })
     });
@@ -123,7 +118,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let (me, mate, date) = &f.samples[i % f.samples.len()];
             i += 1;
-            f.rt.block_on(person_detail(store, clock, me, mate, Some(*date)))
+            f.rt.block_on(person_detail(app, me, mate, Some(*date)))
                 .unwrap()
         })
     });
@@ -137,10 +132,10 @@ fn bench(c: &mut Criterion) {
                 let (me, mate, date) = &f.samples[k % f.samples.len()];
                 let t = Instant::now();
                 if detail {
-                    f.rt.block_on(person_detail(store, clock, me, mate, Some(*date)))
+                    f.rt.block_on(person_detail(app, me, mate, Some(*date)))
                         .unwrap();
                 } else {
-                    f.rt.block_on(household_of(store, clock, me, Some(*date), true))
+                    f.rt.block_on(household_of(app, me, Some(*date), true))
                         .unwrap();
                 }
                 t.elapsed()

@@ -8,13 +8,13 @@ use crate::adapters::{
 };
 use crate::config::Config;
 use crate::domain::catalog::Catalog;
-use crate::ports::{ArchiveStore, Clock, Mailer, RegistryStore, Signer, StoreError};
+use crate::ports::{ArchiveStore, Clock, Mailer, PortError, RegistryStore, Signer};
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(#[from] PortError),
     #[error("{0}")]
     Catalog(String),
 }

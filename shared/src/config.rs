@@ -19,9 +19,8 @@ pub struct IdpEntry {
     pub key: String,
     /// Name shown on the access page.
     pub name: String,
-    /// "spid", "cie", "regional" or "demo".
-    #[serde(default = "default_kind")]
-    pub kind: String,
+    #[serde(default)]
+    pub kind: IdpKind,
     /// Path of the IdP's SAML metadata file.
     pub metadata: std::path::PathBuf,
     /// Logo URL for the access page.
@@ -29,8 +28,17 @@ pub struct IdpEntry {
     pub logo: Option<String>,
 }
 
-fn default_kind() -> String {
-    "spid".into()
+/// The federation an identity provider belongs to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdpKind {
+    #[default]
+    Spid,
+    Cie,
+    /// A regional federation (e.g. FedERa) speaking the SPID profile.
+    Regional,
+    /// The demo IdP of the local runner.
+    Demo,
 }
 
 /// The SAML service provider's identity.

@@ -1,13 +1,13 @@
 pub mod adapters;
 pub mod app;
 pub mod config;
-pub mod contract;
-pub mod demo;
 pub mod domain;
 pub mod json;
-pub mod measure;
+pub mod keys;
 pub mod pdf;
 pub mod ports;
 pub mod seal;
 pub mod services;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 pub mod web;

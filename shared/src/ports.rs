@@ -4,17 +4,56 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-/// Failure of an adapter. `ConditionFailed` is the expected answer of a conditional write
-/// whose condition does not hold (a bollo ID already used, an idempotency key already taken).
+/// Failure of an adapter, whatever its port. `ConditionFailed` is the expected answer of a
+/// conditional write whose condition does not hold (a bollo ID already used, an idempotency
+/// key already taken); the others say what went wrong so the use case can answer precisely.
 #[derive(Debug, thiserror::Error)]
-pub enum StoreError {
+pub enum PortError {
     #[error("condizione di scrittura non soddisfatta")]
     ConditionFailed,
-    #[error("storage failure: {0}")]
-    Backend(String),
+    /// The backend failed or could not be reached; a retry may succeed.
+    #[error("{port} unavailable: {detail}")]
+    Unavailable { port: Port, detail: String },
+    /// A stored value cannot be read back.
+    #[error("corrupt record: {0}")]
+    Corrupt(String),
+    /// The message was refused or could not be handed to the relay.
+    #[error("delivery failed: {0}")]
+    DeliveryFailed(String),
+    /// The adapter lacks what it needs to work (e.g. the seal certificate is not issued yet).
+    #[error("{0} not configured")]
+    NotConfigured(&'static str),
 }
 
-pub type StoreResult<T> = Result<T, StoreError>;
+/// Which port failed, for the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Port {
+    Store,
+    Archive,
+    Signer,
+    Mailer,
+    Timestamper,
+    Payments,
+    Protocollo,
+    Notifier,
+}
+
+impl std::fmt::Display for Port {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self, f)
+    }
+}
+
+impl PortError {
+    pub fn unavailable(port: Port, detail: impl std::fmt::Display) -> Self {
+        PortError::Unavailable {
+            port,
+            detail: detail.to_string(),
+        }
+    }
+}
+
+pub type PortResult<T> = Result<T, PortError>;
 
 /// One record of the registry store: a partition key, a sort key, an opaque JSON payload and
 /// an optional expiry (Unix seconds). Expired items are invisible to every read and count as
@@ -34,6 +73,23 @@ impl Item {
             sk: sk.into(),
             data,
             expires_at: None,
+        }
+    }
+
+    /// An item at a key of the scheme (`crate::keys`).
+    pub fn at(key: crate::keys::Key, data: Vec<u8>) -> Self {
+        Item {
+            pk: key.pk,
+            sk: key.sk,
+            data,
+            expires_at: None,
+        }
+    }
+
+    pub fn key(&self) -> crate::keys::Key {
+        crate::keys::Key {
+            pk: self.pk.clone(),
+            sk: self.sk.clone(),
         }
     }
 
@@ -67,18 +123,18 @@ pub struct Page {
 /// transactions, atomic counters, TTL).
 #[async_trait]
 pub trait RegistryStore: Send + Sync {
-    async fn get(&self, pk: &str, sk: &str) -> StoreResult<Option<Item>>;
+    async fn get(&self, pk: &str, sk: &str) -> PortResult<Option<Item>>;
 
-    async fn put(&self, item: Item, condition: Condition) -> StoreResult<()>;
+    async fn put(&self, item: Item, condition: Condition) -> PortResult<()>;
 
     /// All-or-nothing write of several items, each with its condition
     /// (`ConditionFailed` when any condition fails; then nothing is written).
-    async fn transact(&self, items: Vec<(Item, Condition)>) -> StoreResult<()>;
+    async fn transact(&self, items: Vec<(Item, Condition)>) -> PortResult<()>;
 
     /// Unconditional upserts in bulk; the adapter splits them as its backend requires.
-    async fn put_batch(&self, items: Vec<Item>) -> StoreResult<()>;
+    async fn put_batch(&self, items: Vec<Item>) -> PortResult<()>;
 
-    async fn delete(&self, pk: &str, sk: &str) -> StoreResult<()>;
+    async fn delete(&self, pk: &str, sk: &str) -> PortResult<()>;
 
     /// Live items of partition `pk` whose sort key starts with `sk_prefix`, after `after`.
     async fn query(
@@ -87,7 +143,7 @@ pub trait RegistryStore: Send + Sync {
         sk_prefix: &str,
         after: Option<&str>,
         limit: usize,
-    ) -> StoreResult<Page>;
+    ) -> PortResult<Page>;
 
     /// Atomically adds `by` to the counter at the key and returns the new value. A missing or
     /// expired counter starts from zero and takes `expires_at`.
@@ -97,19 +153,20 @@ pub trait RegistryStore: Send + Sync {
         sk: &str,
         by: i64,
         expires_at: Option<DateTime<Utc>>,
-    ) -> StoreResult<i64>;
+    ) -> PortResult<i64>;
 }
 
-/// Every live item of a partition with the prefix, following the pages.
+/// Every live item of a query, following the pages.
 pub async fn query_all(
     store: &dyn RegistryStore,
-    pk: &str,
-    sk_prefix: &str,
-) -> StoreResult<Vec<Item>> {
+    prefix: &crate::keys::Prefix,
+) -> PortResult<Vec<Item>> {
     let mut out = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let page = store.query(pk, sk_prefix, after.as_deref(), 500).await?;
+        let page = store
+            .query(&prefix.pk, &prefix.sk_prefix, after.as_deref(), 500)
+            .await?;
         out.extend(page.items);
         match page.next {
             Some(n) => after = Some(n),
@@ -122,12 +179,12 @@ pub async fn query_all(
 #[async_trait]
 pub trait ArchiveStore: Send + Sync {
     /// Stores the object; storing the same key again with the same bytes is a no-op.
-    async fn put(&self, key: &str, bytes: &[u8], expires_at: DateTime<Utc>) -> StoreResult<()>;
+    async fn put(&self, key: &str, bytes: &[u8], expires_at: DateTime<Utc>) -> PortResult<()>;
 
     /// The object, or None when it does not exist or has expired.
-    async fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
+    async fn get(&self, key: &str) -> PortResult<Option<Vec<u8>>>;
 
-    async fn delete(&self, key: &str) -> StoreResult<()>;
+    async fn delete(&self, key: &str) -> PortResult<()>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,13 +200,13 @@ pub trait Signer: Send + Sync {
     fn algorithm(&self) -> SignatureAlgorithm;
 
     /// The public key as DER SubjectPublicKeyInfo.
-    async fn public_key_der(&self) -> StoreResult<Vec<u8>>;
+    async fn public_key_der(&self) -> PortResult<Vec<u8>>;
 
     /// The DER certificates of the key: the seal certificate first, then its issuers.
-    async fn certificate_chain(&self) -> StoreResult<Vec<Vec<u8>>>;
+    async fn certificate_chain(&self) -> PortResult<Vec<Vec<u8>>>;
 
     /// Hashes `message` with the algorithm's digest and signs it.
-    async fn sign(&self, message: &[u8]) -> StoreResult<Vec<u8>>;
+    async fn sign(&self, message: &[u8]) -> PortResult<Vec<u8>>;
 }
 
 /// An e-mail to send.
@@ -171,7 +228,7 @@ pub struct Attachment {
 
 #[async_trait]
 pub trait Mailer: Send + Sync {
-    async fn send(&self, mail: &Mail) -> StoreResult<()>;
+    async fn send(&self, mail: &Mail) -> PortResult<()>;
 }
 
 /// The time of the system; tests move it.

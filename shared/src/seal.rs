@@ -21,15 +21,15 @@ use x509_cert::spki::{
 use x509_cert::time::Validity;
 use x509_cert::Certificate;
 
-use crate::ports::{Signer, StoreError, StoreResult};
+use crate::ports::{Port, PortError, PortResult, Signer};
 
-fn backend(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(e.to_string())
+fn backend(e: impl std::fmt::Display) -> PortError {
+    PortError::unavailable(Port::Signer, e.to_string())
 }
 
 /// The subject of the seal certificate: `CN=<Comune di X> - Servizi Demografici,
 /// OU=Ufficio Anagrafe, O=<Comune di X>, C=IT` (RFC 4514 specials removed from the name).
-pub fn seal_subject(municipality: &str) -> StoreResult<Name> {
+pub fn seal_subject(municipality: &str) -> PortResult<Name> {
     let org = municipality.replace([',', '+', '"', '\\', '<', '>', ';', '='], " ");
     Name::from_str(&format!(
         "CN={org} - Servizi Demografici,OU=Ufficio Anagrafe,O={org},C=IT"
@@ -38,7 +38,7 @@ pub fn seal_subject(municipality: &str) -> StoreResult<Name> {
 }
 
 /// A random positive 128-bit serial number.
-pub fn random_serial() -> StoreResult<SerialNumber> {
+pub fn random_serial() -> PortResult<SerialNumber> {
     let mut b = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut b);
     b[0] &= 0x7f;
@@ -63,14 +63,14 @@ impl DynSignatureAlgorithmIdentifier for PortKey {
     }
 }
 
-async fn port_key(signer: &dyn Signer) -> StoreResult<PortKey> {
+async fn port_key(signer: &dyn Signer) -> PortResult<PortKey> {
     let spki = signer.public_key_der().await?;
     VerifyingKey::from_public_key_der(&spki)
         .map(PortKey)
         .map_err(|e| backend(format!("the seal key is not a P-256 key: {e}")))
 }
 
-async fn sign_with<B: Builder>(mut builder: B, signer: &dyn Signer) -> StoreResult<B::Output> {
+async fn sign_with<B: Builder>(mut builder: B, signer: &dyn Signer) -> PortResult<B::Output> {
     let to_be_signed = builder.finalize().map_err(backend)?;
     let signature = signer.sign(&to_be_signed).await?;
     builder
@@ -79,7 +79,7 @@ async fn sign_with<B: Builder>(mut builder: B, signer: &dyn Signer) -> StoreResu
 }
 
 /// A PKCS#10 request for the seal certificate of the port's key.
-pub async fn certificate_request(signer: &dyn Signer, municipality: &str) -> StoreResult<CertReq> {
+pub async fn certificate_request(signer: &dyn Signer, municipality: &str) -> PortResult<CertReq> {
     let key = port_key(signer).await?;
     let builder = RequestBuilder::new(seal_subject(municipality)?, &key).map_err(backend)?;
     sign_with(builder, signer).await
@@ -91,7 +91,7 @@ pub async fn self_issued_certificate(
     signer: &dyn Signer,
     municipality: &str,
     validity: Duration,
-) -> StoreResult<Certificate> {
+) -> PortResult<Certificate> {
     let key = port_key(signer).await?;
     let subject = seal_subject(municipality)?;
     // From the key already fetched: one GetPublicKey per command, not two.
@@ -113,7 +113,7 @@ pub async fn self_issued_certificate(
 }
 
 /// The DER of a request or certificate as PEM.
-pub fn to_pem(label: &str, value: &impl Encode) -> StoreResult<String> {
+pub fn to_pem(label: &str, value: &impl Encode) -> PortResult<String> {
     let der = value.to_der().map_err(backend)?;
     der::pem::encode_string(label, der::pem::LineEnding::LF, &der).map_err(backend)
 }

@@ -8,9 +8,9 @@ use std::process::{Command, Stdio};
 use chrono::NaiveDate;
 use serde_json::json;
 use shared::config::Config;
-use shared::demo::{generate, DemoSpec, DEFAULT_SEED};
 use shared::domain::codice_fiscale::CodiceFiscale;
 use shared::services::import::Record;
+use shared::testkit::demo::{generate, DemoSpec, DEFAULT_SEED};
 
 /// The test venv's python: `TEST_PYTHON`, or `.venv/bin/python` at the workspace root.
 fn python() -> PathBuf {

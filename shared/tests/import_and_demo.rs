@@ -6,14 +6,13 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde_json::{json, Value};
-use shared::adapters::clock::ManualClock;
-use shared::adapters::local_store::RedbStore;
+use shared::app::AppState;
 use shared::config::Config;
-use shared::demo::{generate, write_jsonl, DemoSpec, DEFAULT_SEED};
 use shared::domain::person::{PosizioneAnagrafica, StatoCivile};
-use shared::ports::RegistryStore;
 use shared::services::import::{import, validate_person, Record};
 use shared::services::registry;
+use shared::testkit::demo::{generate, write_jsonl, DemoSpec, DEFAULT_SEED};
+use shared::testkit::ManualClock;
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
@@ -28,13 +27,13 @@ fn spec(persons: usize) -> DemoSpec {
     }
 }
 
-fn store() -> (tempfile::TempDir, Arc<RedbStore>) {
+fn store() -> (tempfile::TempDir, AppState) {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(
         Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap(),
     ));
-    let store = Arc::new(RedbStore::open(&dir.path().join("r.redb"), clock).unwrap());
-    (dir, store)
+    let app = AppState::local(Config::for_tests(dir.path().to_path_buf()), clock).unwrap();
+    (dir, app)
 }
 
 fn persons(records: &[Record]) -> Vec<&shared::domain::person::Persona> {
@@ -62,7 +61,7 @@ fn demo_person_json(index: usize) -> Value {
 
 #[tokio::test]
 async fn reports_bad_lines_with_numbers_and_loads_the_good_ones() {
-    let (_d, store) = store();
+    let (_d, app) = store();
     let good = demo_person_json(0);
     let household = good["persona"]["famiglia"][0]["famiglia"]
         .as_str()
@@ -112,7 +111,7 @@ async fn reports_bad_lines_with_numbers_and_loads_the_good_ones() {
         good.to_string(),                                                         // 12 repeated
     ];
     let file = lines.join("\n");
-    let report = import(store.as_ref(), file.as_bytes()).await.unwrap();
+    let report = import(&app, file.as_bytes()).await.unwrap();
 
     let by_line: Vec<(usize, &str)> = report
         .errors
@@ -145,12 +144,12 @@ async fn reports_bad_lines_with_numbers_and_loads_the_good_ones() {
         (1, 1, 2)
     );
     // The good line is loaded; the bad ones are not.
-    assert!(registry::person(store.as_ref(), &good_cf)
+    assert!(registry::person(app.store.as_ref(), &good_cf)
         .await
         .unwrap()
         .is_some());
     let mismatched_cf = mismatch["persona"]["codice_fiscale"].as_str().unwrap();
-    assert!(registry::person(store.as_ref(), mismatched_cf)
+    assert!(registry::person(app.store.as_ref(), mismatched_cf)
         .await
         .unwrap()
         .is_none());
@@ -164,31 +163,24 @@ async fn reports_bad_lines_with_numbers_and_loads_the_good_ones() {
 
 #[tokio::test]
 async fn reimport_of_the_same_file_changes_nothing() {
-    let (_d, store) = store();
+    let (_d, app) = store();
     let records = generate(&spec(80));
     let mut file = Vec::new();
     write_jsonl(&records, &mut file).unwrap();
-    let first = import(store.as_ref(), file.as_slice()).await.unwrap();
+    let first = import(&app, file.as_slice()).await.unwrap();
     assert!(first.errors.is_empty(), "{first}");
     assert_eq!(first.written, records.len());
 
     let some = persons(&records)[7].codice_fiscale.clone();
-    let before = store
-        .get(&registry::person_pk(&some), "A")
-        .await
-        .unwrap()
-        .unwrap();
-    let second = import(store.as_ref(), file.as_slice()).await.unwrap();
+    let key = shared::keys::person(&some);
+    let before = app.store.get(&key.pk, &key.sk).await.unwrap().unwrap();
+    let second = import(&app, file.as_slice()).await.unwrap();
     assert_eq!(
         (second.written, second.unchanged),
         (0, records.len()),
         "{second}"
     );
-    let after = store
-        .get(&registry::person_pk(&some), "A")
-        .await
-        .unwrap()
-        .unwrap();
+    let after = app.store.get(&key.pk, &key.sk).await.unwrap().unwrap();
     assert_eq!(before, after);
 
     // A changed line is an upsert of that record only.
@@ -202,26 +194,24 @@ async fn reimport_of_the_same_file_changes_nothing() {
     }
     let mut file2 = Vec::new();
     write_jsonl(&changed, &mut file2).unwrap();
-    let third = import(store.as_ref(), file2.as_slice()).await.unwrap();
+    let third = import(&app, file2.as_slice()).await.unwrap();
     assert_eq!((third.written, third.unchanged), (1, records.len() - 1));
 }
 
 #[tokio::test]
 async fn households_already_in_the_store_are_known_to_later_imports() {
-    let (_d, store) = store();
+    let (_d, app) = store();
     let person = demo_person_json(0);
     let household = person["persona"]["famiglia"][0]["famiglia"]
         .as_str()
         .unwrap();
     let first = json!({"famiglia": {"id": household, "specie": "famiglia"}}).to_string();
-    assert!(import(store.as_ref(), first.as_bytes())
+    assert!(import(&app, first.as_bytes())
         .await
         .unwrap()
         .errors
         .is_empty());
-    let report = import(store.as_ref(), person.to_string().as_bytes())
-        .await
-        .unwrap();
+    let report = import(&app, person.to_string().as_bytes()).await.unwrap();
     assert!(report.errors.is_empty(), "{report}");
     assert_eq!(report.persons, 1);
 }

@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use shared::adapters::clock::ManualClock;
 use shared::adapters::local_archive::FsArchive;
 use shared::adapters::local_mailer::OutboxMailer;
 use shared::adapters::local_store::RedbStore;
-use shared::contract;
 use shared::ports::{Attachment, Condition, Item, Mail, Mailer, RegistryStore};
+use shared::testkit::contract;
+use shared::testkit::ManualClock;
 
 fn clock() -> Arc<ManualClock> {
     Arc::new(ManualClock::new(

@@ -44,11 +44,17 @@ pub fn wait_for(port: u16) {
     panic!("server on port {port} did not start");
 }
 
-/// `moto_server` on a free loopback port; returns it and its endpoint URL.
+/// moto's server on a free loopback port, handling one request at a time
+/// (`tests/python/moto_serial.py`: its backends are not atomic under concurrent writes, as
+/// DynamoDB is); returns it and its endpoint URL.
 pub fn moto() -> (Server, String) {
     let port = free_port();
-    let child = Command::new(venv_bin("moto_server"))
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+    let child = Command::new(venv_bin("python"))
+        .args([
+            &crate::script("moto_serial.py"),
+            "127.0.0.1",
+            &port.to_string(),
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -8,11 +8,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use shared::adapters::clock::ManualClock;
 use shared::config::Config;
 use shared::domain::person::Persona;
 use shared::services::import::Record;
 use shared::services::sessions::{self, Identity};
+use shared::testkit::ManualClock;
 use shared::web::AppState;
 
 pub struct Login {
@@ -109,14 +109,9 @@ impl Portal {
             idp: "test".into(),
             level: 2,
         };
-        let (token, session) = sessions::create(
-            self.state.store.as_ref(),
-            self.clock.as_ref(),
-            identity,
-            operator,
-        )
-        .await
-        .unwrap();
+        let (token, session) = sessions::create(&self.state, identity, operator)
+            .await
+            .unwrap();
         Login {
             cookie: format!("{}={token}", sessions::COOKIE),
             csrf: session.csrf_token,

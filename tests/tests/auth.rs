@@ -237,10 +237,34 @@ async fn login_through_the_demo_idp_over_plain_http_reads_the_household() {
         .unwrap()
         .contains("Indirizzo e-mail non valido"));
 
-    // Logout ends the session.
+    // GET shows the logout button and ends nothing; a POST without the token is refused.
+    let csrf = me_json["csrf_token"].as_str().unwrap();
+    let logout = format!("{}/saml/logout", portal.base);
     let r = client()
-        .get(format!("{}/saml/logout", portal.base))
+        .get(&logout)
         .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains(r#"method="post" action="/saml/logout""#) && page.contains(csrf));
+    assert_eq!(portal.get("/api/me", Some(&cookie)).await.0, 200);
+    let r = client()
+        .post(&logout)
+        .header("Cookie", &cookie)
+        .form(&[("csrf_token", "sbagliato")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(portal.get("/api/me", Some(&cookie)).await.0, 200);
+
+    // Logout (POST with the token) ends the session.
+    let r = client()
+        .post(&logout)
+        .header("Cookie", &cookie)
+        .form(&[("csrf_token", csrf)])
         .send()
         .await
         .unwrap();

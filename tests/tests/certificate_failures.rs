@@ -10,8 +10,8 @@ use e2e::{today, PdfFile, Portal};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use shared::ports::{
-    Condition, Item, Mail, Mailer, Page, RegistryStore, SignatureAlgorithm, Signer, StoreError,
-    StoreResult,
+    Condition, Item, Mail, Mailer, Page, Port, PortError, PortResult, RegistryStore,
+    SignatureAlgorithm, Signer,
 };
 
 /// Fails the next `n` calls of the kind it guards.
@@ -30,8 +30,8 @@ impl Faults {
     }
 }
 
-fn injected() -> StoreError {
-    StoreError::Backend("injected failure".into())
+fn injected() -> PortError {
+    PortError::unavailable(Port::Store, "injected failure")
 }
 
 /// Fails the transaction that writes a certificate record.
@@ -42,22 +42,26 @@ struct FlakyStore {
 
 #[async_trait]
 impl RegistryStore for FlakyStore {
-    async fn get(&self, pk: &str, sk: &str) -> StoreResult<Option<Item>> {
+    async fn get(&self, pk: &str, sk: &str) -> PortResult<Option<Item>> {
         self.inner.get(pk, sk).await
     }
-    async fn put(&self, item: Item, c: Condition) -> StoreResult<()> {
+    async fn put(&self, item: Item, c: Condition) -> PortResult<()> {
         self.inner.put(item, c).await
     }
-    async fn transact(&self, items: Vec<(Item, Condition)>) -> StoreResult<()> {
-        if items.iter().any(|(i, _)| i.pk.starts_with("CERT#")) && self.faults.trip() {
+    async fn transact(&self, items: Vec<(Item, Condition)>) -> PortResult<()> {
+        if items
+            .iter()
+            .any(|(i, _)| i.pk.starts_with(&shared::keys::certificate("").pk))
+            && self.faults.trip()
+        {
             return Err(injected());
         }
         self.inner.transact(items).await
     }
-    async fn put_batch(&self, items: Vec<Item>) -> StoreResult<()> {
+    async fn put_batch(&self, items: Vec<Item>) -> PortResult<()> {
         self.inner.put_batch(items).await
     }
-    async fn delete(&self, pk: &str, sk: &str) -> StoreResult<()> {
+    async fn delete(&self, pk: &str, sk: &str) -> PortResult<()> {
         self.inner.delete(pk, sk).await
     }
     async fn query(
@@ -66,7 +70,7 @@ impl RegistryStore for FlakyStore {
         p: &str,
         after: Option<&str>,
         limit: usize,
-    ) -> StoreResult<Page> {
+    ) -> PortResult<Page> {
         self.inner.query(pk, p, after, limit).await
     }
     async fn increment(
@@ -75,7 +79,7 @@ impl RegistryStore for FlakyStore {
         sk: &str,
         by: i64,
         e: Option<DateTime<Utc>>,
-    ) -> StoreResult<i64> {
+    ) -> PortResult<i64> {
         self.inner.increment(pk, sk, by, e).await
     }
 }
@@ -90,13 +94,13 @@ impl Signer for FlakySigner {
     fn algorithm(&self) -> SignatureAlgorithm {
         self.inner.algorithm()
     }
-    async fn public_key_der(&self) -> StoreResult<Vec<u8>> {
+    async fn public_key_der(&self) -> PortResult<Vec<u8>> {
         self.inner.public_key_der().await
     }
-    async fn certificate_chain(&self) -> StoreResult<Vec<Vec<u8>>> {
+    async fn certificate_chain(&self) -> PortResult<Vec<Vec<u8>>> {
         self.inner.certificate_chain().await
     }
-    async fn sign(&self, message: &[u8]) -> StoreResult<Vec<u8>> {
+    async fn sign(&self, message: &[u8]) -> PortResult<Vec<u8>> {
         if self.faults.trip() {
             return Err(injected());
         }
@@ -111,7 +115,7 @@ struct FlakyMailer {
 
 #[async_trait]
 impl Mailer for FlakyMailer {
-    async fn send(&self, mail: &Mail) -> StoreResult<()> {
+    async fn send(&self, mail: &Mail) -> PortResult<()> {
         if self.faults.trip() {
             return Err(injected());
         }
@@ -178,10 +182,11 @@ fn archived_pdfs(portal: &Portal) -> Vec<std::path::PathBuf> {
 }
 
 async fn ledger_certificate(portal: &Portal, bollo: &str) -> Value {
+    let key = shared::keys::bollo(bollo);
     let item = portal
         .state
         .store
-        .get(&format!("BOLLO#{bollo}"), "A")
+        .get(&key.pk, &key.sk)
         .await
         .unwrap()
         .expect("bollo reserved");

@@ -6,7 +6,8 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use shared::domain::certificate::CertificateRecord;
 use shared::domain::person::{Persona, PosizioneAnagrafica};
-use shared::services::{audit, certificates};
+use shared::services::audit::{self, AuditAction};
+use shared::services::certificates;
 
 const ART40: &str = "Il presente certificato non può essere prodotto agli organi della pubblica amministrazione o ai privati gestori di pubblici servizi.";
 
@@ -204,10 +205,10 @@ async fn issued_certificate_reads_right_scans_right_and_validates() {
         .unwrap();
     assert_eq!(again.status(), 200);
     assert_eq!(again.bytes().await.unwrap().to_vec(), pdf);
-    let day = audit::records_of_day(portal.state.store.as_ref(), portal.clock.now_utc())
+    let day = audit::records_of_day(&portal.state, portal.clock.now_utc())
         .await
         .unwrap();
-    assert!(day.iter().any(|r| r.action == "certificate_issue"
+    assert!(day.iter().any(|r| r.action == AuditAction::CertificateIssue
         && r.detail.as_deref().is_some_and(|d| d.starts_with(&id))));
     portal.stop().await;
 }
@@ -650,11 +651,13 @@ async fn certificazione_libera_is_for_operators_and_records_the_requester() {
     let libera = record.libera.expect("libera recorded");
     assert_eq!(libera.documento_numero, "CA00000AA");
     assert_eq!(record.person, subject.codice_fiscale);
-    let day = audit::records_of_day(portal.state.store.as_ref(), portal.clock.now_utc())
+    let day = audit::records_of_day(&portal.state, portal.clock.now_utc())
         .await
         .unwrap();
-    assert!(day.iter().any(|r| r.action == "certificate_issue_libera"
-        && r.subjects == vec![subject.codice_fiscale.clone()]));
+    assert!(day
+        .iter()
+        .any(|r| r.action == AuditAction::CertificateIssueLibera
+            && r.subjects == vec![subject.codice_fiscale.clone()]));
 
     let mut incomplete = body.clone();
     incomplete["motivo"] = json!(" ");

@@ -12,13 +12,13 @@ use e2e::aws::{
     wait_for, Server,
 };
 use e2e::{venv_bin, PdfFile};
-use shared::adapters::clock::ManualClock;
 use shared::adapters::dynamo::DynamoStore;
 use shared::adapters::kms::KmsSigner;
 use shared::adapters::s3::S3Archive;
 use shared::adapters::smtp::{SmtpMailer, SmtpSettings};
-use shared::contract;
 use shared::ports::{Attachment, Mail, Mailer};
+use shared::testkit::contract;
+use shared::testkit::ManualClock;
 
 fn clock() -> Arc<ManualClock> {
     Arc::new(ManualClock::new(
@@ -42,10 +42,16 @@ async fn dynamodb_store_passes_the_contract() {
         .await
         .unwrap();
     assert_eq!(
-        shared::ports::query_all(store.as_ref(), "BIG", "")
-            .await
-            .unwrap()
-            .len(),
+        shared::ports::query_all(
+            store.as_ref(),
+            &shared::keys::Prefix {
+                pk: "BIG".into(),
+                sk_prefix: String::new(),
+            },
+        )
+        .await
+        .unwrap()
+        .len(),
         260
     );
 }

@@ -3,7 +3,7 @@
 use chrono::Duration;
 use e2e::{today, Portal};
 use shared::domain::person::{Persona, PosizioneAnagrafica, Rapporto};
-use shared::services::audit;
+use shared::services::audit::{self, AuditAction};
 
 fn household_at_today(p: &Persona) -> Option<&str> {
     p.membership_at(today()).map(|m| m.famiglia.as_str())
@@ -62,12 +62,12 @@ async fn citizen_sees_own_household_with_relationships() {
     assert_eq!(first["luogo_nascita"], head.nascita.luogo.describe());
 
     // The read is audited: who, whose, what.
-    let records = audit::records_of_day(portal.state.store.as_ref(), portal.clock.now_utc())
+    let records = audit::records_of_day(&portal.state, portal.clock.now_utc())
         .await
         .unwrap();
     let rec = records
         .iter()
-        .find(|r| r.action == "household")
+        .find(|r| r.action == AuditAction::Household)
         .expect("audited");
     assert_eq!(rec.actor, head.codice_fiscale);
     assert_eq!(rec.subjects.len(), expected.len());

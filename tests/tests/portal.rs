@@ -179,21 +179,45 @@ async fn import_over_http_is_for_operators_only() {
     let demo = portal.demo();
     let export = std::fs::read_to_string(dir.path().join("demo-export.jsonl")).unwrap();
     let body = format!("{export}{{\"persona\": 42}}\n");
-    let post = |cookie: String| {
-        reqwest::Client::new()
+    let post = |who: &e2e::Login, csrf: bool| {
+        let mut req = reqwest::Client::new()
             .post(format!("{}/api/import", portal.base))
-            .header("Cookie", cookie)
-            .body(body.clone())
-            .send()
+            .header("Cookie", &who.cookie)
+            .body(body.clone());
+        if csrf {
+            req = req.header("X-CSRF-Token", &who.csrf);
+        }
+        req.send()
     };
-    let citizen = portal.login(&demo[0]).await;
-    let resp = post(citizen).await.unwrap();
+    let citizen = portal.session(&demo[0], false).await;
+    let resp = post(&citizen, true).await.unwrap();
     assert_eq!(resp.status(), 403);
     let err: serde_json::Value = resp.json().await.unwrap();
     assert!(err["message"].as_str().unwrap().contains("operatori"));
 
-    let operator = portal.login_as(&demo[1], true).await;
-    let resp = post(operator).await.unwrap();
+    // An operator's session without the CSRF token writes nothing.
+    let operator = portal.session(&demo[1], true).await;
+    let resp = post(&operator, false).await.unwrap();
+    assert_eq!(resp.status(), 403);
+    let err: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(err["error"], "csrf_token_invalid");
+
+    // A body over the limit is refused with the JSON answer.
+    let huge = "x".repeat(import::BODY_LIMIT + 1);
+    let resp = reqwest::Client::new()
+        .post(format!("{}/api/import", portal.base))
+        .header("Cookie", &operator.cookie)
+        .header("X-CSRF-Token", &operator.csrf)
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 413);
+    let err: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(err["error"], "payload_too_large");
+    assert!(err["message"].as_str().unwrap().contains("5 MB"), "{err}");
+
+    let resp = post(&operator, true).await.unwrap();
     assert_eq!(resp.status(), 200);
     let report: serde_json::Value = resp.json().await.unwrap();
     let lines = export.lines().count();
@@ -208,5 +232,43 @@ async fn import_over_http_is_for_operators_only() {
             .contains("valore di tipo o formato errato"),
         "{report}"
     );
+    portal.stop().await;
+}
+
+#[tokio::test]
+async fn bodies_are_refused_in_italian_json_whatever_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let portal = Portal::start(dir.path()).await;
+    let who = portal.session(&portal.demo()[0], false).await;
+    let send = |content_type: &'static str, body: Vec<u8>| {
+        reqwest::Client::new()
+            .post(format!("{}/api/certificates", portal.base))
+            .header("Cookie", &who.cookie)
+            .header("X-CSRF-Token", &who.csrf)
+            .header("Content-Type", content_type)
+            .body(body)
+            .send()
+    };
+    for (content_type, body, status, code) in [
+        ("text/plain", b"{}".to_vec(), 415, "unsupported_media_type"),
+        (
+            "application/json",
+            b"{\"person\": ".to_vec(),
+            400,
+            "invalid_request",
+        ),
+        (
+            "application/json",
+            vec![b' '; 70 * 1024],
+            413,
+            "payload_too_large",
+        ),
+    ] {
+        let resp = send(content_type, body).await.unwrap();
+        assert_eq!(resp.status(), status, "{content_type}");
+        let err: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(err["error"], code);
+        assert!(!err["message"].as_str().unwrap().is_empty());
+    }
     portal.stop().await;
 }

@@ -23,7 +23,7 @@ async fn spid_sp_test_passes_metadata_authn_request_and_response_tests() {
         config.idps.push(IdpEntry {
             key: "spid-sp-test".into(),
             name: "spid-sp-test".into(),
-            kind: "spid".into(),
+            kind: shared::config::IdpKind::Spid,
             metadata: path,
             logo: None,
         });

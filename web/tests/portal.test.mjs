@@ -170,7 +170,7 @@ test('a citizen goes through the whole portal by clicking', async () => {
   await page.waitForSelector('#tabella-certificati tbody tr');
 
   // Log out.
-  await page.getByRole('link', { name: 'Esci' }).click();
+  await page.getByRole('button', { name: 'Esci' }).click();
   await page.waitForURL(`${base}/`);
   const me = await page.request.get(`${base}/api/me`);
   assert.equal(me.status(), 401);

@@ -89,6 +89,11 @@ pub fn status_message(xml: &str) -> Option<(String, Option<String>)> {
     Some((code, message))
 }
 
+/// The XML of a base64 SAMLResponse, when it is UTF-8.
+pub fn base64_xml(b64: &str) -> Option<String> {
+    String::from_utf8(B64.decode(b64.trim().replace(['\r', '\n'], "")).ok()?).ok()
+}
+
 /// Verifies the signatures with the IdP's certificates and runs the SPID checks.
 pub fn verify(b64: &str, certs: &[CertificateDer], e: &Expected) -> Result<Verified, String> {
     let bytes = B64

@@ -1,4 +1,39 @@
-//! Italian HTML pages of the login flow (errors end with a 4xx status, as SPID requires).
+//! Italian HTML pages of the login flow. Every failure ends with a 4xx/5xx status, as SPID
+//! requires; one enum names them all.
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+/// A page of the login flow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Page {
+    UnknownIdp,
+    BadLevel,
+    /// The ACS was posted without the answer's fields.
+    MissingAnswer,
+    /// No pending login for the RelayState (expired, or not started here).
+    Expired,
+    /// The answer did not pass the checks (the reason goes to the log only).
+    Rejected,
+    /// The identity provider answered with a SPID error code (its StatusMessage).
+    IdpError(Option<String>),
+    /// Authenticated, but not in the registry of the comune.
+    NotInRegistry {
+        municipality: String,
+    },
+    /// A temporary failure of the store: nothing was decided, the citizen retries.
+    Busy,
+    /// The SAML configuration cannot be used.
+    Unavailable,
+    /// The AuthnRequest could not be prepared.
+    RequestFailed,
+    /// Logout: the confirmation form, with the session's CSRF token.
+    Logout {
+        csrf_token: String,
+    },
+    /// Logout asked without a session.
+    NotLoggedIn,
+}
 
 /// The message AgID prescribes for each SPID error code of a non-Success Response.
 pub fn spid_error(message: Option<&str>) -> &'static str {
@@ -26,10 +61,55 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// A page of the login flow.
-pub fn page(title: &str, message: &str) -> String {
-    format!(
-        r##"<!doctype html>
+impl Page {
+    fn status(&self) -> StatusCode {
+        match self {
+            Page::UnknownIdp | Page::BadLevel | Page::MissingAnswer | Page::Expired => {
+                StatusCode::BAD_REQUEST
+            }
+            Page::Rejected | Page::IdpError(_) => StatusCode::FORBIDDEN,
+            Page::NotInRegistry { .. } | Page::Logout { .. } | Page::NotLoggedIn => StatusCode::OK,
+            Page::Busy | Page::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Page::RequestFailed => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn text(&self) -> (&'static str, String) {
+        match self {
+            Page::UnknownIdp => ("Gestore dell'identità sconosciuto", "Scegli il tuo gestore dell'identità digitale dall'elenco della pagina di accesso.".into()),
+            Page::BadLevel => ("Livello di sicurezza non valido", "Il livello di sicurezza SPID deve essere 1, 2 o 3.".into()),
+            Page::MissingAnswer => ("Richiesta non valida", "Mancano i dati della risposta del gestore dell'identità.".into()),
+            Page::Expired => ("Richiesta di accesso scaduta", "La richiesta di accesso è scaduta o non è stata avviata da questo portale. Torna alla pagina di accesso e riprova.".into()),
+            Page::Rejected => ("Accesso non riuscito", "La risposta del gestore dell'identità non è valida o è scaduta. Riprova ad accedere.".into()),
+            Page::IdpError(m) => ("Accesso non completato", spid_error(m.as_deref()).into()),
+            Page::NotInRegistry { municipality } => ("Non risulti iscritto nell'anagrafe", format!("Ti sei identificato correttamente, ma il tuo codice fiscale non risulta nell'anagrafe del Comune di {municipality}. I servizi online sono riservati ai residenti e agli iscritti AIRE del Comune: per informazioni rivolgiti all'Ufficio Anagrafe.")),
+            Page::Busy => ("Accesso non disponibile", "Il servizio non è momentaneamente disponibile: riprova tra qualche minuto.".into()),
+            Page::Unavailable => ("Accesso non disponibile", "L'accesso con SPID e CIE non è configurato correttamente: l'amministratore del servizio è stato avvisato.".into()),
+            Page::RequestFailed => ("Accesso non disponibile", "Non è stato possibile preparare la richiesta di accesso.".into()),
+            Page::Logout { .. } => ("Esci dal portale", "Vuoi uscire dai Servizi Demografici online? La sessione sarà chiusa su questo dispositivo.".into()),
+            Page::NotLoggedIn => ("Non sei collegato", "Non c'è una sessione aperta su questo dispositivo.".into()),
+        }
+    }
+
+    /// The page's form or link below the message.
+    fn action(&self) -> String {
+        match self {
+            Page::Logout { csrf_token } => format!(
+                r#"<form method="post" action="/saml/logout"><input type="hidden" name="csrf_token" value="{}"><button type="submit" class="pulsante">Esci</button></form>"#,
+                esc(csrf_token)
+            ),
+            _ => r#"<p><a class="pulsante" href="/">Torna alla pagina iniziale</a></p>"#.into(),
+        }
+    }
+
+    pub fn html(&self) -> String {
+        let (title, message) = self.text();
+        let box_class = match self.status() {
+            StatusCode::OK => "esito",
+            _ => "esito non-trovato",
+        };
+        format!(
+            r##"<!doctype html>
 <html lang="it">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{t} – Servizi Demografici online</title>
 <link rel="stylesheet" href="/verifica/stile.css"></head>
@@ -37,12 +117,20 @@ pub fn page(title: &str, message: &str) -> String {
 <header class="testata"><div class="wrap"><p class="ente">Servizi Demografici online</p></div></header>
 <main id="contenuto" class="wrap">
 <h1>{t}</h1>
-<div class="esito non-trovato" role="alert"><p>{m}</p></div>
-<p><a class="pulsante" href="/">Torna alla pagina iniziale</a></p>
+<div class="{box_class}" role="alert"><p>{m}</p></div>
+{a}
 </main>
 </body>
 </html>"##,
-        t = esc(title),
-        m = esc(message)
-    )
+            t = esc(title),
+            m = esc(&message),
+            a = self.action()
+        )
+    }
+}
+
+impl IntoResponse for Page {
+    fn into_response(self) -> Response {
+        (self.status(), Html(self.html())).into_response()
+    }
 }

@@ -1,21 +1,17 @@
 //! The `autocert` function: autocertificazioni and atti notori pre-filled with the registry
 //! data of a member of the citizen's household, to download or send by e-mail.
 
-use axum::body::Bytes;
-use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
-use shared::services::autocert::{self, Request};
-use shared::services::ServiceError;
+use shared::services::autocert::{self, Delivered, Request};
+use shared::services::delivery::DeliveryBody;
 use shared::web::{
-    check_csrf, harden, health, json_body, ApiResult, AppState, CurrentSession, Delivery,
-    DeliveryBody, PersonParam,
+    harden, health, ApiResult, AppState, CurrentSession, JsonBody, PersonParam, Query,
 };
-
-type Body = DeliveryBody<Request>;
 
 async fn options(
     State(app): State<AppState>,
@@ -29,36 +25,22 @@ async fn options(
 async fn build(
     State(app): State<AppState>,
     me: CurrentSession,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonBody(body): JsonBody<DeliveryBody<Request>>,
 ) -> ApiResult<Response> {
-    check_csrf(&headers, &me)?;
-    let body: Body = json_body(&body)?;
-    let d = autocert::build(&app, &me.session, &body.request).await?;
-    if body.delivery == Delivery::Download {
-        let disposition = format!("attachment; filename=\"{}\"", d.filename);
-        return Ok((
-            [
+    match autocert::build_and_deliver(&app, &me.session, &body.request, &body.delivery).await? {
+        Delivered::Download(d) => {
+            let disposition = format!("attachment; filename=\"{}\"", d.filename);
+            let headers = [
                 (header::CONTENT_TYPE, "application/pdf".to_string()),
                 (header::CONTENT_DISPOSITION, disposition),
-            ],
-            d.pdf,
-        )
-            .into_response());
-    }
-    let to = body.recipient(&me)?;
-    match autocert::send(&app, &d, &to, body.cc.as_deref(), body.message.as_deref()).await {
-        Ok(to) => Ok((
-            StatusCode::OK,
-            Json(serde_json::json!({ "email": to, "message": format!("La dichiarazione è stata inviata a {to}.") })),
-        )
-            .into_response()),
-        Err(ServiceError::Store(_)) => Err(ServiceError::Conflict {
-            code: "mail_failed",
-            message: "L'invio per e-mail non è riuscito: riprova o scarica la dichiarazione.".into(),
+            ];
+            Ok((headers, d.pdf).into_response())
         }
-        .into()),
-        Err(e) => Err(e.into()),
+        Delivered::Emailed { to } => {
+            let message = format!("La dichiarazione è stata inviata a {to}.");
+            let body = serde_json::json!({ "email": to, "message": message });
+            Ok((StatusCode::OK, Json(body)).into_response())
+        }
     }
 }
 

@@ -3,8 +3,7 @@
 
 pub mod cli;
 
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -12,12 +11,13 @@ use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use shared::domain::certificate::Libera;
-use shared::services::certificates::{self, Issued, Request};
-use shared::services::ServiceError;
+use shared::domain::certificate::{Channel, Libera};
+use shared::services::access::Scope;
+use shared::services::certificates::{self, Delivered, IssueOutcome, Issued, Order, Request};
+use shared::services::delivery::DeliveryBody;
+use shared::services::errors::Invalid;
 use shared::web::{
-    check_csrf, harden, health, invalid, json_body, ApiResult, AppState, CurrentSession, Delivery,
-    DeliveryBody, PersonParam,
+    harden, health, ApiResult, AppState, CurrentSession, JsonBody, Operator, PersonParam, Query,
 };
 
 type IssueBody = DeliveryBody<Request>;
@@ -56,42 +56,41 @@ async fn catalog(
     Query(p): Query<PersonParam>,
 ) -> ApiResult<impl IntoResponse> {
     let person = p.required()?;
-    Ok(Json(
-        certificates::catalog_for(&app, &me.session, &person, false).await?,
-    ))
+    let view = certificates::catalog_for(&app, &me.session, &person, Scope::Household).await?;
+    Ok(Json(view))
 }
 
 async fn operator_catalog(
     State(app): State<AppState>,
-    me: CurrentSession,
+    Operator(me): Operator,
     Query(p): Query<PersonParam>,
 ) -> ApiResult<impl IntoResponse> {
     let person = p.required()?;
-    Ok(Json(
-        certificates::catalog_for(&app, &me.session, &person, true).await?,
-    ))
+    let view = certificates::catalog_for(&app, &me.session, &person, Scope::Registry).await?;
+    Ok(Json(view))
 }
 
-fn pdf_response(status: StatusCode, issued: &Issued, disposition: &str) -> Response {
+fn pdf_response(status: StatusCode, issued: &Issued) -> Response {
     let mut resp = (status, issued.pdf.clone()).into_response();
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/pdf"),
     );
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{disposition}; filename=\"{}\"",
-        issued.filename()
-    )) {
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", issued.filename()))
+    {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     if let Ok(v) = HeaderValue::from_str(&issued.record.id) {
         h.insert("x-certificate-id", v);
     }
+    if issued.outcome == IssueOutcome::AlreadyIssued {
+        h.insert("x-certificate-reissued", HeaderValue::from_static("true"));
+    }
     resp
 }
 
-fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Invalid> {
     match headers
         .get("idempotency-key")
         .map(|v| v.to_str().map(str::trim))
@@ -102,44 +101,22 @@ fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
         {
             Ok(Some(k.to_string()))
         }
-        Some(_) => Err(invalid(
-            "invalid_idempotency_key",
-            "Intestazione Idempotency-Key non valida (massimo 128 caratteri stampabili).",
-        )),
+        Some(_) => Err(Invalid::IdempotencyKey),
     }
 }
 
-async fn deliver(
-    app: &AppState,
-    me: &CurrentSession,
-    issued: Issued,
-    body: &IssueBody,
-) -> ApiResult<Response> {
-    match body.delivery {
-        Delivery::Download => Ok(pdf_response(StatusCode::CREATED, &issued, "attachment")),
-        Delivery::Email => {
-            let to = body.recipient(me)?;
-            match certificates::send_by_email(app, &issued, &to, body.cc.as_deref(), body.message.as_deref()).await {
-                Ok(()) => Ok((
-                    StatusCode::CREATED,
-                    [("x-certificate-id", issued.record.id.clone())],
-                    Json(serde_json::json!({
-                        "id": issued.record.id,
-                        "email": to.trim(),
-                        "message": format!("Il certificato {} è stato inviato a {}.", issued.record.id, to.trim()),
-                    })),
-                )
-                    .into_response()),
-                Err(ServiceError::Store(_)) => Err(ServiceError::Conflict {
-                    code: "mail_failed",
-                    message: format!(
-                        "Il certificato {} è stato emesso ma l'invio per e-mail non è riuscito. Riprova: non sarà usata un'altra marca da bollo, oppure scaricalo da «I miei certificati».",
-                        issued.record.id
-                    ),
-                }
-                .into()),
-                Err(e) => Err(e.into()),
-            }
+/// The answer of an issue: the PDF, or what was sent to whom.
+fn delivered(d: Delivered) -> Response {
+    match d {
+        Delivered::Download(issued) => pdf_response(StatusCode::CREATED, &issued),
+        Delivered::Emailed { issued, to } => {
+            let id = issued.record.id.clone();
+            let message = match issued.outcome {
+                IssueOutcome::New => format!("Il certificato {id} è stato inviato a {to}."),
+                IssueOutcome::AlreadyIssued => format!("Il certificato {id} era già stato rilasciato per questa richiesta: è stato inviato di nuovo a {to}."),
+            };
+            let body = serde_json::json!({ "id": id, "email": to, "message": message });
+            (StatusCode::CREATED, [("x-certificate-id", id)], Json(body)).into_response()
         }
     }
 }
@@ -148,44 +125,34 @@ async fn issue(
     State(app): State<AppState>,
     me: CurrentSession,
     headers: HeaderMap,
-    body: Bytes,
+    JsonBody(body): JsonBody<IssueBody>,
 ) -> ApiResult<Response> {
-    check_csrf(&headers, &me)?;
-    let body: IssueBody = json_body(&body)?;
     let key = idempotency_key(&headers)?;
-    let issued =
-        certificates::issue(&app, &me.session, &body.request, key.as_deref(), None).await?;
-    deliver(&app, &me, issued, &body).await
+    let order = Order {
+        request: &body.request,
+        channel: Channel::Citizen,
+        delivery: &body.delivery,
+        idempotency_key: key.as_deref(),
+    };
+    Ok(delivered(
+        certificates::issue_and_deliver(&app, &me.session, order).await?,
+    ))
 }
 
 async fn issue_libera(
     State(app): State<AppState>,
-    me: CurrentSession,
+    Operator(me): Operator,
     headers: HeaderMap,
-    body: Bytes,
+    JsonBody(mut body): JsonBody<LiberaBody>,
 ) -> ApiResult<Response> {
-    check_csrf(&headers, &me)?;
-    if !me.session.operator {
-        return Err(ServiceError::Forbidden(
-            "La certificazione libera è riservata agli operatori dell'Ufficio Anagrafe.".into(),
-        )
-        .into());
-    }
-    let mut body: LiberaBody = json_body(&body)?;
     if body.issue.request.person.trim().is_empty() {
-        let g = body.generalita.as_ref().ok_or_else(|| {
-            invalid(
-                "person_required",
-                "Indica il codice fiscale oppure le generalità complete della persona.",
-            )
-        })?;
-        let born = NaiveDate::parse_from_str(g.data_nascita.trim(), "%Y-%m-%d").map_err(|_| {
-            invalid(
-                "invalid_date",
-                "Data di nascita non valida: usa il formato AAAA-MM-GG.",
-            )
-        })?;
-        body.issue.request.person = certificates::find_person(
+        let g = body
+            .generalita
+            .as_ref()
+            .ok_or(Invalid::PersonOrGeneralita)?;
+        let born = NaiveDate::parse_from_str(g.data_nascita.trim(), "%Y-%m-%d")
+            .map_err(|_| Invalid::BirthDate)?;
+        let person = certificates::find_person(
             &app,
             &me.session,
             &g.cognome,
@@ -194,52 +161,46 @@ async fn issue_libera(
             &g.luogo_nascita,
         )
         .await?;
+        body.issue.request.person = person;
     }
     let libera = Libera {
-        motivo: body.motivo.clone(),
-        richiedente: body.richiedente.clone(),
-        documento_tipo: body.documento.tipo.clone(),
-        documento_numero: body.documento.numero.clone(),
-        documento_ente: body.documento.ente.clone(),
+        motivo: body.motivo,
+        richiedente: body.richiedente,
+        documento_tipo: body.documento.tipo,
+        documento_numero: body.documento.numero,
+        documento_ente: body.documento.ente,
     };
     let key = idempotency_key(&headers)?;
-    let issued = certificates::issue(
-        &app,
-        &me.session,
-        &body.issue.request,
-        key.as_deref(),
-        Some(libera),
-    )
-    .await?;
-    deliver(&app, &me, issued, &body.issue).await
+    let order = Order {
+        request: &body.issue.request,
+        channel: Channel::Operator(libera),
+        delivery: &body.issue.delivery,
+        idempotency_key: key.as_deref(),
+    };
+    Ok(delivered(
+        certificates::issue_and_deliver(&app, &me.session, order).await?,
+    ))
 }
 
 async fn preview(
     State(app): State<AppState>,
     me: CurrentSession,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonBody(body): JsonBody<IssueBody>,
 ) -> ApiResult<Response> {
-    check_csrf(&headers, &me)?;
-    let body: IssueBody = json_body(&body)?;
     let pdf = certificates::preview(&app, &me.session, &body.request).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf"),
-            (
-                header::CONTENT_DISPOSITION,
-                "inline; filename=\"anteprima.pdf\"",
-            ),
-        ],
-        pdf,
-    )
-        .into_response())
+    let headers = [
+        (header::CONTENT_TYPE, "application/pdf"),
+        (
+            header::CONTENT_DISPOSITION,
+            "inline; filename=\"anteprima.pdf\"",
+        ),
+    ];
+    Ok((headers, pdf).into_response())
 }
 
 async fn mine(State(app): State<AppState>, me: CurrentSession) -> ApiResult<impl IntoResponse> {
-    Ok(Json(
-        serde_json::json!({ "certificates": certificates::mine(&app, &me.session).await? }),
-    ))
+    let list = certificates::mine(&app, &me.session).await?;
+    Ok(Json(serde_json::json!({ "certificates": list })))
 }
 
 async fn download(
@@ -248,7 +209,7 @@ async fn download(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let issued = certificates::download(&app, &me.session, &id).await?;
-    Ok(pdf_response(StatusCode::OK, &issued, "attachment"))
+    Ok(pdf_response(StatusCode::OK, &issued))
 }
 
 pub fn router(state: AppState) -> Router {

@@ -1,14 +1,15 @@
 //! The `household` function: the citizen's scheda di famiglia and a member's detail, at a date.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
 use shared::domain::situation::Detail;
+use shared::services::errors::Invalid;
 use shared::services::household::{self, HouseholdView};
-use shared::web::{harden, health, invalid, ApiResult, AppState, CurrentSession};
+use shared::web::{harden, health, ApiResult, AppState, CurrentSession, Query};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Params {
@@ -16,26 +17,24 @@ pub struct Params {
     deceased: Option<String>,
 }
 
-fn parse_date(raw: Option<&str>) -> ApiResult<Option<NaiveDate>> {
+fn parse_date(raw: Option<&str>) -> Result<Option<NaiveDate>, Invalid> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d").map(Some).map_err(|_| {
-            invalid(
-                "invalid_date",
-                format!("Data non valida \"{s}\": usa il formato AAAA-MM-GG, ad esempio 2024-03-15."),
-            )
-        }),
+        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| Invalid::Date(s.to_string())),
     }
 }
 
-fn parse_flag(raw: Option<&str>) -> ApiResult<bool> {
+fn parse_flag(raw: Option<&str>) -> Result<bool, Invalid> {
     match raw.map(str::trim) {
         None | Some("") | Some("false") | Some("0") => Ok(false),
         Some("true") | Some("1") => Ok(true),
-        Some(other) => Err(invalid(
-            "invalid_parameter",
-            format!("Valore non valido per \"deceased\": \"{other}\" (ammessi: true, false)."),
-        )),
+        Some(other) => Err(Invalid::Parameter {
+            name: "deceased",
+            given: other.to_string(),
+            allowed: "true, false",
+        }),
     }
 }
 
@@ -46,14 +45,7 @@ async fn get_household(
 ) -> ApiResult<Json<HouseholdView>> {
     let date = parse_date(p.date.as_deref())?;
     let deceased = parse_flag(p.deceased.as_deref())?;
-    let view = household::household_of(
-        app.store.as_ref(),
-        app.clock.as_ref(),
-        me.codice_fiscale(),
-        date,
-        deceased,
-    )
-    .await?;
+    let view = household::household_of(&app, me.codice_fiscale(), date, deceased).await?;
     Ok(Json(view))
 }
 
@@ -64,14 +56,7 @@ async fn get_person(
     Query(p): Query<Params>,
 ) -> ApiResult<Json<Detail>> {
     let date = parse_date(p.date.as_deref())?;
-    let detail = household::person_detail(
-        app.store.as_ref(),
-        app.clock.as_ref(),
-        me.codice_fiscale(),
-        &cf,
-        date,
-    )
-    .await?;
+    let detail = household::person_detail(&app, me.codice_fiscale(), &cf, date).await?;
     Ok(Json(detail))
 }
 

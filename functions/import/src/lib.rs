@@ -2,30 +2,25 @@
 //! `shared::services::import`). As a Lambda it takes the export in the body of
 //! `POST /api/import` from an operator; as a CLI it reads a file.
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 
 use shared::services::import::{import, ImportReport};
-use shared::services::ServiceError;
-use shared::web::{harden, health, ApiResult, AppState, CurrentSession};
+use shared::web::{harden, health, ApiResult, AppState, Operator, RawBody};
 
 pub mod cli;
 
+/// The largest export accepted over HTTP (Lambda's synchronous payload is 6 MB); larger
+/// registries are loaded with the command line.
+pub const BODY_LIMIT: usize = 5 * 1024 * 1024;
+
 async fn post_import(
     State(app): State<AppState>,
-    me: CurrentSession,
-    body: Bytes,
+    _operator: Operator,
+    RawBody(body): RawBody<BODY_LIMIT>,
 ) -> ApiResult<Json<ImportReport>> {
-    if !me.session.operator {
-        return Err(ServiceError::Forbidden(
-            "L'importazione dell'anagrafe è riservata agli operatori del Comune.".into(),
-        )
-        .into());
-    }
-    let report = import(app.store.as_ref(), body.as_ref()).await?;
-    Ok(Json(report))
+    Ok(Json(import(&app, body.as_ref()).await?))
 }
 
 pub fn router(state: AppState) -> Router {

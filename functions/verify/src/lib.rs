@@ -6,7 +6,7 @@ pub mod pages;
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Form, FromRequestParts, Path, Query, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -15,7 +15,10 @@ use serde::Deserialize;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use shared::services::verify::{self, Outcome, SealStatus};
-use shared::web::{harden, health, ApiResult, AppState};
+use shared::web::{harden, health, ApiResult, AppState, FormBody, Query};
+
+/// The manual form's fields are a dozen characters each.
+const FORM_LIMIT: usize = 4 * 1024;
 
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
@@ -122,7 +125,7 @@ async fn submit(
     State(app): State<AppState>,
     client: Client,
     headers: HeaderMap,
-    Form(f): Form<FormFields>,
+    FormBody(f): FormBody<FormFields, FORM_LIMIT>,
 ) -> ApiResult<Response> {
     if f.codice.trim().is_empty() || f.cognome.trim().is_empty() || f.nome.trim().is_empty() {
         let msg = "Compila tutti i campi: ID del certificato o PIN, cognome e nome.";

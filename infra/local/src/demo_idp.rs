@@ -85,7 +85,7 @@ pub fn install(mut state: AppState) -> anyhow::Result<(AppState, Arc<DemoIdp>)> 
     config.idps.push(IdpEntry {
         key: KEY.into(),
         name: "IdP demo (solo ambiente locale)".into(),
-        kind: "demo".into(),
+        kind: shared::config::IdpKind::Demo,
         metadata: path,
         logo: None,
     });

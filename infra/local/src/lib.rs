@@ -11,14 +11,12 @@ use axum::Router;
 use tower_http::services::ServeDir;
 
 use shared::config::Config;
-use shared::demo::{generate, write_jsonl, DemoSpec, DEFAULT_SEED};
+use shared::keys;
 use shared::ports::{Clock, Condition, Item};
+use shared::services::errors::NotFound;
 use shared::services::import::{import, ImportReport};
-use shared::services::ServiceError;
+use shared::testkit::demo::{generate, write_jsonl, DemoSpec, DEFAULT_SEED};
 use shared::web::{ApiError, AppState};
-
-/// Marks a data directory as seeded, so a restart keeps its data as they are.
-const SEEDED: (&str, &str) = ("META", "demo-seeded");
 
 /// Where the static site is: `WEB_DIR`, or `web/dist` of this checkout (built by
 /// `npm run build` in `web/`, which the run and test commands do).
@@ -32,7 +30,8 @@ pub fn web_dir() -> PathBuf {
 /// `DATA_DIR/demo-export.jsonl`) unless this data directory was seeded before.
 pub async fn seed_if_new(state: &AppState) -> anyhow::Result<Option<ImportReport>> {
     let store = state.store.as_ref();
-    if store.get(SEEDED.0, SEEDED.1).await?.is_some() {
+    let seeded = keys::demo_seeded();
+    if store.get(&seeded.pk, &seeded.sk).await?.is_some() {
         return Ok(None);
     }
     let spec = DemoSpec {
@@ -45,10 +44,10 @@ pub async fn seed_if_new(state: &AppState) -> anyhow::Result<Option<ImportReport
     let mut buf = Vec::new();
     write_jsonl(&generate(&spec), &mut buf)?;
     tokio::fs::write(&path, &buf).await?;
-    let report = import(store, buf.as_slice())
+    let report = import(state, buf.as_slice())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let marker = Item::new(SEEDED.0, SEEDED.1, serde_json::to_vec(&report.persons)?);
+    let marker = Item::at(seeded, serde_json::to_vec(&report.persons)?);
     store.put(marker, Condition::None).await?;
     Ok(Some(report))
 }
@@ -64,9 +63,7 @@ async fn page_not_found() -> (axum::http::StatusCode, axum::response::Html<Strin
 }
 
 async fn api_not_found() -> ApiError {
-    ApiError(ServiceError::NotFound(
-        "Il servizio richiesto non esiste: controlla l'indirizzo.".into(),
-    ))
+    NotFound::Route.into()
 }
 
 /// Every function's router nested in one, the demo IdP, and the static site.

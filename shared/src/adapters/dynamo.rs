@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 
-use crate::ports::{Clock, Condition, Item, Page, RegistryStore, StoreError, StoreResult};
+use crate::ports::{Clock, Condition, Item, Page, Port, PortError, PortResult, RegistryStore};
 
 pub struct DynamoStore {
     client: Client,
@@ -22,8 +22,8 @@ pub struct DynamoStore {
     clock: Arc<dyn Clock>,
 }
 
-fn backend(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(e.to_string())
+fn backend(e: impl std::fmt::Display) -> PortError {
+    PortError::unavailable(Port::Store, e.to_string())
 }
 
 /// The DynamoDB error code of a failed call, if any.
@@ -98,7 +98,7 @@ impl DynamoStore {
 
 #[async_trait]
 impl RegistryStore for DynamoStore {
-    async fn get(&self, pk: &str, sk: &str) -> StoreResult<Option<Item>> {
+    async fn get(&self, pk: &str, sk: &str) -> PortResult<Option<Item>> {
         let out = self
             .client
             .get_item()
@@ -111,7 +111,7 @@ impl RegistryStore for DynamoStore {
         Ok(out.item().and_then(|m| self.item(m)))
     }
 
-    async fn put(&self, item: Item, condition: Condition) -> StoreResult<()> {
+    async fn put(&self, item: Item, condition: Condition) -> PortResult<()> {
         let mut req = self
             .client
             .put_item()
@@ -126,13 +126,13 @@ impl RegistryStore for DynamoStore {
         match req.send().await {
             Ok(_) => Ok(()),
             Err(e) if code(&e) == Some("ConditionalCheckFailedException") => {
-                Err(StoreError::ConditionFailed)
+                Err(PortError::ConditionFailed)
             }
             Err(e) => Err(backend(aws_sdk_dynamodb::error::DisplayErrorContext(e))),
         }
     }
 
-    async fn transact(&self, items: Vec<(Item, Condition)>) -> StoreResult<()> {
+    async fn transact(&self, items: Vec<(Item, Condition)>) -> PortResult<()> {
         let mut writes = Vec::with_capacity(items.len());
         for (item, cond) in &items {
             let mut put = Put::builder()
@@ -167,7 +167,7 @@ impl RegistryStore for DynamoStore {
                     })
                     .is_some_and(|t| t.cancellation_reasons().iter().any(|r| r.code() == Some("ConditionalCheckFailed")));
                 if failed_condition {
-                    Err(StoreError::ConditionFailed)
+                    Err(PortError::ConditionFailed)
                 } else {
                     Err(backend(aws_sdk_dynamodb::error::DisplayErrorContext(e)))
                 }
@@ -175,7 +175,7 @@ impl RegistryStore for DynamoStore {
         }
     }
 
-    async fn put_batch(&self, items: Vec<Item>) -> StoreResult<()> {
+    async fn put_batch(&self, items: Vec<Item>) -> PortResult<()> {
         for chunk in items.chunks(25) {
             let mut requests: Vec<WriteRequest> = chunk
                 .iter()
@@ -189,7 +189,7 @@ impl RegistryStore for DynamoStore {
                         )
                         .build())
                 })
-                .collect::<StoreResult<_>>()?;
+                .collect::<PortResult<_>>()?;
             // DynamoDB may leave some writes unprocessed under load: resend them.
             for attempt in 0..8 {
                 let out = self
@@ -210,15 +210,16 @@ impl RegistryStore for DynamoStore {
                 tokio::time::sleep(std::time::Duration::from_millis(25 << attempt)).await;
             }
             if !requests.is_empty() {
-                return Err(StoreError::Backend(
-                    "batch write left unprocessed items".into(),
+                return Err(PortError::unavailable(
+                    Port::Store,
+                    "batch write left unprocessed items",
                 ));
             }
         }
         Ok(())
     }
 
-    async fn delete(&self, pk: &str, sk: &str) -> StoreResult<()> {
+    async fn delete(&self, pk: &str, sk: &str) -> PortResult<()> {
         self.client
             .delete_item()
             .table_name(&self.table)
@@ -235,7 +236,7 @@ impl RegistryStore for DynamoStore {
         sk_prefix: &str,
         after: Option<&str>,
         limit: usize,
-    ) -> StoreResult<Page> {
+    ) -> PortResult<Page> {
         let mut items = Vec::new();
         let mut start = after.map(|a| Self::key(pk, a));
         loop {
@@ -278,7 +279,7 @@ impl RegistryStore for DynamoStore {
         sk: &str,
         by: i64,
         expires_at: Option<DateTime<Utc>>,
-    ) -> StoreResult<i64> {
+    ) -> PortResult<i64> {
         // A live (or absent) counter is incremented in place ...
         let mut req = self
             .client
@@ -302,7 +303,7 @@ impl RegistryStore for DynamoStore {
                 .and_then(|a| a.get("n"))
                 .and_then(|v| v.as_n().ok())
                 .and_then(|n| n.parse().ok())
-                .ok_or_else(|| StoreError::Backend("counter without value".into())),
+                .ok_or_else(|| PortError::unavailable(Port::Store, "counter without value")),
             // ... an expired one starts again from zero.
             Err(e) if code(&e) == Some("ConditionalCheckFailedException") => {
                 let mut item = HashMap::from([

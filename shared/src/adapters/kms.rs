@@ -9,7 +9,7 @@ use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::{MessageType, SigningAlgorithmSpec};
 use aws_sdk_kms::Client;
 
-use crate::ports::{SignatureAlgorithm, Signer, StoreError, StoreResult};
+use crate::ports::{Port, PortError, PortResult, SignatureAlgorithm, Signer};
 
 pub struct KmsSigner {
     client: Client,
@@ -17,12 +17,15 @@ pub struct KmsSigner {
     chain: Vec<Vec<u8>>,
 }
 
-fn backend(e: impl std::error::Error) -> StoreError {
-    StoreError::Backend(aws_sdk_kms::error::DisplayErrorContext(e).to_string())
+fn backend(e: impl std::error::Error) -> PortError {
+    PortError::unavailable(
+        Port::Signer,
+        aws_sdk_kms::error::DisplayErrorContext(e).to_string(),
+    )
 }
 
 /// DER certificates from a PEM bundle.
-pub fn pem_chain(pem: &str) -> StoreResult<Vec<Vec<u8>>> {
+pub fn pem_chain(pem: &str) -> PortResult<Vec<Vec<u8>>> {
     use der::{DecodePem, Encode};
     let mut out = Vec::new();
     for block in pem.split_inclusive("-----END CERTIFICATE-----") {
@@ -31,14 +34,14 @@ pub fn pem_chain(pem: &str) -> StoreResult<Vec<Vec<u8>>> {
         }
         let start = block.find("-----BEGIN").unwrap_or(0);
         let cert = x509_cert::Certificate::from_pem(&block.as_bytes()[start..])
-            .map_err(|e| StoreError::Backend(e.to_string()))?;
+            .map_err(|e| PortError::unavailable(Port::Signer, e.to_string()))?;
         out.push(
             cert.to_der()
-                .map_err(|e| StoreError::Backend(e.to_string()))?,
+                .map_err(|e| PortError::unavailable(Port::Signer, e.to_string()))?,
         );
     }
     if out.is_empty() {
-        return Err(StoreError::Backend("no certificate in the chain".into()));
+        return Err(PortError::NotConfigured("seal certificate chain"));
     }
     Ok(out)
 }
@@ -68,7 +71,7 @@ impl Signer for KmsSigner {
         SignatureAlgorithm::EcdsaP256Sha256
     }
 
-    async fn public_key_der(&self) -> StoreResult<Vec<u8>> {
+    async fn public_key_der(&self) -> PortResult<Vec<u8>> {
         let out = self
             .client
             .get_public_key()
@@ -82,17 +85,17 @@ impl Signer for KmsSigner {
             .unwrap_or_default())
     }
 
-    async fn certificate_chain(&self) -> StoreResult<Vec<Vec<u8>>> {
+    async fn certificate_chain(&self) -> PortResult<Vec<Vec<u8>>> {
         if self.chain.is_empty() {
             // First deploy: the key exists, its certificate is not issued yet.
-            return Err(StoreError::Backend(
-                "no certificate configured for the seal key (SIGNING_CERT_CHAIN)".into(),
+            return Err(PortError::NotConfigured(
+                "seal certificate of the KMS key (SIGNING_CERT_CHAIN)",
             ));
         }
         Ok(self.chain.clone())
     }
 
-    async fn sign(&self, message: &[u8]) -> StoreResult<Vec<u8>> {
+    async fn sign(&self, message: &[u8]) -> PortResult<Vec<u8>> {
         let out = self
             .client
             .sign()
@@ -105,6 +108,6 @@ impl Signer for KmsSigner {
             .map_err(backend)?;
         out.signature()
             .map(|b| b.as_ref().to_vec())
-            .ok_or_else(|| StoreError::Backend("KMS returned no signature".into()))
+            .ok_or_else(|| PortError::unavailable(Port::Signer, "KMS returned no signature"))
     }
 }

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use lettre::{AsyncFileTransport, AsyncTransport, Tokio1Executor};
 use std::path::Path;
 
-use crate::ports::{Mail, Mailer, StoreError, StoreResult};
+use crate::ports::{Mail, Mailer, Port, PortError, PortResult};
 
 pub struct OutboxMailer {
     transport: AsyncFileTransport<Tokio1Executor>,
@@ -12,8 +12,9 @@ pub struct OutboxMailer {
 }
 
 impl OutboxMailer {
-    pub fn open(dir: &Path, from: &str) -> StoreResult<Self> {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::Backend(e.to_string()))?;
+    pub fn open(dir: &Path, from: &str) -> PortResult<Self> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| PortError::unavailable(Port::Mailer, e.to_string()))?;
         Ok(OutboxMailer {
             transport: AsyncFileTransport::new(dir),
             from: from.to_string(),
@@ -22,9 +23,9 @@ impl OutboxMailer {
 }
 
 /// Builds the MIME message: a plain-text part and the attachments.
-pub fn build_message(from: &str, mail: &Mail) -> StoreResult<lettre::Message> {
+pub fn build_message(from: &str, mail: &Mail) -> PortResult<lettre::Message> {
     use lettre::message::{header::ContentType, Attachment, MultiPart, SinglePart};
-    let bad = |e: &dyn std::fmt::Display| StoreError::Backend(format!("invalid mail: {e}"));
+    let bad = |e: &dyn std::fmt::Display| PortError::DeliveryFailed(format!("invalid mail: {e}"));
     let mut b = lettre::Message::builder()
         .from(from.parse().map_err(|e| bad(&e))?)
         .subject(&mail.subject);
@@ -44,12 +45,12 @@ pub fn build_message(from: &str, mail: &Mail) -> StoreResult<lettre::Message> {
 
 #[async_trait]
 impl Mailer for OutboxMailer {
-    async fn send(&self, mail: &Mail) -> StoreResult<()> {
+    async fn send(&self, mail: &Mail) -> PortResult<()> {
         let message = build_message(&self.from, mail)?;
         self.transport
             .send(message)
             .await
             .map(|_| ())
-            .map_err(|e| StoreError::Backend(e.to_string()))
+            .map_err(|e| PortError::DeliveryFailed(e.to_string()))
     }
 }

@@ -20,7 +20,7 @@ use x509_cert::spki::SubjectPublicKeyInfoOwned;
 use x509_cert::time::Validity;
 use x509_cert::Certificate;
 
-use crate::ports::{SignatureAlgorithm, Signer, StoreError, StoreResult};
+use crate::ports::{Port, PortError, PortResult, SignatureAlgorithm, Signer};
 use crate::seal::random_serial;
 
 pub struct SoftwareSigner {
@@ -29,12 +29,12 @@ pub struct SoftwareSigner {
     chain: Vec<Vec<u8>>,
 }
 
-fn backend(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(e.to_string())
+fn backend(e: impl std::fmt::Display) -> PortError {
+    PortError::unavailable(Port::Signer, e.to_string())
 }
 
 /// Writes through a temporary file so a crash never leaves half a key.
-fn write_private(path: &Path, text: &str) -> StoreResult<()> {
+fn write_private(path: &Path, text: &str) -> PortResult<()> {
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, text.as_bytes()).map_err(backend)?;
     #[cfg(unix)]
@@ -45,7 +45,7 @@ fn write_private(path: &Path, text: &str) -> StoreResult<()> {
     std::fs::rename(&tmp, path).map_err(backend)
 }
 
-fn load_or_create_key(path: &Path) -> StoreResult<SigningKey> {
+fn load_or_create_key(path: &Path) -> PortResult<SigningKey> {
     if path.exists() {
         let pem = std::fs::read_to_string(path).map_err(backend)?;
         return SigningKey::from_pkcs8_pem(&pem).map_err(backend);
@@ -55,7 +55,7 @@ fn load_or_create_key(path: &Path) -> StoreResult<SigningKey> {
     Ok(key)
 }
 
-fn spki(key: &SigningKey) -> StoreResult<SubjectPublicKeyInfoOwned> {
+fn spki(key: &SigningKey) -> PortResult<SubjectPublicKeyInfoOwned> {
     SubjectPublicKeyInfoOwned::from_key(*key.verifying_key()).map_err(backend)
 }
 
@@ -69,7 +69,7 @@ pub fn issue_certificates_for(
     subject_key: &[u8],
     ca_key: &SigningKey,
     municipality: &str,
-) -> StoreResult<(Certificate, Certificate)> {
+) -> PortResult<(Certificate, Certificate)> {
     use der::Decode;
     let subject_spki = SubjectPublicKeyInfoOwned::from_der(subject_key).map_err(backend)?;
     let org = municipality.replace([',', '+', '"', '\\', '<', '>', ';', '='], " ");
@@ -107,7 +107,7 @@ pub fn issue_certificates_for(
 
 impl SoftwareSigner {
     /// Loads the key and certificates from `dir`, creating what is missing.
-    pub fn open_or_create(dir: &Path, municipality: &str) -> StoreResult<Self> {
+    pub fn open_or_create(dir: &Path, municipality: &str) -> PortResult<Self> {
         std::fs::create_dir_all(dir).map_err(backend)?;
         let key = load_or_create_key(&dir.join("key.pem"))?;
         let (cert_path, ca_path) = (dir.join("cert.pem"), dir.join("ca.pem"));
@@ -137,7 +137,7 @@ impl Signer for SoftwareSigner {
         SignatureAlgorithm::EcdsaP256Sha256
     }
 
-    async fn public_key_der(&self) -> StoreResult<Vec<u8>> {
+    async fn public_key_der(&self) -> PortResult<Vec<u8>> {
         Ok(self
             .key
             .verifying_key()
@@ -146,11 +146,11 @@ impl Signer for SoftwareSigner {
             .into_vec())
     }
 
-    async fn certificate_chain(&self) -> StoreResult<Vec<Vec<u8>>> {
+    async fn certificate_chain(&self) -> PortResult<Vec<Vec<u8>>> {
         Ok(self.chain.clone())
     }
 
-    async fn sign(&self, message: &[u8]) -> StoreResult<Vec<u8>> {
+    async fn sign(&self, message: &[u8]) -> PortResult<Vec<u8>> {
         let sig: Signature = self.key.sign(message);
         Ok(sig.to_der().as_bytes().to_vec())
     }

@@ -6,7 +6,7 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::ports::{Clock, Condition, Item, Page, RegistryStore, StoreError, StoreResult};
+use crate::ports::{Clock, Condition, Item, Page, Port, PortError, PortResult, RegistryStore};
 
 /// (pk, sk) -> (expires_at or i64::MAX, JSON payload).
 const ITEMS: TableDefinition<(&str, &str), (i64, &[u8])> = TableDefinition::new("items");
@@ -17,12 +17,12 @@ pub struct RedbStore {
     clock: Arc<dyn Clock>,
 }
 
-fn backend(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(e.to_string())
+fn backend(e: impl std::fmt::Display) -> PortError {
+    PortError::unavailable(Port::Store, e.to_string())
 }
 
 impl RedbStore {
-    pub fn open(path: &Path, clock: Arc<dyn Clock>) -> StoreResult<Self> {
+    pub fn open(path: &Path, clock: Arc<dyn Clock>) -> PortResult<Self> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(backend)?;
         }
@@ -39,8 +39,8 @@ impl RedbStore {
 
     fn write<R>(
         &self,
-        f: impl FnOnce(&mut redb::Table<(&str, &str), (i64, &[u8])>, i64) -> StoreResult<R>,
-    ) -> StoreResult<R> {
+        f: impl FnOnce(&mut redb::Table<(&str, &str), (i64, &[u8])>, i64) -> PortResult<R>,
+    ) -> PortResult<R> {
         let now = self.now();
         let tx = self.db.begin_write().map_err(backend)?;
         let r = {
@@ -57,7 +57,7 @@ fn live_at(
     pk: &str,
     sk: &str,
     now: i64,
-) -> StoreResult<Option<(i64, Vec<u8>)>> {
+) -> PortResult<Option<(i64, Vec<u8>)>> {
     Ok(table
         .get((pk, sk))
         .map_err(backend)?
@@ -73,9 +73,9 @@ fn insert(
     item: &Item,
     condition: Condition,
     now: i64,
-) -> StoreResult<()> {
+) -> PortResult<()> {
     if condition == Condition::IfAbsent && live_at(table, &item.pk, &item.sk, now)?.is_some() {
-        return Err(StoreError::ConditionFailed);
+        return Err(PortError::ConditionFailed);
     }
     table
         .insert(
@@ -97,17 +97,17 @@ fn to_item(pk: &str, sk: &str, exp: i64, data: &[u8]) -> Item {
 
 #[async_trait]
 impl RegistryStore for RedbStore {
-    async fn get(&self, pk: &str, sk: &str) -> StoreResult<Option<Item>> {
+    async fn get(&self, pk: &str, sk: &str) -> PortResult<Option<Item>> {
         let tx = self.db.begin_read().map_err(backend)?;
         let table = tx.open_table(ITEMS).map_err(backend)?;
         Ok(live_at(&table, pk, sk, self.now())?.map(|(exp, data)| to_item(pk, sk, exp, &data)))
     }
 
-    async fn put(&self, item: Item, condition: Condition) -> StoreResult<()> {
+    async fn put(&self, item: Item, condition: Condition) -> PortResult<()> {
         self.write(|t, now| insert(t, &item, condition, now))
     }
 
-    async fn transact(&self, items: Vec<(Item, Condition)>) -> StoreResult<()> {
+    async fn transact(&self, items: Vec<(Item, Condition)>) -> PortResult<()> {
         // An error inside `write` drops the transaction uncommitted: nothing is written.
         self.write(|t, now| {
             items
@@ -116,7 +116,7 @@ impl RegistryStore for RedbStore {
         })
     }
 
-    async fn put_batch(&self, items: Vec<Item>) -> StoreResult<()> {
+    async fn put_batch(&self, items: Vec<Item>) -> PortResult<()> {
         self.write(|t, now| {
             items
                 .iter()
@@ -124,7 +124,7 @@ impl RegistryStore for RedbStore {
         })
     }
 
-    async fn delete(&self, pk: &str, sk: &str) -> StoreResult<()> {
+    async fn delete(&self, pk: &str, sk: &str) -> PortResult<()> {
         self.write(|t, _| {
             t.remove((pk, sk)).map_err(backend)?;
             Ok(())
@@ -137,7 +137,7 @@ impl RegistryStore for RedbStore {
         sk_prefix: &str,
         after: Option<&str>,
         limit: usize,
-    ) -> StoreResult<Page> {
+    ) -> PortResult<Page> {
         let now = self.now();
         let tx = self.db.begin_read().map_err(backend)?;
         let table = tx.open_table(ITEMS).map_err(backend)?;
@@ -172,7 +172,7 @@ impl RegistryStore for RedbStore {
         sk: &str,
         by: i64,
         expires_at: Option<DateTime<Utc>>,
-    ) -> StoreResult<i64> {
+    ) -> PortResult<i64> {
         self.write(|t, now| {
             let (exp, current) = match live_at(t, pk, sk, now)? {
                 Some((exp, data)) => (exp, serde_json::from_slice::<i64>(&data).map_err(backend)?),

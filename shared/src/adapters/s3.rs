@@ -10,7 +10,7 @@ use aws_sdk_s3::types::ServerSideEncryption;
 use aws_sdk_s3::Client;
 use chrono::{DateTime, Utc};
 
-use crate::ports::{ArchiveStore, Clock, StoreError, StoreResult};
+use crate::ports::{ArchiveStore, Clock, Port, PortError, PortResult};
 
 pub struct S3Archive {
     client: Client,
@@ -18,8 +18,11 @@ pub struct S3Archive {
     clock: Arc<dyn Clock>,
 }
 
-fn backend(e: impl std::error::Error) -> StoreError {
-    StoreError::Backend(aws_sdk_s3::error::DisplayErrorContext(e).to_string())
+fn backend(e: impl std::error::Error) -> PortError {
+    PortError::unavailable(
+        Port::Archive,
+        aws_sdk_s3::error::DisplayErrorContext(e).to_string(),
+    )
 }
 
 impl S3Archive {
@@ -34,7 +37,7 @@ impl S3Archive {
 
 #[async_trait]
 impl ArchiveStore for S3Archive {
-    async fn put(&self, key: &str, bytes: &[u8], expires_at: DateTime<Utc>) -> StoreResult<()> {
+    async fn put(&self, key: &str, bytes: &[u8], expires_at: DateTime<Utc>) -> PortResult<()> {
         self.client
             .put_object()
             .bucket(&self.bucket)
@@ -49,7 +52,7 @@ impl ArchiveStore for S3Archive {
         Ok(())
     }
 
-    async fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+    async fn get(&self, key: &str) -> PortResult<Option<Vec<u8>>> {
         let out = match self
             .client
             .get_object()
@@ -66,7 +69,12 @@ impl ArchiveStore for S3Archive {
             .metadata()
             .and_then(|m| m.get("expires-at"))
             .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
-            .ok_or_else(|| StoreError::Backend(format!("archived object {key} without expiry")))?;
+            .ok_or_else(|| {
+                PortError::unavailable(
+                    Port::Archive,
+                    format!("archived object {key} without expiry"),
+                )
+            })?;
         if expires <= self.clock.now() {
             return Ok(None);
         }
@@ -74,11 +82,11 @@ impl ArchiveStore for S3Archive {
             .body
             .collect()
             .await
-            .map_err(|e| StoreError::Backend(e.to_string()))?;
+            .map_err(|e| PortError::unavailable(Port::Archive, e.to_string()))?;
         Ok(Some(bytes.into_bytes().to_vec()))
     }
 
-    async fn delete(&self, key: &str) -> StoreResult<()> {
+    async fn delete(&self, key: &str) -> PortResult<()> {
         self.client
             .delete_object()
             .bucket(&self.bucket)

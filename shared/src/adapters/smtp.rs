@@ -8,7 +8,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use super::local_mailer::build_message;
-use crate::ports::{Mail, Mailer, StoreError, StoreResult};
+use crate::ports::{Mail, Mailer, Port, PortError, PortResult};
 
 pub struct SmtpMailer {
     settings: SmtpSettings,
@@ -35,10 +35,10 @@ impl SmtpMailer {
         }
     }
 
-    fn build(s: &SmtpSettings) -> StoreResult<AsyncSmtpTransport<Tokio1Executor>> {
+    fn build(s: &SmtpSettings) -> PortResult<AsyncSmtpTransport<Tokio1Executor>> {
         let mut b = if s.starttls {
             AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)
-                .map_err(|e| StoreError::Backend(e.to_string()))?
+                .map_err(|e| PortError::unavailable(Port::Mailer, e.to_string()))?
         } else {
             AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host)
         }
@@ -52,7 +52,7 @@ impl SmtpMailer {
 
 #[async_trait]
 impl Mailer for SmtpMailer {
-    async fn send(&self, mail: &Mail) -> StoreResult<()> {
+    async fn send(&self, mail: &Mail) -> PortResult<()> {
         let message = build_message(&self.from, mail)?;
         let transport = self
             .transport
@@ -62,6 +62,6 @@ impl Mailer for SmtpMailer {
             .send(message)
             .await
             .map(|_| ())
-            .map_err(|e| StoreError::Backend(e.to_string()))
+            .map_err(|e| PortError::DeliveryFailed(e.to_string()))
     }
 }

@@ -41,13 +41,74 @@ pub struct Rules {
     pub conviventi_di_fatto: bool,
 }
 
+/// Which body a certificate prints (the wording of `domain::certificate::body`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BodyKind {
+    Nascita,
+    Matrimonio,
+    Cittadinanza,
+    EsistenzaInVita,
+    Residenza,
+    ResidenzaAire,
+    StatoCivile,
+    StatoFamiglia,
+    StatoFamigliaStatoCivile,
+    ResidenzaConvivenza,
+    StatoFamigliaAire,
+    StatoFamigliaParentela,
+    StatoLibero,
+    UnioneCivile,
+    ContrattoConvivenza,
+    Contestuale,
+    EstrattoNascita,
+    EstrattoMatrimonio,
+    EstrattoMorte,
+}
+
+impl BodyKind {
+    /// Certificates of facts that cannot change (art. 41 c. 1 DPR 445/2000).
+    pub fn unchangeable(self) -> bool {
+        matches!(
+            self,
+            BodyKind::Nascita | BodyKind::EstrattoNascita | BodyKind::EstrattoMorte
+        )
+    }
+}
+
+/// The facts a certificato contestuale may combine, in the order it prints them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContestualeFact {
+    Residenza,
+    Cittadinanza,
+    StatoCivile,
+    StatoFamiglia,
+    EsistenzaInVita,
+}
+
+impl ContestualeFact {
+    pub const ALL: [ContestualeFact; 5] = [
+        ContestualeFact::Residenza,
+        ContestualeFact::Cittadinanza,
+        ContestualeFact::StatoCivile,
+        ContestualeFact::StatoFamiglia,
+        ContestualeFact::EsistenzaInVita,
+    ];
+
+    /// The fact of an identifier as requests carry it.
+    pub fn parse(id: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::String(id.to_string())).ok()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CertificateType {
     pub id: String,
     pub archive: String,
     pub title: String,
-    /// Which body the certificate prints (see `domain::certificate`).
-    pub body: String,
+    /// Which body the certificate prints.
+    pub body: BodyKind,
     #[serde(default)]
     pub rules: Rules,
 }
@@ -79,7 +140,7 @@ pub struct Uso {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fact {
-    pub id: String,
+    pub id: ContestualeFact,
     pub title: String,
 }
 
@@ -107,34 +168,12 @@ pub struct Context<'a> {
     pub members: &'a [Member],
 }
 
-const KNOWN_BODIES: &[&str] = &[
-    "nascita",
-    "matrimonio",
-    "cittadinanza",
-    "esistenza_in_vita",
-    "residenza",
-    "residenza_aire",
-    "stato_civile",
-    "stato_famiglia",
-    "stato_famiglia_stato_civile",
-    "residenza_convivenza",
-    "stato_famiglia_aire",
-    "stato_famiglia_parentela",
-    "stato_libero",
-    "unione_civile",
-    "contratto_convivenza",
-    "contestuale",
-    "estratto_nascita",
-    "estratto_matrimonio",
-    "estratto_morte",
-];
-
 impl Catalog {
     /// Parses and checks a catalogue: every type in a known archive with a known body, every
     /// exempt uso with its exemption text, identifiers unique.
     pub fn parse(json: &str) -> Result<Self, String> {
-        let c: Catalog =
-            serde_json::from_str(json).map_err(|e| format!("catalogo non valido: {e}"))?;
+        let c: Catalog = crate::json::decode(json.as_bytes())
+            .map_err(|e| format!("catalogo non valido: {e}"))?;
         let mut ids = std::collections::HashSet::new();
         for t in &c.types {
             if !ids.insert(format!("type:{}", t.id)) {
@@ -144,12 +183,6 @@ impl Catalog {
                 return Err(format!(
                     "catalogo: archivio sconosciuto \"{}\" nel tipo \"{}\"",
                     t.archive, t.id
-                ));
-            }
-            if !KNOWN_BODIES.contains(&t.body.as_str()) {
-                return Err(format!(
-                    "catalogo: corpo sconosciuto \"{}\" nel tipo \"{}\"",
-                    t.body, t.id
                 ));
             }
         }

@@ -9,6 +9,12 @@ pub mod places;
 pub mod situation;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
+use sha2::{Digest, Sha256};
+
+/// The SHA-256 of `b`, in lowercase hex.
+pub fn sha256_hex(b: &[u8]) -> String {
+    hex::encode(Sha256::digest(b))
+}
 
 /// The last Sunday of a month at 01:00 UTC, when Italian summer time starts or ends.
 fn last_sunday_0100_utc(year: i32, month: u32) -> DateTime<Utc> {

@@ -312,6 +312,35 @@ impl Layout {
         }
     }
 
+    /// A ticked box and its statement.
+    fn check(&mut self, text: &str) {
+        let lines = wrap(Self::font(false), 10.5, text, TEXT_W - 8.0);
+        self.room(Self::line_h(10.5));
+        let top = self.y;
+        self.rect(MARGIN, top - 4.2, 3.4, 3.4, PaintMode::Stroke);
+        let (l, r, hi, lo) = (MARGIN + 0.6, MARGIN + 2.8, top - 1.4, top - 3.6);
+        self.segment((l, lo), (r, hi), 0.6);
+        self.segment((l, hi), (r, lo), 0.6);
+        self.lines(false, 10.5, MARGIN + 6.0, &lines);
+    }
+
+    /// Paragraphs in a frame (the official's authentication box).
+    fn boxed(&mut self, texts: &[String]) {
+        let wrapped: Vec<Vec<String>> = texts
+            .iter()
+            .map(|t| wrap(Self::font(false), 9.5, t, TEXT_W - 6.0))
+            .collect();
+        let h = wrapped.iter().map(Vec::len).sum::<usize>() as f32 * Self::line_h(9.5) + 6.0 + 10.0;
+        self.room(h);
+        let top = self.y;
+        self.rect(MARGIN, top - h, TEXT_W, h, PaintMode::Stroke);
+        self.y -= 2.0;
+        for lines in &wrapped {
+            self.lines(false, 9.5, MARGIN + 3.0, lines);
+        }
+        self.y = top - h;
+    }
+
     fn part(&mut self, part: &Part) {
         match part {
             Part::Centered { text, bold, size } => {
@@ -362,17 +391,7 @@ impl Layout {
                 self.narrow_title = false;
             }
             Part::Table { header, rows } => self.table(header, rows),
-            Part::Check(text) => {
-                let lines = wrap(Self::font(false), 10.5, text, TEXT_W - 8.0);
-                self.room(Self::line_h(10.5));
-                let top = self.y;
-                // The ticked box.
-                self.rect(MARGIN, top - 4.2, 3.4, 3.4, PaintMode::Stroke);
-                let (l, r, hi, lo) = (MARGIN + 0.6, MARGIN + 2.8, top - 1.4, top - 3.6);
-                self.segment((l, lo), (r, hi), 0.6);
-                self.segment((l, hi), (r, lo), 0.6);
-                self.lines(false, 10.5, MARGIN + 6.0, &lines);
-            }
+            Part::Check(text) => self.check(text),
             Part::WritingLines(n) => {
                 for _ in 0..*n {
                     self.room(8.0);
@@ -381,23 +400,7 @@ impl Layout {
                     self.rule(MARGIN, PAGE_W - MARGIN, y, 0.3);
                 }
             }
-            Part::Boxed(texts) => {
-                let wrapped: Vec<Vec<String>> = texts
-                    .iter()
-                    .map(|t| wrap(Self::font(false), 9.5, t, TEXT_W - 6.0))
-                    .collect();
-                let h = wrapped.iter().map(Vec::len).sum::<usize>() as f32 * Self::line_h(9.5)
-                    + 6.0
-                    + 10.0;
-                self.room(h);
-                let top = self.y;
-                self.rect(MARGIN, top - h, TEXT_W, h, PaintMode::Stroke);
-                self.y -= 2.0;
-                for lines in &wrapped {
-                    self.lines(false, 9.5, MARGIN + 3.0, lines);
-                }
-                self.y = top - h;
-            }
+            Part::Boxed(texts) => self.boxed(texts),
             Part::Gap(mm) => self.y -= mm,
         }
     }

@@ -24,7 +24,7 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::spki::AlgorithmIdentifierOwned;
 use x509_cert::Certificate;
 
-use crate::ports::{SignatureAlgorithm, Signer, StoreError, StoreResult};
+use crate::ports::{Port, PortError, PortResult, SignatureAlgorithm, Signer};
 
 /// Bytes reserved for the CMS (the file holds twice as many hex digits).
 pub const SIG_RESERVED: usize = 8192;
@@ -52,8 +52,8 @@ struct SigningCertificateV2 {
     certs: Vec<EssCertIdV2>,
 }
 
-fn err(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(format!("PAdES: {e}"))
+fn err(e: impl std::fmt::Display) -> PortError {
+    PortError::unavailable(Port::Signer, format!("PAdES: {e}"))
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -73,7 +73,7 @@ pub fn prepare(
     signed_at: DateTime<Utc>,
     name: &str,
     reason: &str,
-) -> StoreResult<Prepared> {
+) -> PortResult<Prepared> {
     let prev = Document::load_mem(pdf).map_err(err)?;
     let page_id = *prev.get_pages().get(&1).ok_or_else(|| err("no page"))?;
     let catalog_id = prev
@@ -130,8 +130,12 @@ pub fn prepare(
     let mut out = Vec::with_capacity(pdf.len() + 2 * SIG_RESERVED + 2048);
     inc.save_to(&mut out).map_err(err)?;
 
-    // The placeholders are in the appended revision only.
-    let tail = pdf.len();
+    locate(out, pdf.len())
+}
+
+/// Finds the placeholders in the appended revision (from `tail`) and writes the real
+/// `/ByteRange` over its placeholder.
+fn locate(mut out: Vec<u8>, tail: usize) -> PortResult<Prepared> {
     let zeros = vec![b'0'; SIG_RESERVED * 2];
     let rel = find(&out[tail..], &zeros).ok_or_else(|| err("no /Contents placeholder"))?;
     let (start, end) = (tail + rel - 1, tail + rel + SIG_RESERVED * 2 + 1);
@@ -161,17 +165,14 @@ pub fn byte_range_digest(p: &Prepared) -> [u8; 32] {
     h.finalize().into()
 }
 
-fn attribute(oid: ObjectIdentifier, value: Any) -> StoreResult<Attribute> {
+fn attribute(oid: ObjectIdentifier, value: Any) -> PortResult<Attribute> {
     let mut values = SetOfVec::new();
     values.insert(value).map_err(err)?;
     Ok(Attribute { oid, values })
 }
 
 /// The signed attributes for a document digest and the seal certificate.
-pub fn signed_attributes(
-    digest: &[u8; 32],
-    cert: &Certificate,
-) -> StoreResult<SetOfVec<Attribute>> {
+pub fn signed_attributes(digest: &[u8; 32], cert: &Certificate) -> PortResult<SetOfVec<Attribute>> {
     let ess = SigningCertificateV2 {
         certs: vec![EssCertIdV2 {
             cert_hash: OctetString::new(Sha256::digest(cert.to_der().map_err(err)?).to_vec())
@@ -204,7 +205,7 @@ pub fn assemble(
     signature: Vec<u8>,
     algorithm: SignatureAlgorithm,
     chain: &[Certificate],
-) -> StoreResult<Vec<u8>> {
+) -> PortResult<Vec<u8>> {
     let cert = chain.first().ok_or_else(|| err("no certificate"))?;
     let sha256 = AlgorithmIdentifierOwned {
         oid: ID_SHA_256,
@@ -255,7 +256,7 @@ pub fn assemble(
 }
 
 /// Writes the CMS into the `/Contents` placeholder. Nothing may change the file afterwards.
-pub fn embed(p: &mut Prepared, cms: &[u8]) -> StoreResult<()> {
+pub fn embed(p: &mut Prepared, cms: &[u8]) -> PortResult<()> {
     if cms.len() > SIG_RESERVED {
         return Err(err(format!(
             "CMS of {} bytes exceeds the {} reserved",
@@ -275,13 +276,13 @@ pub async fn sign_pdf(
     signer: &dyn Signer,
     signed_at: DateTime<Utc>,
     name: &str,
-) -> StoreResult<Vec<u8>> {
+) -> PortResult<Vec<u8>> {
     let chain: Vec<Certificate> = signer
         .certificate_chain()
         .await?
         .iter()
         .map(|der| Certificate::from_der(der).map_err(err))
-        .collect::<StoreResult<_>>()?;
+        .collect::<PortResult<_>>()?;
     let cert = chain
         .first()
         .ok_or_else(|| err("the signer has no certificate"))?;

@@ -4,76 +4,62 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::ServiceResult;
-use crate::ports::{query_all, Clock, Item, RegistryStore};
+use super::{registry, ServiceResult};
+use crate::app::AppState;
+use crate::keys;
+use crate::ports::Condition;
+
+/// What was done with the personal data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    Login,
+    Household,
+    PersonDetail,
+    CertificateCatalog,
+    CertificatePreview,
+    CertificateIssue,
+    CertificateIssueLibera,
+    CertificateDownload,
+    VerifyDownload,
+    AutocertOptions,
+    AutocertBuild,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRecord {
     pub at: DateTime<Utc>,
-    /// Codice fiscale of who read.
+    /// Codice fiscale of who read (or `verify::PUBLIC_ACTOR`).
     pub actor: String,
     /// Codici fiscali of the persons whose data were read.
     pub subjects: Vec<String>,
-    /// What was read, e.g. "household", "person_detail".
-    pub action: String,
+    pub action: AuditAction,
     /// What it concerned, without personal data (e.g. a certificate ID).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
 
-fn day_pk(at: DateTime<Utc>) -> String {
-    format!("AUDIT#{}", at.format("%Y-%m-%d"))
-}
-
+/// Appends an audit record.
 pub async fn record(
-    store: &dyn RegistryStore,
-    clock: &dyn Clock,
+    app: &AppState,
     actor: &str,
     subjects: Vec<String>,
-    action: &str,
-) -> ServiceResult<()> {
-    record_with(store, clock, actor, subjects, action, None).await
-}
-
-/// As `record`, with a detail such as the certificate ID.
-pub async fn record_with(
-    store: &dyn RegistryStore,
-    clock: &dyn Clock,
-    actor: &str,
-    subjects: Vec<String>,
-    action: &str,
+    action: AuditAction,
     detail: Option<String>,
 ) -> ServiceResult<()> {
-    let at = clock.now();
+    let at = app.clock.now();
     let rec = AuditRecord {
         at,
         actor: actor.to_string(),
         subjects,
-        action: action.to_string(),
+        action,
         detail,
     };
-    let sk = format!(
-        "{}#{}",
-        at.format("%Y-%m-%dT%H:%M:%S%.6fZ"),
-        uuid::Uuid::new_v4()
-    );
-    store
-        .put(
-            Item::new(day_pk(at), sk, serde_json::to_vec(&rec)?),
-            crate::ports::Condition::IfAbsent,
-        )
-        .await?;
-    Ok(())
+    let key = keys::audit_record(at, &uuid::Uuid::new_v4().to_string());
+    registry::put_json(app.store.as_ref(), key, &rec, Condition::IfAbsent).await
 }
 
 /// The audit records of one day, oldest first.
-pub async fn records_of_day(
-    store: &dyn RegistryStore,
-    day: DateTime<Utc>,
-) -> ServiceResult<Vec<AuditRecord>> {
-    query_all(store, &day_pk(day), "")
-        .await?
-        .iter()
-        .map(|i| Ok(serde_json::from_slice(&i.data)?))
-        .collect()
+pub async fn records_of_day(app: &AppState, day: DateTime<Utc>) -> ServiceResult<Vec<AuditRecord>> {
+    registry::list_json(app.store.as_ref(), &keys::audit_day(day)).await
 }

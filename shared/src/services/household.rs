@@ -3,11 +3,14 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::{audit, registry, ServiceError, ServiceResult};
+use super::audit::{self, AuditAction};
+use super::errors::{Forbidden, Invalid, NotFound};
+use super::{registry, ServiceResult};
+use crate::app::AppState;
 use crate::domain::codice_fiscale::CodiceFiscale;
 use crate::domain::person::{Persona, SpecieFamiglia};
 use crate::domain::situation::{detail_at, members_at, Detail, Member};
-use crate::ports::{Clock, RegistryStore};
+use crate::ports::{Clock, PortError};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct HouseholdView {
@@ -24,10 +27,7 @@ fn date_or_today(clock: &dyn Clock, date: Option<NaiveDate>) -> ServiceResult<Na
     let today = clock.today();
     match date {
         None => Ok(today),
-        Some(d) if d > today => Err(ServiceError::invalid(
-            "invalid_date",
-            "La data richiesta è successiva a oggi: indica una data passata o quella odierna.",
-        )),
+        Some(d) if d > today => Err(Invalid::FutureDate.into()),
         Some(d) => Ok(d),
     }
 }
@@ -39,34 +39,23 @@ struct Loaded {
 }
 
 async fn load(
-    store: &dyn RegistryStore,
-    clock: &dyn Clock,
+    app: &AppState,
     actor: &str,
     date: Option<NaiveDate>,
     include_deceased: bool,
 ) -> ServiceResult<Loaded> {
-    let date = date_or_today(clock, date)?;
-    let me = registry::person(store, actor).await?.ok_or_else(|| {
-        ServiceError::NotFound(
-            "Non risulti iscritto nell'anagrafe del Comune: per informazioni rivolgiti \
-             all'Ufficio Anagrafe."
-                .into(),
-        )
-    })?;
+    let store = app.store.as_ref();
+    let date = date_or_today(app.clock.as_ref(), date)?;
+    let me = registry::person(store, actor)
+        .await?
+        .ok_or(NotFound::NotInRegistry)?;
     let id = me
         .membership_at(date)
         .map(|m| m.famiglia.clone())
-        .ok_or_else(|| {
-            ServiceError::NotFound(format!(
-                "Alla data del {} non risulti iscritto in una famiglia anagrafica del Comune.",
-                date.format("%d/%m/%Y")
-            ))
-        })?;
-    let famiglia = registry::household(store, &id).await?.ok_or_else(|| {
-        ServiceError::Store(crate::ports::StoreError::Backend(
-            "household index without household record".into(),
-        ))
-    })?;
+        .ok_or(NotFound::NoHouseholdAt(date))?;
+    let famiglia = registry::household(store, &id)
+        .await?
+        .ok_or_else(|| PortError::Corrupt("household index without household record".into()))?;
     let persons = registry::household_persons(store, &id).await?;
     let members = members_at(&persons, &id, date, include_deceased);
     Ok(Loaded {
@@ -84,65 +73,47 @@ async fn load(
 
 /// The scheda di famiglia of the citizen `actor` at `date` (today when absent).
 pub async fn household_of(
-    store: &dyn RegistryStore,
-    clock: &dyn Clock,
+    app: &AppState,
     actor: &str,
     date: Option<NaiveDate>,
     include_deceased: bool,
 ) -> ServiceResult<HouseholdView> {
-    let loaded = load(store, clock, actor, date, include_deceased).await?;
+    let loaded = load(app, actor, date, include_deceased).await?;
     let subjects = loaded
         .view
         .members
         .iter()
         .map(|m| m.codice_fiscale.clone())
         .collect();
-    audit::record(store, clock, actor, subjects, "household").await?;
+    audit::record(app, actor, subjects, AuditAction::Household, None).await?;
     Ok(loaded.view)
 }
 
 /// A member's detail at `date`. Only persons of the citizen's own household at that date
 /// (deceased members included) may be read.
 pub async fn person_detail(
-    store: &dyn RegistryStore,
-    clock: &dyn Clock,
+    app: &AppState,
     actor: &str,
     target: &str,
     date: Option<NaiveDate>,
 ) -> ServiceResult<Detail> {
-    let target = CodiceFiscale::parse(target).map_err(|e| {
-        ServiceError::invalid(
-            "invalid_codice_fiscale",
-            format!("Codice fiscale non valido: {e}."),
-        )
-    })?;
-    let loaded = load(store, clock, actor, date, true).await?;
-    let forbidden = || {
-        ServiceError::Forbidden(
-            "Puoi consultare soltanto i dati delle persone della tua famiglia anagrafica.".into(),
-        )
-    };
+    let target = CodiceFiscale::parse(target).map_err(|e| Invalid::CodiceFiscale(e.to_string()))?;
+    let loaded = load(app, actor, date, true).await?;
     if !loaded
         .view
         .members
         .iter()
         .any(|m| m.codice_fiscale == target.as_str())
     {
-        return Err(forbidden());
+        return Err(Forbidden::HouseholdScope.into());
     }
     let person = loaded
         .persons
         .iter()
         .find(|p| p.codice_fiscale == target.as_str())
-        .ok_or_else(forbidden)?;
+        .ok_or(Forbidden::HouseholdScope)?;
     let detail = detail_at(person, loaded.date);
-    audit::record(
-        store,
-        clock,
-        actor,
-        vec![person.codice_fiscale.clone()],
-        "person_detail",
-    )
-    .await?;
+    let subjects = vec![person.codice_fiscale.clone()];
+    audit::record(app, actor, subjects, AuditAction::PersonDetail, None).await?;
     Ok(detail)
 }

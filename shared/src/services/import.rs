@@ -12,6 +12,7 @@ use std::io::BufRead;
 use serde::{Deserialize, Serialize};
 
 use super::{registry, ServiceResult};
+use crate::app::AppState;
 use crate::domain::codice_fiscale::CodiceFiscale;
 use crate::domain::dated::{first_overlap, Dated};
 use crate::domain::person::{Famiglia, Persona};
@@ -148,63 +149,73 @@ fn parse_line(line: &str) -> Result<Record, String> {
     Ok(rec)
 }
 
-/// Reads, validates and loads an export. Only I/O failures of the store are errors; bad
-/// lines end up in the report.
-pub async fn import(store: &dyn RegistryStore, input: impl BufRead) -> ServiceResult<ImportReport> {
-    let mut report = ImportReport::default();
-    let mut households: Vec<(usize, Famiglia)> = Vec::new();
-    let mut persons: Vec<(usize, Persona)> = Vec::new();
-    let mut seen_households: HashMap<String, usize> = HashMap::new();
-    let mut seen_persons: HashMap<String, usize> = HashMap::new();
+/// What the file holds once parsed and validated line by line.
+#[derive(Default)]
+struct Parsed {
+    households: Vec<(usize, Famiglia)>,
+    persons: Vec<(usize, Persona)>,
+    seen_households: HashMap<String, usize>,
+    seen_persons: HashMap<String, usize>,
+}
 
-    for (i, line) in input.lines().enumerate() {
-        let n = i + 1;
-        report.lines = n;
-        let line = match line {
-            Ok(l) => l,
-            Err(e) => {
-                report.errors.push(LineError {
-                    line: n,
-                    message: format!("riga illeggibile: {e}"),
-                });
-                continue;
-            }
-        };
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        let outcome = parse_line(trimmed).and_then(|rec| match rec {
+impl Parsed {
+    /// Takes one line's record, or says why it is refused.
+    fn take(&mut self, n: usize, line: &str) -> Result<(), String> {
+        match parse_line(line)? {
             Record::Famiglia(f) => {
                 if f.id.trim().is_empty() {
                     return Err("famiglia: l'identificativo è obbligatorio".into());
                 }
-                if let Some(prev) = seen_households.insert(f.id.clone(), n) {
+                if let Some(prev) = self.seen_households.insert(f.id.clone(), n) {
                     return Err(format!("famiglia {} ripetuta (già alla riga {prev})", f.id));
                 }
-                households.push((n, f));
-                Ok(())
+                self.households.push((n, f));
             }
             Record::Persona(p) => {
                 validate_person(&p)?;
-                if let Some(prev) = seen_persons.insert(p.codice_fiscale.clone(), n) {
+                if let Some(prev) = self.seen_persons.insert(p.codice_fiscale.clone(), n) {
                     return Err(format!(
                         "persona ripetuta: stesso codice fiscale della riga {prev}"
                     ));
                 }
-                persons.push((n, *p));
-                Ok(())
+                self.persons.push((n, *p));
             }
-        });
+        }
+        Ok(())
+    }
+}
+
+fn read(input: impl BufRead, report: &mut ImportReport) -> Parsed {
+    let mut parsed = Parsed::default();
+    for (i, line) in input.lines().enumerate() {
+        let n = i + 1;
+        report.lines = n;
+        let outcome = match line {
+            Ok(l) if l.trim().is_empty() || l.trim().starts_with('#') => continue,
+            Ok(l) => parsed.take(n, l.trim()),
+            Err(e) => Err(format!("riga illeggibile: {e}")),
+        };
         if let Err(message) = outcome {
             report.errors.push(LineError { line: n, message });
         }
     }
+    parsed
+}
 
-    // Households referenced by persons must be in the file or already in the store.
-    let mut known: HashSet<String> = households.iter().map(|(_, f)| f.id.clone()).collect();
-    let mut valid_persons = Vec::with_capacity(persons.len());
-    for (n, p) in persons {
+/// The persons whose households are all in the file or already in the store; the others
+/// are reported.
+async fn known_households(
+    store: &dyn RegistryStore,
+    parsed: &mut Parsed,
+    report: &mut ImportReport,
+) -> ServiceResult<Vec<(usize, Persona)>> {
+    let mut known: HashSet<String> = parsed
+        .households
+        .iter()
+        .map(|(_, f)| f.id.clone())
+        .collect();
+    let mut valid = Vec::with_capacity(parsed.persons.len());
+    for (n, p) in std::mem::take(&mut parsed.persons) {
         let mut unknown = None;
         for id in p.household_ids() {
             if known.contains(id) {
@@ -222,18 +233,19 @@ pub async fn import(store: &dyn RegistryStore, input: impl BufRead) -> ServiceRe
                 line: n,
                 message: format!("famiglia: famiglia sconosciuta \"{id}\" (non presente nel file né in archivio)"),
             }),
-            None => valid_persons.push((n, p)),
+            None => valid.push((n, p)),
         }
     }
-    report.errors.sort_by_key(|e| e.line);
-    report.households = households.len();
-    report.persons = valid_persons.len();
+    Ok(valid)
+}
 
+/// Writes the records that are new or changed, in batches; counts the unchanged ones.
+async fn write(
+    store: &dyn RegistryStore,
+    records: impl Iterator<Item = ServiceResult<Vec<Item>>>,
+    report: &mut ImportReport,
+) -> ServiceResult<()> {
     let mut pending: Vec<Item> = Vec::new();
-    let records = households
-        .iter()
-        .map(|(_, f)| registry::household_item(f).map(|i| vec![i]))
-        .chain(valid_persons.iter().map(|(_, p)| registry::person_items(p)));
     for items in records {
         let items = items?;
         let main = &items[0];
@@ -251,5 +263,24 @@ pub async fn import(store: &dyn RegistryStore, input: impl BufRead) -> ServiceRe
     if !pending.is_empty() {
         store.put_batch(pending).await?;
     }
+    Ok(())
+}
+
+/// Reads, validates and loads an export. Only I/O failures of the store are errors; bad
+/// lines end up in the report.
+pub async fn import(app: &AppState, input: impl BufRead) -> ServiceResult<ImportReport> {
+    let store = app.store.as_ref();
+    let mut report = ImportReport::default();
+    let mut parsed = read(input, &mut report);
+    let persons = known_households(store, &mut parsed, &mut report).await?;
+    report.errors.sort_by_key(|e| e.line);
+    report.households = parsed.households.len();
+    report.persons = persons.len();
+    let records = parsed
+        .households
+        .iter()
+        .map(|(_, f)| registry::household_item(f).map(|i| vec![i]))
+        .chain(persons.iter().map(|(_, p)| registry::person_items(p)));
+    write(store, records, &mut report).await?;
     Ok(report)
 }

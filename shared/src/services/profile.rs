@@ -3,8 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{registry, ServiceError, ServiceResult};
-use crate::ports::{Condition, Item, RegistryStore};
+use super::errors::Invalid;
+use super::{registry, ServiceResult};
+use crate::app::AppState;
+use crate::keys;
+use crate::ports::{Condition, PortError};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
@@ -12,70 +15,58 @@ pub struct Profile {
     pub pec: Option<String>,
 }
 
-fn pk(cf: &str) -> String {
-    format!("PROFILO#{cf}")
+pub async fn get(app: &AppState, cf: &str) -> ServiceResult<Option<Profile>> {
+    registry::get_json(app.store.as_ref(), &keys::profile(cf)).await
 }
 
-pub async fn get(store: &dyn RegistryStore, cf: &str) -> ServiceResult<Option<Profile>> {
-    registry::get_json(store, &pk(cf), "A").await
-}
-
-/// An address as typed: trimmed, empty meaning none, otherwise a valid address.
-fn address(value: Option<&str>, what: &str) -> ServiceResult<Option<String>> {
+/// An address as typed: trimmed, empty meaning none, otherwise a valid address; `refusal`
+/// words the error.
+fn address(value: Option<&str>, refusal: fn(String) -> Invalid) -> Result<Option<String>, Invalid> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
-        Some(v) if v.len() <= 254 && v.parse::<lettre::Address>().is_ok() => {
-            Ok(Some(v.to_string()))
-        }
-        Some(v) => Err(ServiceError::invalid(
-            "invalid_email",
-            format!("Indirizzo {what} non valido: \"{v}\"."),
-        )),
+        Some(v) if super::delivery::is_address(v) => Ok(Some(v.to_string())),
+        Some(v) => Err(refusal(v.to_string())),
     }
 }
 
 /// Validates and stores the profile.
 pub async fn update(
-    store: &dyn RegistryStore,
+    app: &AppState,
     cf: &str,
     email: Option<&str>,
     pec: Option<&str>,
 ) -> ServiceResult<Profile> {
     let profile = Profile {
-        email: address(email, "e-mail")?,
-        pec: address(pec, "PEC")?,
+        email: address(email, Invalid::Email)?,
+        pec: address(pec, Invalid::Pec)?,
     };
-    store
-        .put(
-            Item::new(pk(cf), "A", serde_json::to_vec(&profile)?),
-            Condition::None,
-        )
-        .await?;
+    registry::put_json(
+        app.store.as_ref(),
+        keys::profile(cf),
+        &profile,
+        Condition::None,
+    )
+    .await?;
     Ok(profile)
 }
 
 /// At first access: the profile from the identity provider's attributes, kept if one exists.
 pub async fn enroll(
-    store: &dyn RegistryStore,
+    app: &AppState,
     cf: &str,
     email: Option<&str>,
     pec: Option<&str>,
 ) -> ServiceResult<Profile> {
     let profile = Profile {
-        email: address(email, "e-mail").ok().flatten(),
-        pec: address(pec, "PEC").ok().flatten(),
+        email: address(email, Invalid::Email).ok().flatten(),
+        pec: address(pec, Invalid::Pec).ok().flatten(),
     };
-    match store
-        .put(
-            Item::new(pk(cf), "A", serde_json::to_vec(&profile)?),
-            Condition::IfAbsent,
-        )
-        .await
-    {
+    let store = app.store.as_ref();
+    match registry::put_json(store, keys::profile(cf), &profile, Condition::IfAbsent).await {
         Ok(()) => Ok(profile),
-        Err(crate::ports::StoreError::ConditionFailed) => {
-            Ok(get(store, cf).await?.unwrap_or_default())
+        Err(super::ServiceError::Port(PortError::ConditionFailed)) => {
+            Ok(get(app, cf).await?.unwrap_or_default())
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     }
 }

@@ -4,10 +4,11 @@
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-use super::ServiceResult;
-use crate::ports::{Clock, Condition, Item, RegistryStore};
+use super::{registry, ServiceResult};
+use crate::app::AppState;
+use crate::keys;
+use crate::ports::Condition;
 
 pub const COOKIE: &str = "anagrafe_session";
 /// Sessions last at most this long (SPID sessions are short-lived; re-login is cheap).
@@ -45,20 +46,15 @@ fn random_hex(bytes: usize) -> String {
     hex::encode(b)
 }
 
-fn session_pk(token: &str) -> String {
-    format!("SESSIONE#{}", hex::encode(Sha256::digest(token.as_bytes())))
-}
-
 /// Opens a session for an authenticated identity; returns the token for the cookie.
 /// The auth function calls this after a successful SAML login; tests call it directly.
 pub async fn create(
-    store: &dyn RegistryStore,
-    clock: &dyn Clock,
+    app: &AppState,
     identity: Identity,
     operator: bool,
 ) -> ServiceResult<(String, Session)> {
     let token = random_hex(32);
-    let now = clock.now();
+    let now = app.clock.now();
     let session = Session {
         identity,
         operator,
@@ -67,45 +63,39 @@ pub async fn create(
         expires_at: now + Duration::minutes(LIFETIME_MINUTES),
         last_seen: Some(now),
     };
-    let item = Item::new(session_pk(&token), "A", serde_json::to_vec(&session)?)
-        .expiring(session.expires_at);
-    store.put(item, Condition::IfAbsent).await?;
+    let item = registry::json_item(keys::session(&token), &session)?.expiring(session.expires_at);
+    app.store.put(item, Condition::IfAbsent).await?;
     Ok((token, session))
 }
 
 /// The live session of a token: not past its absolute lifetime nor idle too long. Each use
 /// refreshes the idle clock (written at most once a minute).
-pub async fn get(
-    store: &dyn RegistryStore,
-    clock: &dyn Clock,
-    token: &str,
-) -> ServiceResult<Option<Session>> {
+pub async fn get(app: &AppState, token: &str) -> ServiceResult<Option<Session>> {
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
     let Some(mut session): Option<Session> =
-        super::registry::get_json(store, &session_pk(token), "A").await?
+        registry::get_json(app.store.as_ref(), &keys::session(token)).await?
     else {
         return Ok(None);
     };
-    let now = clock.now();
+    let now = app.clock.now();
     let last = session.last_seen.unwrap_or(session.created_at);
     if now - last > Duration::minutes(IDLE_MINUTES) {
-        end(store, token).await?;
+        end(app, token).await?;
         return Ok(None);
     }
     if now - last > Duration::seconds(60) {
         session.last_seen = Some(now);
-        save(store, token, &session).await?;
+        save(app, token, &session).await?;
     }
     Ok(Some(session))
 }
 
 /// Rewrites a session (e.g. after the citizen changed their e-mail in "Mio account").
-pub async fn save(store: &dyn RegistryStore, token: &str, session: &Session) -> ServiceResult<()> {
-    let item = Item::new(session_pk(token), "A", serde_json::to_vec(session)?)
-        .expiring(session.expires_at);
-    store.put(item, Condition::None).await?;
+pub async fn save(app: &AppState, token: &str, session: &Session) -> ServiceResult<()> {
+    let item = registry::json_item(keys::session(token), session)?.expiring(session.expires_at);
+    app.store.put(item, Condition::None).await?;
     Ok(())
 }
 
@@ -125,7 +115,6 @@ pub fn clear_cookie_header(secure: bool) -> String {
     format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
 }
 
-pub async fn end(store: &dyn RegistryStore, token: &str) -> ServiceResult<()> {
-    store.delete(&session_pk(token), "A").await?;
-    Ok(())
+pub async fn end(app: &AppState, token: &str) -> ServiceResult<()> {
+    registry::delete(app.store.as_ref(), &keys::session(token)).await
 }

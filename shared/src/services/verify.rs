@@ -6,21 +6,23 @@
 //! try `RATE_MAX` times in a sliding window of `RATE_WINDOW_MINUTES`. QR links carry a
 //! 128-bit secret, so they keep working while the manual form is locked.
 //!
-//! Keys: `LOCK#<id>` / `n` wrong attempts (TTL); `RATE#<client hash>` / `<minute>` attempts
-//! per minute (TTL); `DL#<token hash>` / `A` a short-lived download token after a manual
-//! verification.
+//! Stored: wrong attempts per certificate and attempts per client minute (expiring), and a
+//! short-lived download token after a manual verification (`crate::keys`).
 
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use serde::Serialize;
 use subtle::ConstantTimeEq;
 
-use super::certificates::{pin_pk, record, sha256_hex};
-use super::{audit, ServiceResult};
+use super::audit::{self, AuditAction};
+use super::certificates::record;
+use super::{registry, ServiceResult};
 use crate::app::AppState;
 use crate::domain::certificate::{normalize_name, CertificateRecord};
+use crate::domain::sha256_hex;
+use crate::keys;
 use crate::pdf::pades::verify_seal;
-use crate::ports::{query_all, Condition, Item};
+use crate::ports::{query_all, Condition};
 
 pub const MAX_WRONG: i64 = 5;
 pub const LOCK_MINUTES: i64 = 15;
@@ -141,31 +143,26 @@ pub async fn by_link(app: &AppState, id: &str, k: &str) -> ServiceResult<Outcome
     Ok(by_date(app, r))
 }
 
-fn lock_pk(id: &str) -> String {
-    format!("LOCK#{id}")
-}
-
 async fn locked(app: &AppState, id: &str) -> ServiceResult<bool> {
-    let n = match app.store.get(&lock_pk(id), "n").await? {
-        Some(item) => serde_json::from_slice::<i64>(&item.data)?,
-        None => 0,
-    };
+    let n: i64 = registry::get_json(app.store.as_ref(), &keys::verification_lock(id))
+        .await?
+        .unwrap_or(0);
     Ok(n >= MAX_WRONG)
 }
 
 /// Counts one attempt of `client` and tells whether it is over the limit.
 async fn over_rate(app: &AppState, client: &str) -> ServiceResult<bool> {
     let now = app.clock.now();
-    let pk = format!("RATE#{}", sha256_hex(client.as_bytes()));
     let minute = now.timestamp() / 60;
     let expires = now + Duration::minutes(RATE_WINDOW_MINUTES + 1);
+    let key = keys::verification_rate(client, minute);
     app.store
-        .increment(&pk, &format!("{minute:012}"), 1, Some(expires))
+        .increment(&key.pk, &key.sk, 1, Some(expires))
         .await?;
     let since = minute - RATE_WINDOW_MINUTES + 1;
     let mut total = 0;
-    for item in query_all(app.store.as_ref(), &pk, "").await? {
-        let m: i64 = item.sk.parse().unwrap_or(0);
+    for item in query_all(app.store.as_ref(), &keys::verification_rates(client)).await? {
+        let m = keys::rate_minute(&item.sk).unwrap_or(0);
         if m >= since {
             total += serde_json::from_slice::<i64>(&item.data)?;
         }
@@ -188,7 +185,7 @@ pub async fn by_form(
     let key: String = id_or_pin.chars().filter(|c| !c.is_whitespace()).collect();
     let candidates: Vec<String> =
         if !key.is_empty() && key.len() == 10 && key.bytes().all(|b| b.is_ascii_digit()) {
-            query_all(app.store.as_ref(), &pin_pk(&key), "")
+            query_all(app.store.as_ref(), &keys::pins(&keys::pin_hash(&key)))
                 .await?
                 .into_iter()
                 .map(|i| i.sk)
@@ -212,8 +209,9 @@ pub async fn by_form(
             return Ok(by_date(app, r));
         }
         let until = app.clock.now() + Duration::minutes(LOCK_MINUTES);
+        let lock = keys::verification_lock(&id);
         app.store
-            .increment(&lock_pk(&id), "n", 1, Some(until))
+            .increment(&lock.pk, &lock.sk, 1, Some(until))
             .await?;
     }
     Ok(if any_locked {
@@ -228,12 +226,8 @@ pub async fn download_token(app: &AppState, id: &str) -> ServiceResult<String> {
     let mut b = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut b);
     let token = hex::encode(b);
-    let item = Item::new(
-        format!("DL#{}", sha256_hex(token.as_bytes())),
-        "A",
-        serde_json::to_vec(id)?,
-    )
-    .expiring(app.clock.now() + Duration::minutes(TOKEN_MINUTES));
+    let item = registry::json_item(keys::download_token(&token), &id)?
+        .expiring(app.clock.now() + Duration::minutes(TOKEN_MINUTES));
     app.store.put(item, Condition::IfAbsent).await?;
     Ok(token)
 }
@@ -243,14 +237,11 @@ pub async fn by_token(app: &AppState, id: &str, token: &str) -> ServiceResult<Ou
     let Some(id) = normalize_id(id) else {
         return Ok(Outcome::NotFound);
     };
-    let Some(item) = app
-        .store
-        .get(&format!("DL#{}", sha256_hex(token.trim().as_bytes())), "A")
-        .await?
-    else {
+    let key = keys::download_token(token.trim());
+    let Some(granted) = registry::get_json::<String>(app.store.as_ref(), &key).await? else {
         return Ok(Outcome::NotFound);
     };
-    if serde_json::from_slice::<String>(&item.data)? != id {
+    if granted != id {
         return Ok(Outcome::NotFound);
     }
     match record(app, &id).await? {
@@ -328,12 +319,12 @@ pub async fn download(app: &AppState, r: &CertificateRecord) -> ServiceResult<Op
     let Some(bytes) = app.archive.get(&r.archive_key).await? else {
         return Ok(None);
     };
-    audit::record_with(
-        app.store.as_ref(),
-        app.clock.as_ref(),
+    let subjects = vec![r.person.clone()];
+    audit::record(
+        app,
         PUBLIC_ACTOR,
-        vec![r.person.clone()],
-        "verify_download",
+        subjects,
+        AuditAction::VerifyDownload,
         Some(r.id.clone()),
     )
     .await?;

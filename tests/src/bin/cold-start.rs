@@ -17,7 +17,7 @@ use e2e::aws::FUNCTIONS;
 use e2e::lambda::{cold_start, http_event, packaged_auth_command, packaged_auth_root, Outcome};
 
 fn summary(mut v: Vec<Duration>) -> String {
-    let mut ms = |q| shared::measure::percentile(&mut v, q).as_secs_f64() * 1000.0;
+    let mut ms = |q| shared::testkit::measure::percentile(&mut v, q).as_secs_f64() * 1000.0;
     format!("{:.1} / {:.1} / {:.1}", ms(0.5), ms(0.9), ms(1.0))
 }
 

@@ -91,7 +91,9 @@ async function header() {
   if (m) {
     $('#menu').hidden = false;
     if (m.operator) $('#menu-operatore').hidden = false;
-    const logout = el('a', { class: 'btn btn-outline-light btn-sm', href: '/saml/logout', id: 'esci' }, 'Esci');
+    const logout = el('form', { method: 'post', action: '/saml/logout', class: 'd-inline' },
+      el('input', { type: 'hidden', name: 'csrf_token', value: m.csrf_token }),
+      el('button', { type: 'submit', class: 'btn btn-outline-light btn-sm', id: 'esci' }, 'Esci'));
     zone.replaceChildren(el('span', {}, `${m.nome} ${m.cognome}`), logout);
     for (const a of document.querySelectorAll('#menu a')) if (a.getAttribute('href') === location.pathname) a.setAttribute('aria-current', 'page');
     const acc = $('#accedi-servizi');

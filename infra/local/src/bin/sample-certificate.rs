@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use shared::domain::certificate::Channel;
 use shared::services::{certificates, registry, sessions};
 
 #[tokio::main]
@@ -26,15 +27,14 @@ async fn main() -> anyhow::Result<()> {
         idp: "cli".into(),
         level: 2,
     };
-    let (_, session) =
-        sessions::create(state.store.as_ref(), state.clock.as_ref(), identity, false).await?;
+    let (_, session) = sessions::create(&state, identity, false).await?;
     let request = certificates::Request {
         person: me.codice_fiscale.clone(),
         type_id: "residenza".into(),
         uso: "pensioni".into(),
         ..Default::default()
     };
-    let issued = certificates::issue(&state, &session, &request, None, None)
+    let issued = certificates::issue(&state, &session, &request, &Channel::Citizen, None)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("{}", issued.link.unwrap_or_default());

@@ -4,8 +4,8 @@
 use chrono::Duration;
 use std::sync::Arc;
 
-use crate::adapters::clock::ManualClock;
-use crate::ports::{query_all, ArchiveStore, Clock, Condition, Item, RegistryStore, StoreError};
+use super::clock::ManualClock;
+use crate::ports::{query_all, ArchiveStore, Clock, Condition, Item, PortError, RegistryStore};
 
 fn item(pk: &str, sk: &str, data: &str) -> Item {
     Item::new(pk, sk, data.as_bytes().to_vec())
@@ -14,8 +14,16 @@ fn item(pk: &str, sk: &str, data: &str) -> Item {
 /// Runs every registry-store check; `clock` is the clock the store was built with.
 /// Keys are prefixed with `ns` so several runs can share a backend.
 pub async fn registry_store(store: Arc<dyn RegistryStore>, clock: &ManualClock, ns: &str) {
-    let pk = |s: &str| format!("{ns}{s}");
+    basics(&store, clock, ns).await;
+    conditional_writes(&store, clock, ns).await;
+    expiry(&store, clock, ns).await;
+    transactions(&store, clock, ns).await;
+    batches_and_pages(&store, clock, ns).await;
+    counters(&store, clock, ns).await;
+}
 
+async fn basics(store: &Arc<dyn RegistryStore>, _clock: &ManualClock, ns: &str) {
+    let pk = |s: &str| format!("{ns}{s}");
     // put / get / overwrite / delete
     assert_eq!(store.get(&pk("P"), "a").await.unwrap(), None);
     store
@@ -30,7 +38,10 @@ pub async fn registry_store(store: Arc<dyn RegistryStore>, clock: &ManualClock, 
     assert_eq!(store.get(&pk("P"), "a").await.unwrap().unwrap().data, b"2");
     store.delete(&pk("P"), "a").await.unwrap();
     assert_eq!(store.get(&pk("P"), "a").await.unwrap(), None);
+}
 
+async fn conditional_writes(store: &Arc<dyn RegistryStore>, _clock: &ManualClock, ns: &str) {
+    let pk = |s: &str| format!("{ns}{s}");
     // conditional write: first wins, second fails and leaves the first untouched
     store
         .put(item(&pk("B"), "x", "first"), Condition::IfAbsent)
@@ -40,7 +51,7 @@ pub async fn registry_store(store: Arc<dyn RegistryStore>, clock: &ManualClock, 
         .put(item(&pk("B"), "x", "second"), Condition::IfAbsent)
         .await;
     assert!(
-        matches!(second, Err(StoreError::ConditionFailed)),
+        matches!(second, Err(PortError::ConditionFailed)),
         "{second:?}"
     );
     assert_eq!(
@@ -62,12 +73,15 @@ pub async fn registry_store(store: Arc<dyn RegistryStore>, clock: &ManualClock, 
     for t in tasks {
         match t.await.unwrap() {
             Ok(()) => ok += 1,
-            Err(StoreError::ConditionFailed) => {}
+            Err(PortError::ConditionFailed) => {}
             Err(e) => panic!("unexpected {e}"),
         }
     }
     assert_eq!(ok, 1, "exactly one conditional write wins");
+}
 
+async fn expiry(store: &Arc<dyn RegistryStore>, clock: &ManualClock, ns: &str) {
+    let pk = |s: &str| format!("{ns}{s}");
     // expiry: invisible after the instant, and absent for conditional writes
     let soon = clock.now() + Duration::seconds(60);
     store
@@ -100,7 +114,10 @@ pub async fn registry_store(store: Arc<dyn RegistryStore>, clock: &ManualClock, 
         store.get(&pk("T"), "t").await.unwrap().unwrap().data,
         b"again"
     );
+}
 
+async fn transactions(store: &Arc<dyn RegistryStore>, _clock: &ManualClock, ns: &str) {
+    let pk = |s: &str| format!("{ns}{s}");
     // transactions: all or nothing
     store
         .put(item(&pk("X"), "taken", "0"), Condition::None)
@@ -113,7 +130,7 @@ pub async fn registry_store(store: Arc<dyn RegistryStore>, clock: &ManualClock, 
         ])
         .await;
     assert!(
-        matches!(failed, Err(StoreError::ConditionFailed)),
+        matches!(failed, Err(PortError::ConditionFailed)),
         "{failed:?}"
     );
     assert_eq!(
@@ -130,24 +147,38 @@ pub async fn registry_store(store: Arc<dyn RegistryStore>, clock: &ManualClock, 
         .unwrap();
     assert!(store.get(&pk("X"), "new").await.unwrap().is_some());
     assert!(store.get(&pk("X"), "other").await.unwrap().is_some());
+}
 
+async fn batches_and_pages(store: &Arc<dyn RegistryStore>, _clock: &ManualClock, ns: &str) {
+    let pk = |s: &str| format!("{ns}{s}");
     // batch + query with prefix and pagination, in sort-key order
     let batch: Vec<Item> = (0..120)
-        .map(|i| item(&pk("Q"), &format!("M#{i:04}"), "{}"))
-        .chain([item(&pk("Q"), "A", "{}"), item(&pk("Q2"), "M#0000", "{}")])
+        .map(|i| item(&pk("Q"), &format!("idx-{i:04}"), "{}"))
+        .chain([item(&pk("Q"), "A", "{}"), item(&pk("Q2"), "idx-0000", "{}")])
         .collect();
     store.put_batch(batch).await.unwrap();
-    let first = store.query(&pk("Q"), "M#", None, 50).await.unwrap();
+    let first = store.query(&pk("Q"), "idx-", None, 50).await.unwrap();
     assert_eq!(first.items.len(), 50);
-    assert_eq!(first.items[0].sk, "M#0000");
+    assert_eq!(first.items[0].sk, "idx-0000");
     assert!(first.next.is_some());
-    let all = query_all(store.as_ref(), &pk("Q"), "M#").await.unwrap();
+    let all = query_all(
+        store.as_ref(),
+        &crate::keys::Prefix {
+            pk: pk("Q"),
+            sk_prefix: "idx-".into(),
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(all.len(), 120, "prefix and partition respected");
     let sks: Vec<&str> = all.iter().map(|i| i.sk.as_str()).collect();
     let mut sorted = sks.clone();
     sorted.sort();
     assert_eq!(sks, sorted);
+}
 
+async fn counters(store: &Arc<dyn RegistryStore>, clock: &ManualClock, ns: &str) {
+    let pk = |s: &str| format!("{ns}{s}");
     // atomic counters, concurrent increments all count, expiry resets
     let until = clock.now() + Duration::seconds(300);
     let mut tasks = Vec::new();

@@ -1,0 +1,221 @@
+//! The store-key scheme: every partition and sort key of the `RegistryStore` is built and
+//! read here, and nowhere else (the README's "Store keys" table lists them all). Keys that
+//! would carry a secret (a session token, a PIN, a download token, a client address) hold
+//! its SHA-256 instead.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::certificate::normalize_name;
+use crate::domain::sha256_hex;
+
+/// The single record of a partition.
+const RECORD: &str = "A";
+/// The sort-key prefix of the household index entries.
+const MEMBER: &str = "M#";
+
+/// The key of one item.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub pk: String,
+    pub sk: String,
+}
+
+/// A query: the items of a partition whose sort key starts with a prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prefix {
+    pub pk: String,
+    pub sk_prefix: String,
+}
+
+fn key(pk: String, sk: impl Into<String>) -> Key {
+    Key { pk, sk: sk.into() }
+}
+
+fn record(pk: String) -> Key {
+    key(pk, RECORD)
+}
+
+fn all(pk: String) -> Prefix {
+    Prefix {
+        pk,
+        sk_prefix: String::new(),
+    }
+}
+
+// Registry: persons and households.
+
+/// A person with all their history.
+pub fn person(cf: &str) -> Key {
+    record(format!("PERSONA#{cf}"))
+}
+
+/// A household (famiglia or convivenza).
+pub fn household(id: &str) -> Key {
+    record(format!("FAMIGLIA#{id}"))
+}
+
+/// Index entry: the person belonged to the household at some time.
+pub fn household_member(id: &str, cf: &str) -> Key {
+    key(format!("FAMIGLIA#{id}"), format!("{MEMBER}{cf}"))
+}
+
+/// Every index entry of a household.
+pub fn household_members(id: &str) -> Prefix {
+    Prefix {
+        pk: format!("FAMIGLIA#{id}"),
+        sk_prefix: MEMBER.into(),
+    }
+}
+
+/// The codice fiscale of a household index entry's sort key.
+pub fn member_of(sk: &str) -> Option<&str> {
+    sk.strip_prefix(MEMBER)
+}
+
+/// Index by generalità (operators' certificazione libera): one entry per person, the
+/// codice fiscale as sort key.
+pub fn generalita(cognome: &str, nome: &str, born: NaiveDate, cf: &str) -> Key {
+    let p = generalita_all(cognome, nome, born);
+    key(p.pk, cf)
+}
+
+pub fn generalita_all(cognome: &str, nome: &str, born: NaiveDate) -> Prefix {
+    all(format!(
+        "GEN#{}#{}#{born}",
+        normalize_name(cognome),
+        normalize_name(nome)
+    ))
+}
+
+/// The marker of a local data directory seeded with the demo population.
+pub fn demo_seeded() -> Key {
+    key("META".into(), "demo-seeded")
+}
+
+// Login and sessions.
+
+/// A session, by the SHA-256 of its token.
+pub fn session(token: &str) -> Key {
+    record(format!("SESSIONE#{}", sha256_hex(token.as_bytes())))
+}
+
+/// A pending SAML request, by its opaque RelayState.
+pub fn pending_login(relay_state: &str) -> Key {
+    record(format!("SAMLREQ#{relay_state}"))
+}
+
+/// An assertion already used (replay cache).
+pub fn used_assertion(assertion_id: &str) -> Key {
+    record(format!("SAMLASSERTION#{assertion_id}"))
+}
+
+/// A request already answered (replay cache).
+pub fn used_request(request_id: &str) -> Key {
+    record(format!("SAMLUSED#{request_id}"))
+}
+
+/// "Mio account": e-mail and PEC.
+pub fn profile(cf: &str) -> Key {
+    record(format!("PROFILO#{cf}"))
+}
+
+// Audit.
+
+/// The audit records of a day.
+pub fn audit_day(at: DateTime<Utc>) -> Prefix {
+    all(format!("AUDIT#{}", at.format("%Y-%m-%d")))
+}
+
+/// One audit record: its instant and a unique suffix keep the day's order.
+pub fn audit_record(at: DateTime<Utc>, unique: &str) -> Key {
+    key(
+        audit_day(at).pk,
+        format!("{}#{unique}", at.format("%Y-%m-%dT%H:%M:%S%.6fZ")),
+    )
+}
+
+// Certificates.
+
+/// A certificate record.
+pub fn certificate(id: &str) -> Key {
+    record(format!("CERT#{id}"))
+}
+
+/// Lookup by PIN for manual verification, from the PIN's hash (`pin_hash`).
+pub fn pin(pin_hash: &str, certificate: &str) -> Key {
+    key(format!("PIN#{pin_hash}"), certificate)
+}
+
+pub fn pins(pin_hash: &str) -> Prefix {
+    all(format!("PIN#{pin_hash}"))
+}
+
+/// The hash a PIN is stored and looked up by.
+pub fn pin_hash(pin: &str) -> String {
+    sha256_hex(format!("pin:{pin}").as_bytes())
+}
+
+/// An entry of "I miei certificati".
+pub fn mine(requester: &str, issued_at: DateTime<Utc>, certificate: &str) -> Key {
+    key(
+        mine_all(requester).pk,
+        format!("{}#{certificate}", issued_at.to_rfc3339()),
+    )
+}
+
+pub fn mine_all(requester: &str) -> Prefix {
+    all(format!("MIEI#{requester}"))
+}
+
+/// The bollo ledger entry of a marca da bollo.
+pub fn bollo(marca: &str) -> Key {
+    record(format!("BOLLO#{marca}"))
+}
+
+/// An idempotency key of a requester's certificate request.
+pub fn idempotency(requester: &str, idempotency_key: &str) -> Key {
+    key(format!("IDEM#{requester}"), idempotency_key)
+}
+
+// Verification.
+
+/// Wrong manual attempts on a certificate.
+pub fn verification_lock(certificate: &str) -> Key {
+    key(format!("LOCK#{certificate}"), "n")
+}
+
+/// A client's manual attempts in one minute (sliding window), by the client's hash.
+pub fn verification_rate(client: &str, minute: i64) -> Key {
+    key(verification_rates(client).pk, format!("{minute:012}"))
+}
+
+pub fn verification_rates(client: &str) -> Prefix {
+    all(format!("RATE#{}", sha256_hex(client.as_bytes())))
+}
+
+/// The minute of a `verification_rate` sort key.
+pub fn rate_minute(sk: &str) -> Option<i64> {
+    sk.parse().ok()
+}
+
+/// A short-lived token to download an original after a manual verification.
+pub fn download_token(token: &str) -> Key {
+    record(format!("DL#{}", sha256_hex(token.as_bytes())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_read_back_what_they_build() {
+        let k = household_member("F1", "RSSMRA80A01H501U");
+        assert_eq!(member_of(&k.sk), Some("RSSMRA80A01H501U"));
+        assert_eq!(household_members("F1").pk, k.pk);
+        assert_eq!(rate_minute(&verification_rate("x", 42).sk), Some(42));
+        assert!(k.sk.starts_with(&household_members("F1").sk_prefix));
+        // Secrets never appear in keys.
+        assert!(!session("secret-token").pk.contains("secret"));
+        assert!(!pins(&pin_hash("1234567890")).pk.contains("1234567890"));
+    }
+}

@@ -1,0 +1,126 @@
+//! Making the certificate of a plan: the PDF with its digital stamp, the PAdES seal, the
+//! archived original and the record that points at it.
+
+use chrono::{Datelike, Duration};
+use rand::RngCore;
+
+use super::super::sessions::Session;
+use super::super::{registry, ServiceResult};
+use super::ledger::crockford;
+use super::plan::{content, Plan};
+use super::{six_months_after, Summary, RECORD_AFTER_EXPIRY_DAYS};
+use crate::app::AppState;
+use crate::domain::certificate::{normalize_name, CertificateRecord, Channel, Stamp};
+use crate::domain::sha256_hex;
+use crate::keys;
+use crate::pdf;
+use crate::ports::{Condition, PortError};
+
+/// A sealed certificate, not yet archived.
+pub(super) struct Sealed {
+    pub pdf: Vec<u8>,
+    pub record: CertificateRecord,
+    /// The verification link of its QR code.
+    pub link: String,
+}
+
+fn new_pin() -> String {
+    let mut b = [0u8; 8];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    format!("{:010}", u64::from_le_bytes(b) % 10_000_000_000)
+}
+
+/// Builds and seals the PDF of `plan` under `id`, with a fresh secret and PIN.
+pub(super) async fn build(
+    app: &AppState,
+    actor: &Session,
+    plan: &Plan,
+    id: &str,
+    channel: &Channel,
+) -> ServiceResult<Sealed> {
+    let now = app.clock.now();
+    let secret = crockford(26);
+    let pin = new_pin();
+    let base = &app.config.public_base_url;
+    let stamp = Stamp {
+        id: id.to_string(),
+        pin: pin.clone(),
+        url: format!("{base}/verifica/{id}?k={secret}"),
+        verify_page: format!("{base}/verifica"),
+    };
+    let unsigned = pdf::render(&content(app, plan, app.clock.today()), Some(&stamp), now);
+    let issuer = format!("Comune di {}", app.config.municipality.name);
+    let signed = pdf::pades::sign_pdf(&unsigned, app.signer.as_ref(), now, &issuer).await?;
+    let p = &plan.target.person;
+    let record = CertificateRecord {
+        id: id.to_string(),
+        type_id: plan.kind.id.clone(),
+        title: plan.kind.title.clone(),
+        archive: plan.kind.archive.clone(),
+        uso: plan.uso.id.clone(),
+        bollo: plan.bollo.clone(),
+        person: p.codice_fiscale.clone(),
+        cognome_norm: normalize_name(&p.cognome),
+        nome_norm: normalize_name(&p.nome),
+        requested_by: actor.identity.codice_fiscale.clone(),
+        issued_at: now,
+        expires_at: six_months_after(now),
+        sha256: sha256_hex(&signed),
+        size: signed.len(),
+        secret_hash: sha256_hex(secret.as_bytes()),
+        pin_hash: keys::pin_hash(&pin),
+        archive_key: format!("{}/{}-{}.pdf", now.year(), id, crockford(6)),
+        municipality: app.config.municipality.name.clone(),
+        libera: channel.libera().cloned(),
+    };
+    Ok(Sealed {
+        pdf: signed,
+        record,
+        link: stamp.url,
+    })
+}
+
+/// How storing a sealed certificate ended.
+pub(super) enum Stored {
+    /// This attempt's record is written.
+    Written,
+    /// A concurrent attempt of the same request wrote its record first.
+    Lost,
+}
+
+/// Archives the original under this attempt's key, then writes the record, its PIN lookup
+/// and the requester's list entry in one conditional transaction. When the transaction
+/// fails, no record points at this attempt's file, which is removed.
+pub(super) async fn store(app: &AppState, actor: &Session, s: &Sealed) -> ServiceResult<Stored> {
+    let r = &s.record;
+    app.archive
+        .put(&r.archive_key, &s.pdf, r.expires_at)
+        .await?;
+    let keep_until = r.expires_at + Duration::days(RECORD_AFTER_EXPIRY_DAYS);
+    let mine = keys::mine(&actor.identity.codice_fiscale, r.issued_at, &r.id);
+    let items = vec![
+        (
+            registry::json_item(keys::certificate(&r.id), r)?.expiring(keep_until),
+            Condition::IfAbsent,
+        ),
+        (
+            registry::marker(keys::pin(&r.pin_hash, &r.id)).expiring(keep_until),
+            Condition::None,
+        ),
+        (
+            registry::json_item(mine, &Summary::of(r))?.expiring(r.expires_at),
+            Condition::None,
+        ),
+    ];
+    match app.store.transact(items).await {
+        Ok(()) => Ok(Stored::Written),
+        Err(e) => {
+            // Best effort: a leftover file is unreachable without a record.
+            let _ = app.archive.delete(&r.archive_key).await;
+            match e {
+                PortError::ConditionFailed => Ok(Stored::Lost),
+                e => Err(e.into()),
+            }
+        }
+    }
+}

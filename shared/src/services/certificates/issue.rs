@@ -1,0 +1,168 @@
+//! Issuing a certificate and handing it over (download or e-mail), and the unsealed
+//! preview.
+
+use super::super::audit::{self, AuditAction};
+use super::super::delivery::{self, DeliveryRequest, Letter, Recipients};
+use super::super::errors::{CertificateProblem, Conflict};
+use super::super::sessions::Session;
+use super::super::ServiceResult;
+use super::build::{build, store, Stored};
+use super::ledger::{record_hash, reserve};
+use super::plan::{content, plan, validate_libera, Request};
+use super::{load_issued, record, IssueOutcome, Issued};
+use crate::app::AppState;
+use crate::domain::certificate::{date_it, Channel};
+use crate::domain::italian_date;
+use crate::pdf;
+use crate::ports::PortError;
+
+/// A certificate order: what, through which door, and how to hand it over.
+pub struct Order<'a> {
+    pub request: &'a Request,
+    pub channel: Channel,
+    pub delivery: &'a DeliveryRequest,
+    /// The client's `Idempotency-Key`, if it sent one.
+    pub idempotency_key: Option<&'a str>,
+}
+
+/// How the certificate reached the requester.
+pub enum Delivered {
+    Download(Issued),
+    Emailed { issued: Issued, to: String },
+}
+
+impl Delivered {
+    pub fn issued(&self) -> &Issued {
+        match self {
+            Delivered::Download(i) | Delivered::Emailed { issued: i, .. } => i,
+        }
+    }
+}
+
+/// Issues the certificate of the order and delivers it. The e-mail addresses are checked
+/// before anything is issued; when the e-mail fails after the issue, the answer says so
+/// and a retry sends the same certificate (no second marca).
+pub async fn issue_and_deliver(
+    app: &AppState,
+    actor: &Session,
+    order: Order<'_>,
+) -> ServiceResult<Delivered> {
+    let recipients = order.delivery.recipients(actor)?;
+    let issued = issue(
+        app,
+        actor,
+        order.request,
+        &order.channel,
+        order.idempotency_key,
+    )
+    .await?;
+    let Some(to) = recipients else {
+        return Ok(Delivered::Download(issued));
+    };
+    if send_by_email(app, &issued, &to).await.is_err() {
+        return Err(Conflict::CertificateMailFailed(issued.record.id.clone()).into());
+    }
+    Ok(Delivered::Emailed { issued, to: to.to })
+}
+
+/// Issues a certificate: validate, reserve, build, seal, archive, record, audit.
+pub async fn issue(
+    app: &AppState,
+    actor: &Session,
+    req: &Request,
+    channel: &Channel,
+    idempotency_key: Option<&str>,
+) -> ServiceResult<Issued> {
+    if let Some(l) = channel.libera() {
+        validate_libera(l)?;
+    }
+    let plan = plan(app, actor, req, channel).await?;
+    let id = reserve(app, actor, &plan, idempotency_key).await?;
+    if let Some(existing) = record(app, &id).await? {
+        return load_issued(app, existing).await;
+    }
+    let sealed = build(app, actor, &plan, &id, channel).await?;
+    if let Stored::Lost = store(app, actor, &sealed).await? {
+        return match record(app, &id).await? {
+            Some(existing) => load_issued(app, existing).await,
+            None => Err(PortError::ConditionFailed.into()),
+        };
+    }
+    let r = &sealed.record;
+    if let Some(b) = &plan.bollo {
+        record_hash(app, &b.id, &r.sha256).await?;
+    }
+    let action = match channel {
+        Channel::Citizen => AuditAction::CertificateIssue,
+        Channel::Operator(_) => AuditAction::CertificateIssueLibera,
+    };
+    let detail = Some(format!("{} {}", r.id, r.type_id));
+    audit::record(
+        app,
+        &actor.identity.codice_fiscale,
+        vec![r.person.clone()],
+        action,
+        detail,
+    )
+    .await?;
+    Ok(Issued {
+        record: sealed.record,
+        pdf: sealed.pdf,
+        outcome: IssueOutcome::New,
+        link: Some(sealed.link),
+    })
+}
+
+/// The preview: the same PDF with the ANTEPRIMA watermark, not sealed, not archived, without
+/// verification data. Refused for certificates in bollo.
+pub async fn preview(app: &AppState, actor: &Session, req: &Request) -> ServiceResult<Vec<u8>> {
+    let c = &app.catalog;
+    if req.bollo.is_some() || c.uso(req.uso.trim()).is_some_and(|u| u.bollo) {
+        let exempt_archive = c
+            .certificate_type(req.type_id.trim())
+            .and_then(|t| c.archive(&t.archive))
+            .is_some_and(|a| a.exemption.is_some());
+        if !exempt_archive {
+            return Err(CertificateProblem::PreviewNotAllowed.into());
+        }
+    }
+    let plan = plan(app, actor, req, &Channel::Citizen).await?;
+    let pdf = pdf::render(
+        &content(app, &plan, app.clock.today()),
+        None,
+        app.clock.now(),
+    );
+    let subjects = vec![plan.target.person.codice_fiscale.clone()];
+    let detail = Some(plan.kind.id.clone());
+    audit::record(
+        app,
+        &actor.identity.codice_fiscale,
+        subjects,
+        AuditAction::CertificatePreview,
+        detail,
+    )
+    .await?;
+    Ok(pdf)
+}
+
+/// Sends an issued certificate by e-mail (PDF attached, the archived bytes).
+async fn send_by_email(app: &AppState, issued: &Issued, to: &Recipients) -> Result<(), PortError> {
+    let r = &issued.record;
+    let date = |t| date_it(italian_date(t));
+    let body = format!(
+        "In allegato il {} n. {} rilasciato dal Comune di {} il {}.\n\nIl certificato è firmato digitalmente e riporta un codice QR, un ID e un PIN: chi lo riceve può verificarne l'autenticità e scaricarne l'originale su {}/verifica fino al {}.\n\nQuesto messaggio è stato inviato automaticamente dai Servizi Demografici online: non rispondere a questo indirizzo.\n",
+        r.title.to_lowercase(),
+        r.id,
+        r.municipality,
+        date(r.issued_at),
+        app.config.public_base_url,
+        date(r.expires_at),
+    );
+    let letter = Letter {
+        subject: format!("{} n. {} – Comune di {}", r.title, r.id, r.municipality),
+        body,
+        filename: issued.filename(),
+        pdf: issued.pdf.clone(),
+    };
+    delivery::send_pdf(app, to, letter).await
+}

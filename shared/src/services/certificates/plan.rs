@@ -1,0 +1,204 @@
+//! A certificate request checked against the catalogue and the registry: the plan of what
+//! will be issued, and its fingerprint (the same request gives the same fingerprint).
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::super::access::{self, Scope, Target};
+use super::super::errors::CertificateProblem as Problem;
+use super::super::sessions::Session;
+use super::super::ServiceResult;
+use crate::app::AppState;
+use crate::domain::catalog::{CertificateType, ContestualeFact, Context, Uso};
+use crate::domain::certificate::{compose, Bollo, Channel, Content, Issuer, Libera, Subject};
+use crate::domain::sha256_hex;
+
+/// A certificate request as the citizen (or operator) sends it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Request {
+    pub person: String,
+    #[serde(rename = "type")]
+    pub type_id: String,
+    pub uso: String,
+    #[serde(default)]
+    pub bollo: Option<BolloInput>,
+    /// The facts of a contestuale.
+    #[serde(default)]
+    pub facts: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct BolloInput {
+    pub id: String,
+    pub date: String,
+}
+
+/// A validated request: everything needed to build the certificate.
+pub(super) struct Plan {
+    pub target: Target,
+    pub kind: CertificateType,
+    pub uso: Uso,
+    pub bollo: Option<Bollo>,
+    pub facts: Vec<ContestualeFact>,
+    pub fingerprint: String,
+}
+
+fn parse_bollo(input: &BolloInput, today: NaiveDate) -> Result<Bollo, Problem> {
+    let id = input.id.trim().replace(' ', "");
+    if id.len() != 14 || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Problem::BolloId);
+    }
+    let date = NaiveDate::parse_from_str(input.date.trim(), "%Y-%m-%d")
+        .map_err(|_| Problem::BolloDateFormat)?;
+    if date > today {
+        return Err(Problem::BolloDateFuture);
+    }
+    Ok(Bollo { id, date })
+}
+
+/// The marca da bollo the request must carry, or must not.
+fn bollo_of(
+    app: &AppState,
+    req: &Request,
+    kind: &CertificateType,
+    uso: &Uso,
+) -> Result<Option<Bollo>, Problem> {
+    let exempt_archive = app
+        .catalog
+        .archive(&kind.archive)
+        .is_some_and(|a| a.exemption.is_some());
+    match (&req.bollo, uso.bollo && !exempt_archive) {
+        (Some(b), true) => parse_bollo(b, app.clock.today()).map(Some),
+        (None, true) => Err(Problem::BolloRequired),
+        (Some(_), false) => Err(Problem::BolloNotRequired),
+        (None, false) => Ok(None),
+    }
+}
+
+/// The facts of a contestuale, known, without repetitions, in printing order.
+fn facts_of(req: &Request, kind: &CertificateType) -> Result<Vec<ContestualeFact>, Problem> {
+    if kind.body != crate::domain::catalog::BodyKind::Contestuale {
+        return Ok(Vec::new());
+    }
+    let mut facts = Vec::new();
+    for f in &req.facts {
+        let fact = ContestualeFact::parse(f).ok_or_else(|| Problem::UnknownFact(f.clone()))?;
+        if !facts.contains(&fact) {
+            facts.push(fact);
+        }
+    }
+    if facts.is_empty() {
+        return Err(Problem::FactsRequired);
+    }
+    facts.sort();
+    Ok(facts)
+}
+
+fn admitted(app: &AppState, t: &Target, kind: &CertificateType) -> bool {
+    let ctx = Context {
+        date: app.clock.today(),
+        person: &t.person,
+        specie: t.specie,
+        members: &t.members,
+    };
+    app.catalog.types_for(&ctx).iter().any(|k| k.id == kind.id)
+}
+
+/// Checks the request and loads what the certificate will say.
+pub(super) async fn plan(
+    app: &AppState,
+    actor: &Session,
+    req: &Request,
+    channel: &Channel,
+) -> ServiceResult<Plan> {
+    let c = &app.catalog;
+    let kind = c
+        .certificate_type(req.type_id.trim())
+        .cloned()
+        .ok_or_else(|| Problem::UnknownType(req.type_id.clone()))?;
+    let uso = c
+        .uso(req.uso.trim())
+        .cloned()
+        .ok_or_else(|| Problem::UnknownUso(req.uso.clone()))?;
+    let bollo = bollo_of(app, req, &kind, &uso)?;
+    let facts = facts_of(req, &kind)?;
+    let scope = match channel {
+        Channel::Citizen => Scope::Household,
+        Channel::Operator(_) => Scope::Registry,
+    };
+    let target = access::target(app, actor, &req.person, scope).await?;
+    if !admitted(app, &target, &kind) {
+        return Err(Problem::TypeNotAvailable(kind.title.clone()).into());
+    }
+    let libera = channel.libera().map(|l| (&l.motivo, &l.documento_numero));
+    let fingerprint = sha256_hex(
+        serde_json::to_string(&(
+            &actor.identity.codice_fiscale,
+            &target.person.codice_fiscale,
+            &kind.id,
+            &uso.id,
+            &bollo,
+            &facts,
+            libera,
+        ))?
+        .as_bytes(),
+    );
+    Ok(Plan {
+        target,
+        kind,
+        uso,
+        bollo,
+        facts,
+        fingerprint,
+    })
+}
+
+/// What the certificate of `plan` says on `date`.
+pub(super) fn content(app: &AppState, plan: &Plan, date: NaiveDate) -> Content {
+    let archive = app
+        .catalog
+        .archive(&plan.kind.archive)
+        .expect("checked in plan");
+    let issuer = Issuer {
+        municipality: &app.config.municipality.name,
+        province: &app.config.municipality.province,
+        bollo_rule: &app.catalog.bollo,
+    };
+    let subject = Subject {
+        person: &plan.target.person,
+        members: &plan.target.members,
+        denominazione: plan.target.denominazione.as_deref(),
+        date,
+    };
+    compose(
+        &issuer,
+        archive,
+        &plan.kind,
+        &plan.uso,
+        plan.bollo.as_ref(),
+        &subject,
+        &plan.facts,
+    )
+}
+
+/// The operator's record of a certificazione libera: every field present and short.
+pub(super) fn validate_libera(l: &Libera) -> Result<(), Problem> {
+    for (value, what) in [
+        (&l.motivo, "il motivo della richiesta"),
+        (&l.richiedente, "cognome e nome del richiedente"),
+        (&l.documento_tipo, "il tipo di documento del richiedente"),
+        (
+            &l.documento_numero,
+            "il numero del documento del richiedente",
+        ),
+        (&l.documento_ente, "l'ente che ha rilasciato il documento"),
+    ] {
+        if value.trim().is_empty() {
+            return Err(Problem::LiberaMissing(what));
+        }
+        if value.len() > 256 {
+            return Err(Problem::LiberaTooLong(what));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,102 @@
+//! Refusals: what the requester may not do (403), what does not exist for them (404), what
+//! clashes with what exists (409).
+
+/// Something the requester may not do (403).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forbidden {
+    /// Online, certificates only for oneself and one's household.
+    CertificateScope,
+    /// Only the persons of one's own household may be read.
+    HouseholdScope,
+    /// Certificazione libera is for the registry office's operators.
+    LiberaOperatorsOnly,
+    /// Loading the registry export is for operators.
+    ImportOperatorsOnly,
+    /// A route of the operators' desk.
+    OperatorsOnly,
+    /// A state-changing request without the session's CSRF token.
+    Csrf,
+}
+
+impl Forbidden {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Forbidden::Csrf => "csrf_token_invalid",
+            _ => "forbidden",
+        }
+    }
+
+    pub fn message(&self) -> &'static str {
+        match self {
+            Forbidden::CertificateScope => "Online puoi richiedere certificati soltanto per te e per i componenti della tua famiglia anagrafica.",
+            Forbidden::HouseholdScope => "Puoi consultare soltanto i dati delle persone della tua famiglia anagrafica.",
+            Forbidden::LiberaOperatorsOnly => "La certificazione libera è riservata agli operatori dell'Ufficio Anagrafe.",
+            Forbidden::ImportOperatorsOnly => "L'importazione dell'anagrafe è riservata agli operatori del Comune.",
+            Forbidden::OperatorsOnly => "Questa funzione è riservata agli operatori dell'Ufficio Anagrafe.",
+            Forbidden::Csrf => "Richiesta non autorizzata: ricarica la pagina e riprova.",
+        }
+    }
+}
+
+/// What was asked for does not exist, or is not the requester's (404).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotFound {
+    Person,
+    NotInRegistry,
+    NoHouseholdAt(chrono::NaiveDate),
+    NoGeneralitaMatch,
+    MyCertificate,
+    Route,
+}
+
+impl NotFound {
+    pub fn message(&self) -> String {
+        match self {
+            NotFound::Person => "La persona indicata non risulta nell'anagrafe del Comune.".into(),
+            NotFound::NotInRegistry => "Non risulti iscritto nell'anagrafe del Comune: per informazioni rivolgiti all'Ufficio Anagrafe.".into(),
+            NotFound::NoHouseholdAt(date) => format!(
+                "Alla data del {} non risulti iscritto in una famiglia anagrafica del Comune.",
+                date.format("%d/%m/%Y")
+            ),
+            NotFound::NoGeneralitaMatch => {
+                "Nessuna persona dell'anagrafe corrisponde alle generalità indicate.".into()
+            }
+            NotFound::MyCertificate => {
+                "Certificato non trovato tra i tuoi certificati validi.".into()
+            }
+            NotFound::Route => "Il servizio richiesto non esiste: controlla l'indirizzo.".into(),
+        }
+    }
+}
+
+/// The request clashes with what exists (409).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conflict {
+    BolloAlreadyUsed(String),
+    IdempotencyKeyReused,
+    AmbiguousPerson,
+    /// The certificate was issued, the e-mail did not leave: a retry reuses it.
+    CertificateMailFailed(String),
+    DeclarationMailFailed,
+}
+
+impl Conflict {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Conflict::BolloAlreadyUsed(_) => "bollo_already_used",
+            Conflict::IdempotencyKeyReused => "idempotency_conflict",
+            Conflict::AmbiguousPerson => "ambiguous_person",
+            Conflict::CertificateMailFailed(_) | Conflict::DeclarationMailFailed => "mail_failed",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Conflict::BolloAlreadyUsed(marca) => format!("La marca da bollo n. {marca} è già stata utilizzata per un altro certificato: ogni marca vale per un solo certificato."),
+            Conflict::IdempotencyKeyReused => "La chiave di idempotenza è già stata usata per una richiesta diversa.".into(),
+            Conflict::AmbiguousPerson => "Più persone corrispondono alle generalità indicate: indica il codice fiscale.".into(),
+            Conflict::CertificateMailFailed(id) => format!("Il certificato {id} è stato emesso ma l'invio per e-mail non è riuscito. Riprova: non sarà usata un'altra marca da bollo, oppure scaricalo da «I miei certificati»."),
+            Conflict::DeclarationMailFailed => "L'invio per e-mail non è riuscito: riprova o scarica la dichiarazione.".into(),
+        }
+    }
+}

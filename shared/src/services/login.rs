@@ -1,0 +1,155 @@
+//! Login: the pending request of a login at an identity provider, its outcome, and the
+//! session of a citizen found in the registry. The use case does not speak SAML: the auth
+//! function verifies the identity provider's answer and hands over what it asserted.
+
+use chrono::{DateTime, Duration, Utc};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+
+use super::audit::{self, AuditAction};
+use super::sessions::{self, Identity};
+use super::{profile, registry, ServiceResult};
+use crate::app::AppState;
+use crate::domain::codice_fiscale::CodiceFiscale;
+use crate::keys;
+use crate::ports::{Condition, PortError};
+
+/// How long a login may take between the request and the answer.
+pub const PENDING_MINUTES: i64 = 10;
+/// How long an assertion is remembered past its validity (replay cache).
+const REPLAY_MARGIN_MINUTES: i64 = 5;
+
+/// A login started at an identity provider and not yet answered, kept server side.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Pending {
+    pub request_id: String,
+    pub idp: String,
+    pub level: u8,
+    pub issued_at: DateTime<Utc>,
+}
+
+/// What an identity provider asserted, as verified by the protocol layer.
+#[derive(Debug, Clone)]
+pub struct Asserted {
+    pub assertion_id: String,
+    /// Until when the assertion may be used.
+    pub valid_until: DateTime<Utc>,
+    pub level: u8,
+    /// The `fiscalNumber` attribute (`TINIT-<codice fiscale>`).
+    pub fiscal_number: String,
+    pub email: Option<String>,
+    pub pec: Option<String>,
+}
+
+/// Why a verified answer still does not open a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The assertion or the request was used before.
+    Replayed,
+    /// No valid codice fiscale among the attributes.
+    NoFiscalNumber,
+}
+
+/// The end of a login.
+#[derive(Debug)]
+pub enum Outcome {
+    /// A session for a citizen of the registry: the token for the cookie.
+    Session {
+        token: String,
+    },
+    /// The citizen authenticated but is not in the registry of the comune.
+    NotInRegistry,
+    Refused(Refusal),
+}
+
+/// An opaque random value (a RelayState, a session token).
+fn random_token() -> String {
+    let mut b = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// Records a pending login and returns the opaque RelayState that refers to it (the
+/// identity provider's cross-site POST back carries no SameSite cookie).
+pub async fn start(app: &AppState, pending: &Pending) -> ServiceResult<String> {
+    let relay = random_token();
+    let until = app.clock.now() + Duration::minutes(PENDING_MINUTES);
+    let item = registry::json_item(keys::pending_login(&relay), pending)?.expiring(until);
+    app.store.put(item, Condition::IfAbsent).await?;
+    Ok(relay)
+}
+
+/// The pending login of a RelayState, if it is still pending.
+pub async fn pending(app: &AppState, relay: &str) -> ServiceResult<Option<Pending>> {
+    registry::get_json(app.store.as_ref(), &keys::pending_login(relay.trim())).await
+}
+
+/// Ends a pending login without a session (the identity provider answered with an error).
+pub async fn cancel(app: &AppState, relay: &str) -> ServiceResult<()> {
+    registry::delete(app.store.as_ref(), &keys::pending_login(relay.trim())).await
+}
+
+/// Completes a login: one use per request and per assertion, then the session.
+pub async fn complete(
+    app: &AppState,
+    relay: &str,
+    pending: &Pending,
+    asserted: &Asserted,
+) -> ServiceResult<Outcome> {
+    let until =
+        asserted.valid_until.max(app.clock.now()) + Duration::minutes(REPLAY_MARGIN_MINUTES);
+    let once = vec![
+        (
+            registry::marker(keys::used_assertion(&asserted.assertion_id)).expiring(until),
+            Condition::IfAbsent,
+        ),
+        (
+            registry::marker(keys::used_request(&pending.request_id)).expiring(until),
+            Condition::IfAbsent,
+        ),
+    ];
+    match app.store.transact(once).await {
+        Ok(()) => {}
+        Err(PortError::ConditionFailed) => return Ok(Outcome::Refused(Refusal::Replayed)),
+        Err(e) => return Err(e.into()),
+    }
+    cancel(app, relay).await?;
+    let raw = asserted.fiscal_number.as_str();
+    let cf = raw.strip_prefix("TINIT-").unwrap_or(raw);
+    let Ok(cf) = CodiceFiscale::parse(cf) else {
+        return Ok(Outcome::Refused(Refusal::NoFiscalNumber));
+    };
+    enroll(app, &cf, &pending.idp, asserted).await
+}
+
+/// First access: a citizen found in the registry gets a session (with the profile from the
+/// identity provider's attributes); anyone else is told they are not in the registry.
+async fn enroll(
+    app: &AppState,
+    cf: &CodiceFiscale,
+    idp: &str,
+    asserted: &Asserted,
+) -> ServiceResult<Outcome> {
+    let Some(person) = registry::person(app.store.as_ref(), cf.as_str()).await? else {
+        return Ok(Outcome::NotInRegistry);
+    };
+    let email = asserted.email.as_deref();
+    let profile = profile::enroll(app, cf.as_str(), email, asserted.pec.as_deref()).await?;
+    let identity = Identity {
+        codice_fiscale: person.codice_fiscale.clone(),
+        cognome: person.cognome.clone(),
+        nome: person.nome.clone(),
+        email: profile.email,
+        idp: idp.to_string(),
+        level: asserted.level,
+    };
+    let operator = app
+        .config
+        .operators
+        .iter()
+        .any(|o| o == &person.codice_fiscale);
+    let (token, _) = sessions::create(app, identity, operator).await?;
+    let me = person.codice_fiscale.clone();
+    audit::record(app, &me, vec![me.clone()], AuditAction::Login, None).await?;
+    Ok(Outcome::Session { token })
+}

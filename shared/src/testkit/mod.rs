@@ -1,0 +1,10 @@
+//! What tests, benchmarks and the local runner use but Lambda functions never build (the
+//! `testkit` feature): the adapter contract suite, the demo municipality generator, a clock
+//! that tests move, percentiles for measurements.
+
+pub mod clock;
+pub mod contract;
+pub mod demo;
+pub mod measure;
+
+pub use clock::ManualClock;

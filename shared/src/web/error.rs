@@ -1,0 +1,61 @@
+//! The JSON error answer of every API endpoint: `{"error": code, "message": Italian text}`.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+
+use crate::services::ServiceError;
+
+#[derive(Debug)]
+pub struct ApiError(pub ServiceError);
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    message: String,
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        ApiError(e)
+    }
+}
+
+/// The refusals a handler raises itself (a bad parameter, a missing session).
+macro_rules! api_error_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for ApiError {
+            fn from(e: $t) -> Self {
+                ApiError(e.into())
+            }
+        }
+    )*};
+}
+
+api_error_from!(
+    crate::ports::PortError,
+    crate::services::errors::Invalid,
+    crate::services::errors::Forbidden,
+    crate::services::errors::NotFound,
+    crate::services::errors::Conflict
+);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ServiceError::Port(e) = &self.0 {
+            // The detail stays in the log (it never carries personal data); the citizen gets
+            // a plain answer.
+            tracing::error!(error = %e, "port failure");
+        }
+        let status =
+            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = ErrorBody {
+            error: self.0.code(),
+            message: self.0.message(),
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

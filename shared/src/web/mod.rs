@@ -1,0 +1,127 @@
+//! What every function's router shares: the application state, the JSON error answer, the
+//! guards and typed bodies as extractors, hardening layers and the Lambda entry point.
+//!
+//! The request path: router → extractors (`CurrentSession`/`Operator`, `JsonBody`,
+//! `Query`) → a use case in `crate::services` → ports → adapters. Handlers only map the
+//! use case's outcome to a response.
+
+mod body;
+mod error;
+mod session;
+
+use std::sync::Arc;
+
+use axum::http::{header, HeaderValue};
+use axum::response::IntoResponse;
+use axum::{Json, Router};
+
+use crate::adapters::clock::SystemClock;
+pub use crate::app::AppState;
+use crate::config::Config;
+use crate::services::errors::Invalid;
+use crate::services::ServiceError;
+pub use body::{bounded_bytes, FormBody, JsonBody, Query, RawBody, JSON_LIMIT};
+pub use error::{ApiError, ApiResult};
+pub use session::{
+    cookie, csrf_matches, is_safe, session_of, CurrentSession, FormSession, Operator, CSRF_HEADER,
+};
+
+/// `?person=<codice fiscale>`, required.
+#[derive(Debug, serde::Deserialize)]
+pub struct PersonParam {
+    person: Option<String>,
+}
+
+impl PersonParam {
+    pub fn required(self) -> ApiResult<String> {
+        self.person
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| Invalid::PersonRequired.into())
+    }
+}
+
+/// Adds what every function answers with: panics become a 500 JSON answer instead of a
+/// dropped connection, and responses carry no-store and anti-sniffing headers.
+pub fn harden(router: Router) -> Router {
+    use tower_http::catch_panic::CatchPanicLayer;
+    use tower_http::set_header::SetResponseHeaderLayer;
+    router
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            tracing::error!("handler panicked");
+            ApiError(ServiceError::Port(crate::ports::PortError::unavailable(
+                crate::ports::Port::Store,
+                "panic",
+            )))
+            .into_response()
+        }))
+}
+
+/// `GET <path>`: liveness of a function.
+pub fn health(path: &str, name: &'static str) -> Router {
+    Router::new().route(
+        path,
+        axum::routing::get(move || async move {
+            Json(serde_json::json!({ "function": name, "status": "ok" }))
+        }),
+    )
+}
+
+/// Logs to stderr without personal data: handlers log events, never request paths or bodies.
+pub fn init_tracing() {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    // `RUST_LOG` as a list of `level` / `target=level` directives (no regex: smaller binaries).
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| v.parse::<tracing_subscriber::filter::Targets>().ok())
+        .unwrap_or_else(|| {
+            tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO)
+        });
+    let _ = tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_target(false))
+        .with(filter)
+        .try_init();
+}
+
+/// The entry point of a function that also has a command line for ops: Lambda when started
+/// by the Lambda runtime, otherwise `cli` with the arguments (exit status from its result,
+/// its error message on stderr).
+pub async fn run_lambda_or_cli<F>(
+    router: fn(AppState) -> Router,
+    cli: impl FnOnce(Vec<String>) -> F,
+) -> Result<(), lambda_http::Error>
+where
+    F: std::future::Future<Output = Result<i32, String>>,
+{
+    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+        return run_lambda(router).await;
+    }
+    match cli(std::env::args().skip(1).collect()).await {
+        Ok(code) => std::process::exit(code),
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(1)
+        }
+    }
+}
+
+/// The Lambda entry point of a function: build the state once, then serve its router.
+/// The cloud adapters are used when configured (`TABLE_NAME` and the rest, set by the stack).
+pub async fn run_lambda(router: fn(AppState) -> Router) -> Result<(), lambda_http::Error> {
+    init_tracing();
+    let config = Config::from_env()?;
+    let state = AppState::from_config(config, Arc::new(SystemClock)).await?;
+    lambda_http::run(router(state)).await
+}
