@@ -49,7 +49,8 @@ pub struct SamlSettings {
     pub contact_email: String,
     pub contact_phone: String,
     pub organization_url: String,
-    /// SPID level requested by default (1..3).
+    /// The SPID level requested and required for registry data (2 or 3): a login may ask
+    /// for more, never for less.
     pub level: u8,
     /// PEM files of the SP key and certificate; created under DATA_DIR/saml when absent.
     pub key_file: Option<PathBuf>,
@@ -80,6 +81,11 @@ pub struct Config {
     pub demo_population: usize,
     /// Codici fiscali of operators (counter staff).
     pub operators: Vec<String>,
+    /// E-mails a citizen may send through the portal in a day.
+    pub mail_daily_limit: u32,
+    /// The secret header value CloudFront adds to requests for the verify origin: with it,
+    /// the viewer's address header is trusted (see the verify function).
+    pub origin_secret: Option<String>,
     /// The catalogue of certificates and usi; the embedded one when absent.
     pub catalog_file: Option<PathBuf>,
     pub saml: SamlSettings,
@@ -157,18 +163,63 @@ pub struct ConfigError {
     pub reason: String,
 }
 
+/// A setting parsed from its text, or the default.
+fn parsed<T: std::str::FromStr>(name: &'static str, default: &str) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    var(name, default).parse().map_err(|e| ConfigError {
+        name,
+        reason: format!("{e}"),
+    })
+}
+
+/// An optional setting: unset or empty is `None`.
+fn optional(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn path(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+fn saml_from_env() -> Result<SamlSettings, ConfigError> {
+    Ok(SamlSettings {
+        ipa_code: var("MUNICIPALITY_IPA", "c_x000"),
+        contact_email: var("CONTACT_EMAIL", "protocollo@comune.example"),
+        contact_phone: var("CONTACT_PHONE", "+390000000000"),
+        organization_url: var("ORGANIZATION_URL", "https://www.comune.example"),
+        level: var("SPID_LEVEL", "2")
+            .parse()
+            .ok()
+            .filter(|l| (2..=3).contains(l))
+            .ok_or(ConfigError {
+                name: "SPID_LEVEL",
+                reason: "must be 2 or 3 (registry data need SpidL2 at least)".into(),
+            })?,
+        key_file: path("SAML_KEY_FILE"),
+        cert_file: path("SAML_CERT_FILE"),
+    })
+}
+
+fn idps_from_env() -> Result<Vec<IdpEntry>, ConfigError> {
+    let Some(path) = path("IDP_REGISTRY") else {
+        return Ok(Vec::new());
+    };
+    let bad = |reason: String| ConfigError {
+        name: "IDP_REGISTRY",
+        reason,
+    };
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+    serde_json::from_str(&text).map_err(|e| bad(e.to_string()))
+}
+
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
-        let port = var("PORT", "8080").parse().map_err(|e| ConfigError {
-            name: "PORT",
-            reason: format!("{e}"),
-        })?;
-        let demo_population = var("DEMO_POPULATION", "200")
-            .parse()
-            .map_err(|e| ConfigError {
-                name: "DEMO_POPULATION",
-                reason: format!("{e}"),
-            })?;
+        let port = parsed("PORT", "8080")?;
         let public_base_url = var("PUBLIC_BASE_URL", &format!("http://127.0.0.1:{port}"))
             .trim_end_matches('/')
             .to_string();
@@ -188,49 +239,18 @@ impl Config {
                 "Benvenuto nei Servizi Demografici online: consulta la tua scheda di famiglia, \
                  scarica certificati con timbro digitale e autocertificazioni precompilate.",
             ),
-            demo_population,
+            demo_population: parsed("DEMO_POPULATION", "200")?,
+            origin_secret: optional("ORIGIN_SECRET"),
+            mail_daily_limit: parsed("MAIL_DAILY_LIMIT", "10")?,
             operators: var("OPERATORS", "")
                 .split(',')
                 .map(|s| s.trim().to_ascii_uppercase())
                 .filter(|s| !s.is_empty())
                 .collect(),
-            catalog_file: std::env::var_os("CATALOG_FILE")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from),
-            saml: SamlSettings {
-                ipa_code: var("MUNICIPALITY_IPA", "c_x000"),
-                contact_email: var("CONTACT_EMAIL", "protocollo@comune.example"),
-                contact_phone: var("CONTACT_PHONE", "+390000000000"),
-                organization_url: var("ORGANIZATION_URL", "https://www.comune.example"),
-                level: var("SPID_LEVEL", "2")
-                    .parse()
-                    .ok()
-                    .filter(|l| (1..=3).contains(l))
-                    .ok_or(ConfigError {
-                        name: "SPID_LEVEL",
-                        reason: "must be 1, 2 or 3".into(),
-                    })?,
-                key_file: std::env::var_os("SAML_KEY_FILE")
-                    .filter(|v| !v.is_empty())
-                    .map(PathBuf::from),
-                cert_file: std::env::var_os("SAML_CERT_FILE")
-                    .filter(|v| !v.is_empty())
-                    .map(PathBuf::from),
-            },
+            catalog_file: path("CATALOG_FILE"),
+            saml: saml_from_env()?,
             cloud: cloud_from_env()?,
-            idps: match std::env::var_os("IDP_REGISTRY").filter(|v| !v.is_empty()) {
-                None => Vec::new(),
-                Some(path) => {
-                    let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
-                        name: "IDP_REGISTRY",
-                        reason: format!("{}: {e}", PathBuf::from(&path).display()),
-                    })?;
-                    serde_json::from_str(&text).map_err(|e| ConfigError {
-                        name: "IDP_REGISTRY",
-                        reason: e.to_string(),
-                    })?
-                }
-            },
+            idps: idps_from_env()?,
         })
     }
 
@@ -250,6 +270,8 @@ impl Config {
             welcome_message: "Benvenuto".into(),
             demo_population: 60,
             operators: vec![],
+            mail_daily_limit: 10,
+            origin_secret: None,
             catalog_file: None,
             saml: SamlSettings {
                 ipa_code: "c_x000".into(),

@@ -119,6 +119,11 @@ pub fn profile(cf: &str) -> Key {
     record(format!("PROFILO#{cf}"))
 }
 
+/// The e-mails a citizen sent through the portal on a day (a counter).
+pub fn mails_of_day(cf: &str, day: NaiveDate) -> Key {
+    key(format!("POSTA#{cf}"), day.to_string())
+}
+
 // Audit.
 
 /// The audit records of a day.

@@ -11,3 +11,4 @@ pub mod services;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 pub mod web;
+pub mod xml;

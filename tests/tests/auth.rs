@@ -41,14 +41,26 @@ fn citizen(portal: &Portal) -> Persona {
         .unwrap()
 }
 
-/// Starts a login at the demo IdP: the pending request's ID, the RelayState and the level.
-async fn start(portal: &Portal, level: u8) -> (String, String) {
+/// The `name=value` of the cookie `name` a response sets, unless it removes it.
+fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|v| v.starts_with(&format!("{name}=")) && !v.contains("Max-Age=0"))
+        .map(|v| v.split(';').next().unwrap().to_string())
+}
+
+/// Starts a login at the demo IdP: the pending request's ID, the RelayState and the
+/// browser-binding cookie.
+async fn start(portal: &Portal, level: u8) -> (String, String, String) {
     let r = client()
         .get(format!("{}/saml/login?idp=demo&level={level}", portal.base))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 302);
+    let browser = set_cookie(&r, "anagrafe_login").expect("the login is bound to the browser");
     let location = r.headers()["location"].to_str().unwrap().to_string();
     assert!(
         location.starts_with(&format!("{}/demo-idp/sso?SAMLRequest=", portal.base)),
@@ -68,7 +80,7 @@ async fn start(portal: &Portal, level: u8) -> (String, String) {
         .unwrap();
     let req: samael::schema::AuthnRequest = xml.parse().unwrap();
     assert_eq!(req.force_authn, Some(level > 1));
-    (req.id, q["RelayState"].clone())
+    (req.id, q["RelayState"].clone(), browser)
 }
 
 fn spec(portal: &Portal, request_id: &str, who: &Persona, level: u8) -> ResponseSpec {
@@ -105,9 +117,15 @@ fn sign(xml: String, key_der: &[u8]) -> String {
     Crypto::sign_xml(xml, key_der).unwrap()
 }
 
-async fn post_acs(portal: &Portal, xml: &str, relay: &str) -> (u16, Option<String>, String) {
+async fn post_acs(
+    portal: &Portal,
+    xml: &str,
+    relay: &str,
+    browser: &str,
+) -> (u16, Option<String>, String) {
     let r = client()
         .post(format!("{}/saml/acs", portal.base))
+        .header("Cookie", browser)
         .form(&[
             ("SAMLResponse", B64.encode(xml)),
             ("RelayState", relay.to_string()),
@@ -115,10 +133,7 @@ async fn post_acs(portal: &Portal, xml: &str, relay: &str) -> (u16, Option<Strin
         .send()
         .await
         .unwrap();
-    let cookie = r
-        .headers()
-        .get("set-cookie")
-        .map(|v| v.to_str().unwrap().to_string());
+    let cookie = set_cookie(&r, "anagrafe_session");
     (r.status().as_u16(), cookie, r.text().await.unwrap())
 }
 
@@ -127,13 +142,14 @@ async fn login_through_the_demo_idp_over_plain_http_reads_the_household() {
     let dir = tempfile::tempdir().unwrap();
     let portal = Portal::start(dir.path()).await;
     let me = citizen(&portal);
-    let (_, relay) = start(&portal, 2).await;
+    let (_, relay, _) = start(&portal, 2).await;
     // Follow the redirect to the demo IdP, pick the citizen, get the auto-posting form.
     let r = client()
         .get(format!("{}/saml/login?idp=demo", portal.base))
         .send()
         .await
         .unwrap();
+    let browser = set_cookie(&r, "anagrafe_login").unwrap();
     let sso = r.headers()["location"].to_str().unwrap().to_string();
     let page = client()
         .get(&sso)
@@ -168,6 +184,7 @@ async fn login_through_the_demo_idp_over_plain_http_reads_the_household() {
     assert_ne!(relay_state, relay, "each login has its own RelayState");
     let r = client()
         .post(format!("{}/saml/acs", portal.base))
+        .header("Cookie", &browser)
         .form(&[
             ("SAMLResponse", saml_response.clone()),
             ("RelayState", relay_state.clone()),
@@ -177,7 +194,13 @@ async fn login_through_the_demo_idp_over_plain_http_reads_the_household() {
         .unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/famiglia.html");
-    let set_cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    let set_cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|v| v.starts_with("anagrafe_session="))
+        .unwrap();
     assert!(
         set_cookie.contains("HttpOnly")
             && set_cookie.contains("SameSite=Lax")
@@ -208,6 +231,7 @@ async fn login_through_the_demo_idp_over_plain_http_reads_the_household() {
         &portal,
         &String::from_utf8(B64.decode(&saml_response).unwrap()).unwrap(),
         &relay_state,
+        &browser,
     )
     .await;
     assert!(status >= 400 && set.is_none());
@@ -325,7 +349,7 @@ async fn every_faulty_response_is_refused_without_a_session() {
         ),
     ];
     for (name, mutate) in cases {
-        let (request_id, relay) = start(&portal, 2).await;
+        let (request_id, relay, browser) = start(&portal, 2).await;
         let mut s = spec(&portal, &request_id, &me, 2);
         let (mut k, mut signed) = (key.clone(), true);
         mutate(&mut s, &mut k, &mut signed);
@@ -334,14 +358,14 @@ async fn every_faulty_response_is_refused_without_a_session() {
         } else {
             s.xml(false)
         };
-        let (status, cookie, page) = post_acs(&portal, &xml, &relay).await;
+        let (status, cookie, page) = post_acs(&portal, &xml, &relay, &browser).await;
         assert!((400..500).contains(&status), "{name}: status {status}");
         assert!(cookie.is_none(), "{name}: a session was created");
         assert!(page.contains("lang=\"it\""), "{name}: an Italian page");
     }
 
     // Wrong Recipient alone (Destination right).
-    let (request_id, relay) = start(&portal, 2).await;
+    let (request_id, relay, browser) = start(&portal, 2).await;
     let good = sign(spec(&portal, &request_id, &me, 2).xml(true), &key);
     let wrong_recipient = good.replacen(
         &format!("Recipient=\"{}/saml/acs\"", portal.base),
@@ -349,11 +373,11 @@ async fn every_faulty_response_is_refused_without_a_session() {
         1,
     );
     assert_ne!(good, wrong_recipient);
-    let (status, cookie, _) = post_acs(&portal, &wrong_recipient, &relay).await;
+    let (status, cookie, _) = post_acs(&portal, &wrong_recipient, &relay, &browser).await;
     assert!(status >= 400 && cookie.is_none(), "wrong Recipient");
 
     // An attribute changed after signing.
-    let (request_id, relay) = start(&portal, 2).await;
+    let (request_id, relay, browser) = start(&portal, 2).await;
     let signed = sign(spec(&portal, &request_id, &me, 2).xml(true), &key);
     let stranger = portal
         .demo()
@@ -364,28 +388,29 @@ async fn every_faulty_response_is_refused_without_a_session() {
         })
         .unwrap();
     let tampered = signed.replace(&me.codice_fiscale, &stranger.codice_fiscale);
-    let (status, cookie, _) = post_acs(&portal, &tampered, &relay).await;
+    let (status, cookie, _) = post_acs(&portal, &tampered, &relay, &browser).await;
     assert!(status >= 400 && cookie.is_none(), "tampered attribute");
 
     // A non-Success status with SPID's error code: the prescribed message.
-    let (request_id, relay) = start(&portal, 2).await;
+    let (request_id, relay, browser) = start(&portal, 2).await;
     let error = format!(
         r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_e" Version="2.0" IssueInstant="{}" Destination="{}/saml/acs" InResponseTo="{request_id}"><saml:Issuer>{}/demo-idp/metadata</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Responder"><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:AuthnFailed"/></samlp:StatusCode><samlp:StatusMessage>ErrorCode nr22</samlp:StatusMessage></samlp:Status></samlp:Response>"#,
         portal.clock.now_utc().to_rfc3339(),
         portal.base,
         portal.base
     );
-    let (status, cookie, page) = post_acs(&portal, &error, &relay).await;
+    let (status, cookie, page) = post_acs(&portal, &error, &relay, &browser).await;
     assert_eq!(status, 403);
     assert!(cookie.is_none());
     assert!(page.contains("Hai negato il consenso"), "{page}");
 
     // The correct Response to the last request works: the checks are not just refusing all.
-    let (request_id, relay) = start(&portal, 2).await;
+    let (request_id, relay, browser) = start(&portal, 2).await;
     let (status, cookie, _) = post_acs(
         &portal,
         &sign(spec(&portal, &request_id, &me, 2).xml(true), &key),
         &relay,
+        &browser,
     )
     .await;
     assert_eq!(status, 303);
@@ -395,6 +420,7 @@ async fn every_faulty_response_is_refused_without_a_session() {
         &portal,
         &sign(spec(&portal, &request_id, &me, 2).xml(true), &key),
         "0000",
+        &browser,
     )
     .await;
     assert_eq!(status, 400);

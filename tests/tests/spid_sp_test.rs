@@ -12,11 +12,13 @@ async fn spid_sp_test_passes_metadata_authn_request_and_response_tests() {
     let dir = tempfile::tempdir().unwrap();
     let tool = tool_bin(".venv-spid", "spid_sp_test");
     let idp_metadata = run(&tool, &["--idp-metadata"]);
+    // The tool's warnings (stderr) come after the document.
     let start = idp_metadata
         .find("<")
         .expect("IdP metadata from spid_sp_test");
+    let end = idp_metadata.rfind("EntityDescriptor>").unwrap() + "EntityDescriptor>".len();
     let path = dir.path().join("spid-sp-test-idp.xml");
-    std::fs::write(&path, &idp_metadata[start..]).unwrap();
+    std::fs::write(&path, &idp_metadata[start..end]).unwrap();
     let data = dir.path().join("data");
     let portal = Portal::start_with(&data, move |mut s| {
         let mut config = s.config.as_ref().clone();

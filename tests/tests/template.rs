@@ -80,3 +80,37 @@ fn the_stack_has_what_the_design_requires() {
     assert!(makefile.contains("build-AuthFunction:") && makefile.contains("package-auth.sh"));
     assert_eq!(t.matches("BuildMethod: rust-cargolambda").count(), 5);
 }
+
+#[test]
+fn every_page_behind_cloudfront_gets_the_portals_security_headers() {
+    let t = std::fs::read_to_string(template()).unwrap();
+    let csp = format!("ContentSecurityPolicy: \"{}\"", shared::web::SITE_CSP);
+    assert!(
+        t.contains(&csp),
+        "the CloudFront CSP is the portal's: {csp}"
+    );
+    assert!(t.contains(shared::web::PERMISSIONS_POLICY));
+    for expected in [
+        "Type: AWS::CloudFront::ResponseHeadersPolicy",
+        "FrameOptions: {FrameOption: DENY, Override: true}",
+        "ContentTypeOptions: {Override: true}",
+        "StrictTransportSecurity:",
+        "HeaderName: X-Origin-Verify",
+        "CloudFront-Viewer-Address",
+        "Type: AWS::WAFv2::WebACL",
+        "RateBasedStatement:",
+    ] {
+        assert!(t.contains(expected), "template lacks {expected}");
+    }
+    // Every cache behaviour (the default and the three paths) carries the policy.
+    assert_eq!(
+        t.matches("ResponseHeadersPolicyId: !Ref SecurityHeaders")
+            .count(),
+        4
+    );
+    assert_eq!(
+        verify::ORIGIN_HEADER,
+        "x-origin-verify",
+        "the header CloudFront sets is the one the function checks"
+    );
+}

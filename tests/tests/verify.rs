@@ -352,3 +352,57 @@ async fn the_form_page_is_accessible_html_and_empty_fields_are_explained() {
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
+
+/// Behind CloudFront every request comes from an edge address: the limit keys on the
+/// viewer's address that CloudFront forwards, trusted only with the distribution's secret
+/// origin header.
+#[tokio::test]
+async fn the_rate_limit_keys_on_the_viewer_behind_cloudfront() {
+    let dir = tempfile::tempdir().unwrap();
+    let portal = Portal::start_with(dir.path(), |mut s| {
+        let mut config = s.config.as_ref().clone();
+        config.origin_secret = Some("segreto-di-cloudfront-0123456789abcdef".into());
+        s.config = std::sync::Arc::new(config);
+        s
+    })
+    .await;
+    let attempt = |viewer: &'static str, secret: &'static str| {
+        let url = format!("{}/verifica", portal.base);
+        async move {
+            client()
+                .post(url)
+                .header(verify::ORIGIN_HEADER, secret)
+                .header("CloudFront-Viewer-Address", viewer)
+                .form(&[
+                    ("codice", "0000000000"),
+                    ("cognome", "Rossi"),
+                    ("nome", "Mario"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let secret = "segreto-di-cloudfront-0123456789abcdef";
+    for i in 0..30 {
+        assert_eq!(
+            attempt("203.0.113.5:41000", secret).await,
+            404,
+            "attempt {i}"
+        );
+    }
+    assert_eq!(
+        attempt("203.0.113.5:41999", secret).await,
+        429,
+        "the same viewer, another port"
+    );
+    // Another viewer behind the same edge is not blocked.
+    assert_eq!(attempt("198.51.100.7:5000", secret).await, 404);
+    assert_eq!(attempt("2001:db8::7:5000", secret).await, 404);
+    // Without the secret the header is not trusted: the edge (here the TCP peer) is the
+    // client, still unlimited after these.
+    assert_eq!(attempt("203.0.113.5:41000", "indovinato").await, 404);
+    portal.stop().await;
+}

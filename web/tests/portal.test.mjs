@@ -56,6 +56,15 @@ async function ready(page) {
   await page.waitForSelector('body[data-ready="true"]', { timeout: 15000 });
 }
 
+/** Collects what the browser reports as Content-Security-Policy violations on the page. */
+function watchCsp(page) {
+  const violations = [];
+  page.on('console', (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) violations.push(`${page.url()}: ${msg.text()}`);
+  });
+  return violations;
+}
+
 /** axe on the page (WCAG 2.1 A and AA) and screenshots at 1280 and 360 px. */
 async function audit(page, name) {
   await ready(page);
@@ -89,6 +98,7 @@ async function login(page) {
 test('a citizen goes through the whole portal by clicking', async () => {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
+  const csp = watchCsp(page);
   const cf = await login(page);
 
   // The household, then a member's detail at another date.
@@ -174,14 +184,20 @@ test('a citizen goes through the whole portal by clicking', async () => {
   await page.waitForURL(`${base}/`);
   const me = await page.request.get(`${base}/api/me`);
   assert.equal(me.status(), 401);
+  assert.deepEqual(csp, [], 'no Content-Security-Policy violation on the way');
   await context.close();
 });
 
 test('every page passes axe (WCAG 2.1 AA) logged out and logged in, at 1280 and 360 px', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
+  const csp = watchCsp(page);
   for (const [name, path] of [['home', '/'], ['accesso', '/accesso.html'], ['non-trovata', '/non-esiste.html'], ['verifica', '/verifica']]) {
-    await page.goto(`${base}${path}`);
+    const response = await page.goto(`${base}${path}`);
+    const headers = response.headers();
+    assert.match(headers['content-security-policy'] || '', /default-src '(self|none)'/, `${path}: CSP in force`);
+    assert.equal(headers['x-content-type-options'], 'nosniff', path);
+    assert.match(headers['content-security-policy'], /frame-ancestors 'none'/, path);
     if (name === 'verifica') {
       await page.evaluate(() => { document.body.dataset.ready = 'true'; });
     }
@@ -202,5 +218,6 @@ test('every page passes axe (WCAG 2.1 AA) logged out and logged in, at 1280 and 
     await page.goto(`${base}${path}`);
     await audit(page, name);
   }
+  assert.deepEqual(csp, [], 'no Content-Security-Policy violation on any page');
   await context.close();
 });

@@ -1,21 +1,23 @@
 //! What an SP must check on a SPID/CIE Response beyond samael's own validation (research
 //! notes §2.3, test ids of spid-sp-test in brackets), run on the XML that xmlsec verified so
-//! that only signed content is trusted.
+//! that only signed content is trusted. The caller has bounded the document
+//! (`shared::xml`) and checked the shape of its signatures (`shape`).
 
 use std::collections::HashMap;
 
-use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
 use chrono::{DateTime, Duration, Utc};
-use roxmltree::Node;
+use roxmltree::{Document, Node};
 use samael::crypto::{
     AllowedSignatureAlgorithm, CertificateDer, Crypto, CryptoProvider, ReduceMode,
 };
+use shared::xml;
 
 use crate::sp::{ENTITY, TRANSIENT};
 
 const SAMLP: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
 const SAML: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
 const DS: &str = "http://www.w3.org/2000/09/xmldsig#";
+const SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
 
 /// What the SP expects of the Response to one of its requests.
 pub struct Expected<'a> {
@@ -71,16 +73,14 @@ fn time(n: Node, attr: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|_| format!("{}@{attr} malformed", n.tag_name().name()))
 }
 
-/// The status of a Response that is not Success, from its (unauthenticated) XML: the
-/// StatusMessage carries SPID's "ErrorCode nrNN".
-pub fn status_message(xml: &str) -> Option<(String, Option<String>)> {
-    let doc = roxmltree::Document::parse(xml).ok()?;
-    let root = doc.root_element();
-    let status = child(root, SAMLP, "Status")?;
+/// The status of a Response that is not Success: its code and the StatusMessage, which
+/// carries SPID's "ErrorCode nrNN".
+pub fn status_message(doc: &Document) -> Option<(String, Option<String>)> {
+    let status = child(doc.root_element(), SAMLP, "Status")?;
     let code = child(status, SAMLP, "StatusCode")?
         .attribute("Value")?
         .to_string();
-    if code.ends_with(":Success") {
+    if code == SUCCESS {
         return None;
     }
     let message = child(status, SAMLP, "StatusMessage")
@@ -89,63 +89,71 @@ pub fn status_message(xml: &str) -> Option<(String, Option<String>)> {
     Some((code, message))
 }
 
-/// The XML of a base64 SAMLResponse, when it is UTF-8.
-pub fn base64_xml(b64: &str) -> Option<String> {
-    String::from_utf8(B64.decode(b64.trim().replace(['\r', '\n'], "")).ok()?).ok()
+/// Whether the Response's own signature verifies with one of the IdP's certificates (an
+/// error answer carries no Assertion).
+pub fn response_signed_by(xml: &str, certs: &[CertificateDer]) -> bool {
+    reduced(xml, certs).is_ok_and(|r| {
+        xml::parse(&r, &xml::SAML_RESPONSE).is_ok_and(|d| is(d.root_element(), SAMLP, "Response"))
+    })
 }
 
-/// Verifies the signatures with the IdP's certificates and runs the SPID checks.
-pub fn verify(b64: &str, certs: &[CertificateDer], e: &Expected) -> Result<Verified, String> {
-    let bytes = B64
-        .decode(b64.trim().replace(['\r', '\n'], ""))
-        .map_err(|_| "SAMLResponse non in base64")?;
-    let xml = String::from_utf8(bytes).map_err(|_| "SAMLResponse non UTF-8")?;
-    let reduced = Crypto::reduce_xml_to_signed_with_allowed_algorithms(
-        &xml,
+fn reduced(xml: &str, certs: &[CertificateDer]) -> Result<String, String> {
+    Crypto::reduce_xml_to_signed_with_allowed_algorithms(
+        xml,
         certs,
         ReduceMode::ValidateAndMarkNoAncestors,
         Some(&[AllowedSignatureAlgorithm::RsaSha256]),
     )
-    .map_err(|e| format!("signature: {e}"))?;
-    let doc = roxmltree::Document::parse(&reduced).map_err(|e| e.to_string())?;
-    let orig = roxmltree::Document::parse(&xml).map_err(|e| e.to_string())?;
-    let skew = Duration::seconds(60);
-    let now = e.now;
-    // Signed Response: the verified root is the Response, whose Assertion must carry its own
-    // signature [3]. Unsigned Response (allowed): the verified root is the Assertion, and the
-    // envelope is checked on the original XML, which must hold exactly that Assertion.
-    let (root, a, assertion_is_root) = if is(doc.root_element(), SAMLP, "Response") {
-        let r = doc.root_element();
+    .map_err(|e| format!("signature: {e}"))
+}
+
+/// The signed Response (or its envelope) and the signed Assertion. Signed Response: the
+/// verified root is the Response, whose Assertion must carry its own signature [3].
+/// Unsigned Response (allowed): the verified root is the Assertion, and the envelope is
+/// checked on the original, which must hold exactly that Assertion.
+fn envelope<'a, 'i>(
+    signed: &'a Document<'i>,
+    original: &'a Document<'i>,
+) -> Result<(Node<'a, 'i>, Node<'a, 'i>, bool), String> {
+    let one_assertion = |r: Node<'a, 'i>| {
         let v: Vec<_> = r.children().filter(|n| is(*n, SAML, "Assertion")).collect();
-        if v.len() != 1 {
-            return Err("exactly one Assertion required".into());
+        if v.len() == 1 {
+            Ok(v[0])
+        } else {
+            Err("exactly one Assertion required".to_string())
         }
-        (r, v[0], false)
-    } else if is(doc.root_element(), SAML, "Assertion") {
-        let r = orig.root_element();
-        if !is(r, SAMLP, "Response") {
-            return Err("root is not samlp:Response".into());
-        }
-        let v: Vec<_> = r.children().filter(|n| is(*n, SAML, "Assertion")).collect();
-        if v.len() != 1 || v[0].attribute("ID") != doc.root_element().attribute("ID") {
-            return Err("the signed Assertion is not the Response's only Assertion".into());
-        }
-        (r, doc.root_element(), true)
-    } else {
-        return Err("unexpected signed element".into());
     };
-    // Response [8-32]
+    let root = signed.root_element();
+    if is(root, SAMLP, "Response") {
+        return Ok((root, one_assertion(root)?, false));
+    }
+    if !is(root, SAML, "Assertion") {
+        return Err("unexpected signed element".into());
+    }
+    let r = original.root_element();
+    if !is(r, SAMLP, "Response") {
+        return Err("root is not samlp:Response".into());
+    }
+    if one_assertion(r)?.attribute("ID") != root.attribute("ID") {
+        return Err("the signed Assertion is not the Response's only Assertion".into());
+    }
+    Ok((r, root, true))
+}
+
+/// The Response element [8-32].
+fn response(root: Node, e: &Expected) -> Result<(), String> {
+    let skew = Duration::seconds(60);
     must_eq(root, "Version", "2.0")?;
     nonempty(root, "ID")?;
     let ri = time(root, "IssueInstant")?;
-    if ri < e.request_instant - skew || ri > now + skew {
+    if ri < e.request_instant - skew || ri > e.now + skew {
         return Err("Response IssueInstant out of range".into());
     }
     must_eq(root, "InResponseTo", e.request_id)?;
     must_eq(root, "Destination", e.acs)?;
     let status = child(root, SAMLP, "Status").ok_or("Status missing")?;
     let sc = child(status, SAMLP, "StatusCode").ok_or("StatusCode missing")?;
-    must_eq(sc, "Value", "urn:oasis:names:tc:SAML:2.0:status:Success")?;
+    must_eq(sc, "Value", SUCCESS)?;
     let iss = child(root, SAML, "Issuer").ok_or("Response Issuer missing")?;
     if iss.text().map(str::trim) != Some(e.idp_entity_id) {
         return Err("Response Issuer is not the IdP".into());
@@ -153,7 +161,12 @@ pub fn verify(b64: &str, certs: &[CertificateDer], e: &Expected) -> Result<Verif
     if iss.attribute("Format").is_some_and(|f| f != ENTITY) {
         return Err("Response Issuer Format".into());
     }
-    // Assertion [33-99]
+    Ok(())
+}
+
+/// The Assertion's own attributes, signature and Issuer [33-45].
+fn assertion(a: Node, assertion_is_root: bool, e: &Expected) -> Result<String, String> {
+    let skew = Duration::seconds(60);
     must_eq(a, "Version", "2.0")?;
     let aid = nonempty(a, "ID")?.to_string();
     if !assertion_is_root {
@@ -168,7 +181,7 @@ pub fn verify(b64: &str, certs: &[CertificateDer], e: &Expected) -> Result<Verif
         }
     }
     let ai = time(a, "IssueInstant")?;
-    if ai < e.request_instant - skew || ai > now + skew {
+    if ai < e.request_instant - skew || ai > e.now + skew {
         return Err("Assertion IssueInstant out of range".into());
     }
     let aiss = child(a, SAML, "Issuer").ok_or("Assertion Issuer missing")?;
@@ -176,6 +189,11 @@ pub fn verify(b64: &str, certs: &[CertificateDer], e: &Expected) -> Result<Verif
         return Err("Assertion Issuer is not the IdP".into());
     }
     must_eq(aiss, "Format", ENTITY)?;
+    Ok(aid)
+}
+
+/// Subject and SubjectConfirmation [46-68]; the confirmation's expiry.
+fn subject(a: Node, e: &Expected) -> Result<DateTime<Utc>, String> {
     let subject = child(a, SAML, "Subject").ok_or("Subject missing")?;
     let name_id = child(subject, SAML, "NameID").ok_or("NameID missing")?;
     if name_id.text().map(str::trim).unwrap_or("").is_empty() {
@@ -189,16 +207,22 @@ pub fn verify(b64: &str, certs: &[CertificateDer], e: &Expected) -> Result<Verif
         child(conf, SAML, "SubjectConfirmationData").ok_or("SubjectConfirmationData missing")?;
     must_eq(data, "Recipient", e.acs)?;
     must_eq(data, "InResponseTo", e.request_id)?;
-    let data_until = time(data, "NotOnOrAfter")?;
-    if data_until <= now - skew {
+    let until = time(data, "NotOnOrAfter")?;
+    if until <= e.now - Duration::seconds(60) {
         return Err("SubjectConfirmationData expired".into());
     }
+    Ok(until)
+}
+
+/// Conditions and Audience [69-84]; their expiry.
+fn conditions(a: Node, e: &Expected) -> Result<DateTime<Utc>, String> {
+    let skew = Duration::seconds(60);
     let cond = child(a, SAML, "Conditions").ok_or("Conditions missing")?;
-    if time(cond, "NotBefore")? > now + skew {
+    if time(cond, "NotBefore")? > e.now + skew {
         return Err("Conditions NotBefore in the future".into());
     }
-    let cond_until = time(cond, "NotOnOrAfter")?;
-    if cond_until <= now - skew {
+    let until = time(cond, "NotOnOrAfter")?;
+    if until <= e.now - skew {
         return Err("Conditions expired".into());
     }
     let restriction =
@@ -207,6 +231,11 @@ pub fn verify(b64: &str, certs: &[CertificateDer], e: &Expected) -> Result<Verif
     if audience.text().map(str::trim) != Some(e.sp_entity_id) {
         return Err("Audience is not this SP".into());
     }
+    Ok(until)
+}
+
+/// The SPID level of the AuthnStatement [85-99], not lower than requested.
+fn level(a: Node, e: &Expected) -> Result<u8, String> {
     let stmt = child(a, SAML, "AuthnStatement").ok_or("AuthnStatement missing")?;
     let ctx = child(stmt, SAML, "AuthnContext").ok_or("AuthnContext missing")?;
     let acr = child(ctx, SAML, "AuthnContextClassRef")
@@ -222,23 +251,45 @@ pub fn verify(b64: &str, certs: &[CertificateDer], e: &Expected) -> Result<Verif
     if level < e.level {
         return Err("authentication level lower than requested".into());
     }
-    let mut attributes = HashMap::new();
+    Ok(level)
+}
+
+fn attributes(a: Node) -> Result<HashMap<String, String>, String> {
+    let mut out = HashMap::new();
     if let Some(st) = child(a, SAML, "AttributeStatement") {
         for at in st.children().filter(|n| is(*n, SAML, "Attribute")) {
             let v = child(at, SAML, "AttributeValue").ok_or("Attribute without AttributeValue")?;
-            attributes.insert(
+            out.insert(
                 at.attribute("Name").unwrap_or("").to_string(),
                 v.text().unwrap_or("").trim().to_string(),
             );
         }
-        if attributes.is_empty() {
+        if out.is_empty() {
             return Err("AttributeStatement without Attribute".into());
         }
     }
+    Ok(out)
+}
+
+/// Verifies the signatures with the IdP's certificates and runs the SPID checks on what
+/// they cover.
+pub fn verify(
+    xml: &str,
+    original: &Document,
+    certs: &[CertificateDer],
+    e: &Expected,
+) -> Result<Verified, String> {
+    let reduced = reduced(xml, certs)?;
+    let doc = xml::parse(&reduced, &xml::SAML_RESPONSE).map_err(|e| e.to_string())?;
+    let (root, a, assertion_is_root) = envelope(&doc, original)?;
+    response(root, e)?;
+    let assertion_id = assertion(a, assertion_is_root, e)?;
+    let data_until = subject(a, e)?;
+    let cond_until = conditions(a, e)?;
     Ok(Verified {
-        assertion_id: aid,
+        assertion_id,
         not_on_or_after: data_until.min(cond_until),
-        level,
-        attributes,
+        level: level(a, e)?,
+        attributes: attributes(a)?,
     })
 }

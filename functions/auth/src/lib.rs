@@ -5,8 +5,10 @@
 
 pub mod checks;
 pub mod cli;
+pub mod lockdown;
 pub mod pages;
 pub mod saml;
+pub mod shape;
 pub mod sp;
 
 use std::sync::Arc;
@@ -19,11 +21,11 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use shared::config::IdpKind;
-use shared::services::login::{self, Outcome, Pending};
+use shared::services::login::{self, Lookup, Outcome};
 use shared::services::{profile, sessions};
 use shared::web::{
-    harden, health, ApiError, ApiResult, AppState, CurrentSession, FormBody, FormSession, JsonBody,
-    Query,
+    cookie, harden, health, requires_level, ApiError, ApiResult, AppState, CurrentSession,
+    FormBody, FormSession, JsonBody, Query,
 };
 
 pub use pages::Page;
@@ -68,31 +70,30 @@ async fn login(State(ctx): State<Ctx>, Query(p): Query<LoginParams>) -> Result<R
         .as_deref()
         .and_then(|k| ctx.saml.idp(k))
         .ok_or(Page::UnknownIdp)?;
-    let level = match p.level.as_deref().map(str::parse::<u8>) {
-        None => ctx.app.config.saml.level,
-        Some(Ok(l)) if (1..=3).contains(&l) => l,
+    let asked = match p.level.as_deref().map(str::parse::<u8>) {
+        None => None,
+        Some(Ok(l)) if (1..=3).contains(&l) => Some(l),
         Some(_) => return Err(Page::BadLevel),
     };
-    // CIE always authenticates at level 3.
-    let level = if idp.entry.kind == IdpKind::Cie {
-        3
+    // CIE always authenticates at level 3; a level asked can only raise the configured one.
+    let asked = if idp.entry.kind == IdpKind::Cie {
+        Some(3)
     } else {
-        level
+        asked
     };
-    let pending = Pending {
-        request_id: format!("_{}", uuid::Uuid::new_v4()),
-        idp: idp.entry.key.clone(),
-        level,
-        issued_at: ctx.app.clock.now(),
-    };
-    let relay = login::start(&ctx.app, &pending)
+    let started = login::start(&ctx.app, &idp.entry.key, asked)
         .await
         .map_err(|_| Page::Busy)?;
     let url = ctx
         .saml
-        .redirect(idp, &pending, &relay)
+        .redirect(idp, &started.pending, &started.relay_state)
         .ok_or(Page::RequestFailed)?;
-    Ok((StatusCode::FOUND, [(header::LOCATION, url)]).into_response())
+    let cookie = login::browser_cookie(&started.browser_secret, secure_cookies(&ctx.app));
+    Ok((
+        StatusCode::FOUND,
+        [(header::LOCATION, url), (header::SET_COOKIE, cookie)],
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -110,6 +111,7 @@ fn rejected(reason: &str) -> Page {
 
 async fn acs(
     State(ctx): State<Ctx>,
+    browser: BrowserBinding,
     form: Result<FormBody<AcsForm, { saml::ACS_LIMIT }>, ApiError>,
 ) -> Response {
     let Ok(FormBody(f)) = form else {
@@ -118,23 +120,53 @@ async fn acs(
     let (Some(b64), Some(relay)) = (f.saml_response, f.relay_state) else {
         return Page::MissingAnswer.into_response();
     };
-    match answer(&ctx, &b64, &relay).await {
+    let mut resp = match answer(&ctx, &b64, &relay, browser.0.as_deref()).await {
         Ok(r) | Err(r) => r,
+    };
+    if let Ok(v) = login::clear_browser_cookie(secure_cookies(&ctx.app)).parse() {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+/// The browser-binding cookie of the login, if the browser sent it.
+struct BrowserBinding(Option<String>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for BrowserBinding {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(BrowserBinding(
+            cookie(parts, login::BROWSER_COOKIE).map(str::to_string),
+        ))
     }
 }
 
 /// The outcome of an answer of the identity provider to a pending login.
-async fn answer(ctx: &Ctx, b64: &str, relay: &str) -> Result<Response, Response> {
+async fn answer(
+    ctx: &Ctx,
+    b64: &str,
+    relay: &str,
+    browser: Option<&str>,
+) -> Result<Response, Response> {
     let app = &ctx.app;
     let busy = |_| Page::Busy.into_response();
-    let pending = login::pending(app, relay)
-        .await
-        .map_err(busy)?
-        .ok_or_else(|| Page::Expired.into_response())?;
-    let asserted = match ctx.saml.verify(&pending, b64, app.clock.now()) {
+    let pending = match login::pending(app, relay, browser).await.map_err(busy)? {
+        Lookup::Pending(p) => p,
+        Lookup::Missing => return Err(Page::Expired.into_response()),
+        Lookup::OtherBrowser => {
+            return Err(rejected("login started in another browser").into_response())
+        }
+    };
+    let asserted = match ctx.saml.verify(&pending, b64, app.clock.now()).await {
         Ok(saml::Answer::Asserted(a)) => a,
-        Ok(saml::Answer::IdpError(message)) => {
-            login::cancel(app, relay).await.map_err(busy)?;
+        Ok(saml::Answer::IdpError { message, signed }) => {
+            if signed {
+                login::cancel(app, relay).await.map_err(busy)?;
+            }
             return Err(Page::IdpError(message).into_response());
         }
         Err(reason) => return Err(rejected(&reason).into_response()),
@@ -299,20 +331,24 @@ pub fn router(state: AppState) -> Router {
             );
         }
     };
+    let level = state.config.saml.level;
     let ctx = Ctx {
         app: state,
         saml: Arc::new(saml),
     };
+    let account = Router::new()
+        .route("/api/me", get(me).put(update_me))
+        .with_state(ctx.clone());
     harden(
         Router::new()
             .route("/saml/metadata", get(metadata))
             .route("/saml/login", get(login))
             .route("/saml/acs", axum::routing::post(acs))
             .route("/saml/logout", get(logout_page).post(logout))
-            .route("/api/me", get(me).put(update_me))
             .route("/api/auth/idps", get(idps))
             .route("/api/portal", get(portal))
             .with_state(ctx)
+            .merge(requires_level(account, level))
             .merge(health("/api/health/auth", "auth")),
     )
 }

@@ -10,7 +10,8 @@ use axum::{Json, Router};
 use shared::services::autocert::{self, Delivered, Request};
 use shared::services::delivery::DeliveryBody;
 use shared::web::{
-    harden, health, ApiResult, AppState, CurrentSession, JsonBody, PersonParam, Query,
+    harden, health, requires_level, ApiResult, AppState, CurrentSession, JsonBody, PersonParam,
+    Query,
 };
 
 async fn options(
@@ -45,11 +46,10 @@ async fn build(
 }
 
 pub fn router(state: AppState) -> Router {
-    harden(
-        Router::new()
-            .route("/api/autocert/options", get(options))
-            .route("/api/autocert", post(build))
-            .with_state(state)
-            .merge(health("/api/health/autocert", "autocert")),
-    )
+    let level = state.config.saml.level;
+    let routes = Router::new()
+        .route("/api/autocert/options", get(options))
+        .route("/api/autocert", post(build))
+        .with_state(state);
+    harden(requires_level(routes, level).merge(health("/api/health/autocert", "autocert")))
 }

@@ -17,7 +17,8 @@ use shared::services::certificates::{self, Delivered, IssueOutcome, Issued, Orde
 use shared::services::delivery::DeliveryBody;
 use shared::services::errors::Invalid;
 use shared::web::{
-    harden, health, ApiResult, AppState, CurrentSession, JsonBody, Operator, PersonParam, Query,
+    harden, health, requires_level, ApiResult, AppState, CurrentSession, JsonBody, Operator,
+    PersonParam, Query,
 };
 
 type IssueBody = DeliveryBody<Request>;
@@ -213,16 +214,15 @@ async fn download(
 }
 
 pub fn router(state: AppState) -> Router {
-    harden(
-        Router::new()
-            .route("/api/certificates/catalog", get(catalog))
-            .route("/api/certificates", post(issue))
-            .route("/api/certificates/preview", post(preview))
-            .route("/api/certificates/mine", get(mine))
-            .route("/api/certificates/{id}/pdf", get(download))
-            .route("/api/operator/catalog", get(operator_catalog))
-            .route("/api/operator/certificates", post(issue_libera))
-            .with_state(state)
-            .merge(health("/api/health/certificates", "certificates")),
-    )
+    let level = state.config.saml.level;
+    let routes = Router::new()
+        .route("/api/certificates/catalog", get(catalog))
+        .route("/api/certificates", post(issue))
+        .route("/api/certificates/preview", post(preview))
+        .route("/api/certificates/mine", get(mine))
+        .route("/api/certificates/{id}/pdf", get(download))
+        .route("/api/operator/catalog", get(operator_catalog))
+        .route("/api/operator/certificates", post(issue_libera))
+        .with_state(state);
+    harden(requires_level(routes, level).merge(health("/api/health/certificates", "certificates")))
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use shared::domain::situation::Detail;
 use shared::services::errors::Invalid;
 use shared::services::household::{self, HouseholdView};
-use shared::web::{harden, health, ApiResult, AppState, CurrentSession, Query};
+use shared::web::{harden, health, requires_level, ApiResult, AppState, CurrentSession, Query};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Params {
@@ -61,11 +61,10 @@ async fn get_person(
 }
 
 pub fn router(state: AppState) -> Router {
-    harden(
-        Router::new()
-            .route("/api/household", get(get_household))
-            .route("/api/household/persons/{cf}", get(get_person))
-            .with_state(state)
-            .merge(health("/api/health/household", "household")),
-    )
+    let level = state.config.saml.level;
+    let routes = Router::new()
+        .route("/api/household", get(get_household))
+        .route("/api/household/persons/{cf}", get(get_person))
+        .with_state(state);
+    harden(requires_level(routes, level).merge(health("/api/health/household", "household")))
 }

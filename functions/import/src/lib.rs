@@ -7,7 +7,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 
 use shared::services::import::{import, ImportReport};
-use shared::web::{harden, health, ApiResult, AppState, Operator, RawBody};
+use shared::web::{harden, health, requires_level, ApiResult, AppState, Operator, RawBody};
 
 pub mod cli;
 
@@ -24,10 +24,9 @@ async fn post_import(
 }
 
 pub fn router(state: AppState) -> Router {
-    harden(
-        Router::new()
-            .route("/api/import", post(post_import))
-            .with_state(state)
-            .merge(health("/api/health/import", "import")),
-    )
+    let level = state.config.saml.level;
+    let routes = Router::new()
+        .route("/api/import", post(post_import))
+        .with_state(state);
+    harden(requires_level(routes, level).merge(health("/api/health/import", "import")))
 }

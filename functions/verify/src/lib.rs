@@ -6,12 +6,13 @@ pub mod pages;
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts, Path, State};
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
+use subtle::ConstantTimeEq;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use shared::services::verify::{self, Outcome, SealStatus};
@@ -22,14 +23,43 @@ const FORM_LIMIT: usize = 4 * 1024;
 
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/// The client's address: the Lambda request context (Function URL / HTTP API) or the TCP
-/// peer. Forwarding headers are not trusted, so the rate limit cannot be dodged with them.
+/// The client's address, for the per-client limits. Behind CloudFront the request's source
+/// is the edge, so the viewer's address comes from `CloudFront-Viewer-Address` — trusted only
+/// when the request carries the secret origin header that only the distribution sets
+/// (`ORIGIN_SECRET`, compared in constant time). Otherwise the Lambda request context
+/// (Function URL / HTTP API) or the TCP peer; other forwarding headers are never trusted.
 pub struct Client(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for Client {
+/// The header CloudFront adds to every request to the verify origin.
+pub const ORIGIN_HEADER: &str = "x-origin-verify";
+
+fn viewer_address(parts: &Parts, secret: Option<&str>) -> Option<String> {
+    let secret = secret.filter(|s| !s.is_empty())?;
+    let sent = parts.headers.get(ORIGIN_HEADER)?.as_bytes();
+    if !bool::from(sent.ct_eq(secret.as_bytes())) {
+        return None;
+    }
+    let viewer = parts
+        .headers
+        .get("cloudfront-viewer-address")?
+        .to_str()
+        .ok()?;
+    // "198.51.100.10:46532" or "2001:db8::1:46532": the address without its port.
+    viewer.rsplit_once(':').map(|(ip, _)| ip.to_string())
+}
+
+impl<S> FromRequestParts<S> for Client
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let app = AppState::from_ref(state);
+        if let Some(viewer) = viewer_address(parts, app.config.origin_secret.as_deref()) {
+            return Ok(Client(viewer));
+        }
         #[allow(unreachable_patterns)]
         let from_lambda = parts
             .extensions

@@ -111,18 +111,25 @@ fn bad(message: &str) -> Response {
     (StatusCode::BAD_REQUEST, Html(format!("<!doctype html><html lang=\"it\"><head><meta charset=\"utf-8\"><title>IdP demo</title></head><body><h1>Richiesta non valida</h1><p>{}</p></body></html>", esc(message)))).into_response()
 }
 
-/// Decodes an AuthnRequest of the HTTP-Redirect (deflated) or HTTP-POST binding.
+/// Decodes an AuthnRequest of the HTTP-Redirect (deflated) or HTTP-POST binding, within
+/// the bounds of a request: at most `SAML_REQUEST.max_bytes` inflated, then scanned.
 fn decode_request(b64: &str) -> Option<AuthnRequest> {
-    let raw = B64.decode(b64.trim().replace(['\r', '\n', ' '], "")).ok()?;
-    let mut inflated = String::new();
-    let xml = if flate2::read::DeflateDecoder::new(raw.as_slice())
-        .read_to_string(&mut inflated)
-        .is_ok()
+    let limit = shared::xml::SAML_REQUEST.max_bytes;
+    let compact: String = b64.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    if compact.len() > limit * 4 / 3 + 4 {
+        return None;
+    }
+    let raw = B64.decode(compact).ok()?;
+    let mut inflated = Vec::new();
+    let xml = match flate2::read::DeflateDecoder::new(raw.as_slice())
+        .take(limit as u64 + 1)
+        .read_to_end(&mut inflated)
     {
-        inflated
-    } else {
-        String::from_utf8(raw).ok()?
+        Ok(n) if n > limit => return None,
+        Ok(_) => String::from_utf8(inflated).ok()?,
+        Err(_) => String::from_utf8(raw).ok()?,
     };
+    shared::xml::scan(&xml, &shared::xml::SAML_REQUEST).ok()?;
     xml.parse().ok()
 }
 
@@ -258,12 +265,12 @@ async fn login(State(ctx): State<Ctx>, Form(f): Form<LoginForm>) -> Response {
         Html(format!(
             r##"<!doctype html>
 <html lang="it"><head><meta charset="utf-8"><title>IdP demo – Reindirizzamento</title></head>
-<body onload="document.forms[0].submit()">
-<form method="post" action="{acs}">
+<body>
+<form method="post" action="{acs}" id="risposta">
 <input type="hidden" name="SAMLResponse" value="{saml_response}">
 <input type="hidden" name="RelayState" value="{relay}">
 <noscript><button type="submit">Continua verso il portale</button></noscript>
-</form></body></html>"##,
+</form><script src="/demo-idp/invio.js"></script></body></html>"##,
             relay = esc(&f.relay_state),
             acs = esc(&idp.acs),
         )),
@@ -334,8 +341,18 @@ async fn metadata(State(ctx): State<Ctx>) -> Response {
     }
 }
 
+/// Submits the Response form as soon as the page loads (a file: no inline script).
+async fn submit_script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        "document.getElementById('risposta').submit();\n",
+    )
+        .into_response()
+}
+
 pub fn router(app: AppState, idp: Arc<DemoIdp>) -> Router {
     Router::new()
+        .route("/demo-idp/invio.js", get(submit_script))
         .route("/demo-idp/metadata", get(metadata))
         .route("/demo-idp/sso", get(sso_get).post(sso_post))
         .route("/demo-idp/login", post(login))

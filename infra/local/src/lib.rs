@@ -68,7 +68,7 @@ async fn api_not_found() -> ApiError {
 
 /// Every function's router nested in one, the demo IdP, and the static site.
 pub fn router(state: AppState, demo: std::sync::Arc<demo_idp::DemoIdp>) -> Router {
-    Router::new()
+    let all = Router::new()
         .merge(demo_idp::router(state.clone(), demo))
         .merge(auth::router(state.clone()))
         .merge(household::router(state.clone()))
@@ -81,7 +81,9 @@ pub fn router(state: AppState, demo: std::sync::Arc<demo_idp::DemoIdp>) -> Route
             ServeDir::new(web_dir())
                 .append_index_html_on_directories(true)
                 .not_found_service(any(page_not_found)),
-        )
+        );
+    // The static site and the demo IdP get the headers the functions already carry.
+    shared::web::secure_headers(all)
 }
 
 /// Opens the local adapters, seeds a new data directory, and returns the portal.

@@ -1,14 +1,23 @@
 //! How a document reaches the citizen: downloaded, or e-mailed with their own text to the
 //! address they typed (or their profile's) and an optional copy. Certificates and
-//! declarations share it. The addresses are checked before anything is issued.
+//! declarations share it. Everything is checked before anything is issued: the addresses
+//! (one address each, no line breaks), the text (plain, at most `MESSAGE_MAX` characters)
+//! and the citizen's e-mails of the day (at most `Config::mail_daily_limit`): the portal
+//! sends in the comune's name, so it must not become a channel for anyone's messages.
 
 use serde::Deserialize;
 
-use super::errors::Invalid;
+use chrono::Duration;
+
+use super::errors::{Invalid, TooMany};
 use super::sessions::Session;
 use super::ServiceResult;
 use crate::app::AppState;
+use crate::keys;
 use crate::ports::{Attachment, Mail, PortError};
+
+/// The longest text a citizen may put before the portal's.
+pub const MESSAGE_MAX: usize = 2000;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -40,18 +49,20 @@ pub struct DeliveryBody<T> {
     pub delivery: DeliveryRequest,
 }
 
-/// Where an e-mail goes, checked.
+/// Where an e-mail goes, checked, and who asked for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recipients {
     pub to: String,
     pub cc: Vec<String>,
     /// The citizen's own text, placed before the portal's.
     pub message: Option<String>,
+    /// "COGNOME NOME" of the citizen who sends it, named in every e-mail.
+    pub sender: String,
 }
 
-/// Whether `a` is one e-mail address (and nothing else).
+/// Whether `a` is one e-mail address (and nothing else: no line breaks, no list).
 pub fn is_address(a: &str) -> bool {
-    a.len() <= 254 && a.parse::<lettre::Address>().is_ok()
+    a.len() <= 254 && !a.chars().any(char::is_control) && a.parse::<lettre::Address>().is_ok()
 }
 
 fn checked(a: &str) -> Result<String, Invalid> {
@@ -90,12 +101,37 @@ impl DeliveryRequest {
             .map(str::trim)
             .filter(|m| !m.is_empty())
             .map(str::to_string);
+        if message
+            .as_ref()
+            .is_some_and(|m| m.chars().count() > MESSAGE_MAX)
+        {
+            return Err(Invalid::MessageTooLong { max: MESSAGE_MAX }.into());
+        }
+        let who = &actor.identity;
         Ok(Some(Recipients {
             to: checked(&to)?,
             cc,
             message,
+            sender: format!("{} {}", who.cognome.to_uppercase(), who.nome.to_uppercase()),
         }))
     }
+}
+
+/// Counts one e-mail of the citizen today, refusing it beyond the daily limit. Called
+/// before the document is made, so a refused e-mail issues nothing.
+pub async fn count_mail(app: &AppState, actor: &Session) -> ServiceResult<()> {
+    let limit = app.config.mail_daily_limit;
+    let today = app.clock.today();
+    let key = keys::mails_of_day(&actor.identity.codice_fiscale, today);
+    let until = app.clock.now() + Duration::days(2);
+    let n = app
+        .store
+        .increment(&key.pk, &key.sk, 1, Some(until))
+        .await?;
+    if n > i64::from(limit) {
+        return Err(TooMany::MailsToday { limit }.into());
+    }
+    Ok(())
 }
 
 /// A PDF to send, with the portal's subject and text.
@@ -106,9 +142,13 @@ pub struct Letter {
     pub pdf: Vec<u8>,
 }
 
-/// Sends the letter to the recipients, the citizen's text first.
+/// Sends the letter to the recipients: who sends it through the portal, their text, the
+/// portal's.
 pub async fn send_pdf(app: &AppState, to: &Recipients, letter: Letter) -> Result<(), PortError> {
-    let mut text = String::new();
+    let mut text = format!(
+        "{} ti invia questo documento tramite i Servizi Demografici online del Comune di {}.\n\n",
+        to.sender, app.config.municipality.name
+    );
     if let Some(m) = &to.message {
         text.push_str(m);
         text.push_str("\n\n---\n");

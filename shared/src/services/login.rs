@@ -5,12 +5,14 @@
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
 
 use super::audit::{self, AuditAction};
 use super::sessions::{self, Identity};
 use super::{profile, registry, ServiceResult};
 use crate::app::AppState;
 use crate::domain::codice_fiscale::CodiceFiscale;
+use crate::domain::sha256_hex;
 use crate::keys;
 use crate::ports::{Condition, PortError};
 
@@ -19,6 +21,9 @@ pub const PENDING_MINUTES: i64 = 10;
 /// How long an assertion is remembered past its validity (replay cache).
 const REPLAY_MARGIN_MINUTES: i64 = 5;
 
+/// The cookie that binds a pending login to the browser that started it.
+pub const BROWSER_COOKIE: &str = "anagrafe_login";
+
 /// A login started at an identity provider and not yet answered, kept server side.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Pending {
@@ -26,6 +31,26 @@ pub struct Pending {
     pub idp: String,
     pub level: u8,
     pub issued_at: DateTime<Utc>,
+    /// SHA-256 of the browser cookie's value set when the login started.
+    pub browser: String,
+}
+
+/// A login just started: what the AuthnRequest needs, the RelayState that refers to it and
+/// the browser cookie's value.
+pub struct Started {
+    pub pending: Pending,
+    pub relay_state: String,
+    pub browser_secret: String,
+}
+
+/// What a RelayState refers to, for the browser that presents it.
+#[derive(Debug)]
+pub enum Lookup {
+    Pending(Pending),
+    /// Expired, answered already, or never started here.
+    Missing,
+    /// Started in another browser (a response carried into this one: login CSRF).
+    OtherBrowser,
 }
 
 /// What an identity provider asserted, as verified by the protocol layer.
@@ -69,19 +94,71 @@ fn random_token() -> String {
     hex::encode(b)
 }
 
-/// Records a pending login and returns the opaque RelayState that refers to it (the
-/// identity provider's cross-site POST back carries no SameSite cookie).
-pub async fn start(app: &AppState, pending: &Pending) -> ServiceResult<String> {
-    let relay = random_token();
+/// Starts a login at `idp`: the level asked is the configured one, or higher if `asked` is
+/// higher (a request can only raise it). Records the pending login under an opaque
+/// RelayState (the identity provider's cross-site POST back carries no SameSite cookie) and
+/// binds it to the browser with a random value whose hash it keeps.
+pub async fn start(app: &AppState, idp: &str, asked: Option<u8>) -> ServiceResult<Started> {
+    let configured = app.config.saml.level;
+    let level = asked.map_or(configured, |a| a.max(configured));
+    let browser_secret = random_token();
+    let pending = Pending {
+        request_id: format!("_{}", uuid::Uuid::new_v4()),
+        idp: idp.to_string(),
+        level,
+        issued_at: app.clock.now(),
+        browser: sha256_hex(browser_secret.as_bytes()),
+    };
+    let relay_state = random_token();
     let until = app.clock.now() + Duration::minutes(PENDING_MINUTES);
-    let item = registry::json_item(keys::pending_login(&relay), pending)?.expiring(until);
+    let item = registry::json_item(keys::pending_login(&relay_state), &pending)?.expiring(until);
     app.store.put(item, Condition::IfAbsent).await?;
-    Ok(relay)
+    Ok(Started {
+        pending,
+        relay_state,
+        browser_secret,
+    })
 }
 
-/// The pending login of a RelayState, if it is still pending.
-pub async fn pending(app: &AppState, relay: &str) -> ServiceResult<Option<Pending>> {
-    registry::get_json(app.store.as_ref(), &keys::pending_login(relay.trim())).await
+/// The pending login of a RelayState, if it is still pending and was started by the
+/// browser that presents `browser_secret` (compared by hash, in constant time).
+pub async fn pending(
+    app: &AppState,
+    relay: &str,
+    browser_secret: Option<&str>,
+) -> ServiceResult<Lookup> {
+    let key = keys::pending_login(relay.trim());
+    let Some(p) = registry::get_json::<Pending>(app.store.as_ref(), &key).await? else {
+        return Ok(Lookup::Missing);
+    };
+    let sent = sha256_hex(browser_secret.unwrap_or_default().as_bytes());
+    let same: bool = sent.as_bytes().ct_eq(p.browser.as_bytes()).into();
+    Ok(if same && browser_secret.is_some() {
+        Lookup::Pending(p)
+    } else {
+        Lookup::OtherBrowser
+    })
+}
+
+/// The Set-Cookie value of the browser binding: HttpOnly, limited to the ACS, as long as a
+/// login may take. Cross-site (SameSite=None, Secure) behind https, where the identity
+/// provider's POST comes from another site; Lax on plain http (only the local runner,
+/// whose demo IdP is the same site).
+pub fn browser_cookie(value: &str, secure: bool) -> String {
+    let site = if secure {
+        "SameSite=None; Secure"
+    } else {
+        "SameSite=Lax"
+    };
+    format!(
+        "{BROWSER_COOKIE}={value}; Path=/saml/acs; HttpOnly; {site}; Max-Age={}",
+        PENDING_MINUTES * 60
+    )
+}
+
+/// The Set-Cookie value that removes the browser binding.
+pub fn clear_browser_cookie(secure: bool) -> String {
+    browser_cookie("", secure).replace(&format!("Max-Age={}", PENDING_MINUTES * 60), "Max-Age=0")
 }
 
 /// Ends a pending login without a session (the identity provider answered with an error).

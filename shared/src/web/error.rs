@@ -14,6 +14,9 @@ pub struct ApiError(pub ServiceError);
 struct ErrorBody<'a> {
     error: &'a str,
     message: String,
+    /// Where to log in again, when that solves it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    login: Option<String>,
 }
 
 impl From<ServiceError> for ApiError {
@@ -53,6 +56,7 @@ impl IntoResponse for ApiError {
         let body = ErrorBody {
             error: self.0.code(),
             message: self.0.message(),
+            login: self.0.login(),
         };
         (status, Json(body)).into_response()
     }

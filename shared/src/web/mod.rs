@@ -23,7 +23,8 @@ use crate::services::ServiceError;
 pub use body::{bounded_bytes, FormBody, JsonBody, Query, RawBody, JSON_LIMIT};
 pub use error::{ApiError, ApiResult};
 pub use session::{
-    cookie, csrf_matches, is_safe, session_of, CurrentSession, FormSession, Operator, CSRF_HEADER,
+    cookie, csrf_matches, is_safe, requires_level, session_of, CurrentSession, FormSession,
+    Operator, RequiredLevel, CSRF_HEADER,
 };
 
 /// `?person=<codice fiscale>`, required.
@@ -40,32 +41,60 @@ impl PersonParam {
     }
 }
 
-/// Adds what every function answers with: panics become a 500 JSON answer instead of a
-/// dropped connection, and responses carry no-store and anti-sniffing headers.
-pub fn harden(router: Router) -> Router {
-    use tower_http::catch_panic::CatchPanicLayer;
+/// The Content-Security-Policy of every page of the portal: scripts, styles, fonts and
+/// requests only from the portal itself, no inline script, images and fonts also as `data:` (Bootstrap
+/// Italia's icons), forms only to the portal, never framed. The same string is the
+/// CloudFront response headers policy of `template.yaml` (a test compares them).
+pub const SITE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// The browser features the portal never uses.
+pub const PERMISSIONS_POLICY: &str =
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=()";
+
+/// The security headers of every page and asset: the site's CSP unless the response set a
+/// stricter one, no sniffing, no framing, no referrer, no powerful features.
+pub fn secure_headers(router: Router) -> Router {
     use tower_http::set_header::SetResponseHeaderLayer;
     router
         .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(SITE_CSP),
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
         .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
         ))
-        .layer(CatchPanicLayer::custom(|_| {
-            tracing::error!("handler panicked");
-            ApiError(ServiceError::Port(crate::ports::PortError::unavailable(
-                crate::ports::Port::Store,
-                "panic",
-            )))
-            .into_response()
-        }))
+        .layer(SetResponseHeaderLayer::overriding(
+            axum::http::HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static(PERMISSIONS_POLICY),
+        ))
+}
+
+/// Adds what every function answers with: panics become a 503 JSON answer instead of a
+/// dropped connection, responses are not cached and carry the security headers.
+pub fn harden(router: Router) -> Router {
+    use tower_http::catch_panic::CatchPanicLayer;
+    use tower_http::set_header::SetResponseHeaderLayer;
+    secure_headers(router.layer(SetResponseHeaderLayer::if_not_present(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    )))
+    .layer(CatchPanicLayer::custom(|_| {
+        tracing::error!("handler panicked");
+        ApiError(ServiceError::Port(crate::ports::PortError::unavailable(
+            crate::ports::Port::Store,
+            "panic",
+        )))
+        .into_response()
+    }))
 }
 
 /// `GET <path>`: liveness of a function.

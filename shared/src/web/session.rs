@@ -16,6 +16,16 @@ use crate::services::ServiceError;
 /// The header a state-changing request carries the session's CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
+/// The authentication level (SPID 1..3) a router's personal data need: a function declares
+/// it with `requires_level`, and `CurrentSession` refuses a session below it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequiredLevel(pub u8);
+
+/// Declares the level every route of `router` needs.
+pub fn requires_level(router: axum::Router, level: u8) -> axum::Router {
+    router.layer(axum::Extension(RequiredLevel(level)))
+}
+
 /// The logged-in citizen, from the session cookie. Rejects with 401 when absent or expired,
 /// and with 403 a state-changing request without the session's CSRF token.
 pub struct CurrentSession {
@@ -82,6 +92,12 @@ where
                 .unwrap_or_default();
             if !csrf_matches(&me.session, sent) {
                 return Err(Forbidden::Csrf.into());
+            }
+        }
+        if let Some(RequiredLevel(required)) = parts.extensions.get::<RequiredLevel>().copied() {
+            if me.session.identity.level < required {
+                let idp = me.session.identity.idp.clone();
+                return Err(ServiceError::InsufficientLevel { required, idp }.into());
             }
         }
         Ok(me)

@@ -211,6 +211,9 @@ pub async fn build_and_deliver(
     how: &DeliveryRequest,
 ) -> ServiceResult<Delivered> {
     let recipients = how.recipients(actor)?;
+    if recipients.is_some() {
+        delivery::count_mail(app, actor).await?;
+    }
     let d = build(app, actor, req).await?;
     let Some(to) = recipients else {
         return Ok(Delivered::Download(d));

@@ -48,6 +48,9 @@ pub async fn issue_and_deliver(
     order: Order<'_>,
 ) -> ServiceResult<Delivered> {
     let recipients = order.delivery.recipients(actor)?;
+    if recipients.is_some() {
+        delivery::count_mail(app, actor).await?;
+    }
     let issued = issue(
         app,
         actor,

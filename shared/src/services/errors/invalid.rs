@@ -19,6 +19,10 @@ pub enum Invalid {
     Email(String),
     Pec(String),
     EmailRequired,
+    /// The citizen's text for the recipient, over its length.
+    MessageTooLong {
+        max: usize,
+    },
     IdempotencyKey,
     Certificate(CertificateProblem),
     Declaration(DeclarationProblem),
@@ -61,6 +65,7 @@ impl Invalid {
             Invalid::PersonRequired | Invalid::PersonOrGeneralita => "person_required",
             Invalid::Email(_) | Invalid::Pec(_) => "invalid_email",
             Invalid::EmailRequired => "email_required",
+            Invalid::MessageTooLong { .. } => "message_too_long",
             Invalid::IdempotencyKey => "invalid_idempotency_key",
             Invalid::Certificate(p) => p.code(),
             Invalid::Declaration(p) => p.code(),
@@ -97,6 +102,9 @@ impl Invalid {
             Invalid::EmailRequired => {
                 "Indica l'indirizzo e-mail a cui inviare il documento.".into()
             }
+            Invalid::MessageTooLong { max } => format!(
+                "Il messaggio per il destinatario è troppo lungo: al massimo {max} caratteri."
+            ),
             Invalid::IdempotencyKey => {
                 "Intestazione Idempotency-Key non valida (massimo 128 caratteri stampabili).".into()
             }

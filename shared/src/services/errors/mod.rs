@@ -21,10 +21,15 @@ pub enum ServiceError {
     NotFound(NotFound),
     #[error("{}", Self::UNAUTHENTICATED)]
     Unauthenticated,
+    /// The session's authentication level is below what the service needs.
+    #[error("Per questo servizio serve un accesso con un livello di sicurezza {required} o superiore (SPID di livello {required}, CIE): accedi di nuovo con il livello richiesto.")]
+    InsufficientLevel { required: u8, idp: String },
     #[error("{}", .0.message())]
     Conflict(Conflict),
     #[error("{}", .0.message())]
     TooLarge(TooLarge),
+    #[error("{}", .0.message())]
+    TooMany(TooMany),
     #[error("Il contenuto della richiesta deve essere {expected}.")]
     UnsupportedMediaType { expected: &'static str },
     #[error(transparent)]
@@ -44,8 +49,10 @@ impl ServiceError {
             ServiceError::Forbidden(f) => f.code(),
             ServiceError::NotFound(_) => "not_found",
             ServiceError::Unauthenticated => "unauthenticated",
+            ServiceError::InsufficientLevel { .. } => "insufficient_level",
             ServiceError::Conflict(c) => c.code(),
             ServiceError::TooLarge(_) => "payload_too_large",
+            ServiceError::TooMany(t) => t.code(),
             ServiceError::UnsupportedMediaType { .. } => "unsupported_media_type",
             ServiceError::Port(_) => "unavailable",
         }
@@ -55,12 +62,23 @@ impl ServiceError {
         match self {
             ServiceError::Invalid(_) => 400,
             ServiceError::Unauthenticated => 401,
-            ServiceError::Forbidden(_) => 403,
+            ServiceError::Forbidden(_) | ServiceError::InsufficientLevel { .. } => 403,
             ServiceError::NotFound(_) => 404,
             ServiceError::Conflict(_) => 409,
             ServiceError::TooLarge(_) => 413,
+            ServiceError::TooMany(_) => 429,
             ServiceError::UnsupportedMediaType { .. } => 415,
             ServiceError::Port(_) => 503,
+        }
+    }
+
+    /// Where to log in again, for a refusal that a new login solves.
+    pub fn login(&self) -> Option<String> {
+        match self {
+            ServiceError::InsufficientLevel { required, idp } => {
+                Some(format!("/saml/login?idp={idp}&level={required}"))
+            }
+            _ => None,
         }
     }
 
@@ -118,6 +136,33 @@ impl From<Conflict> for ServiceError {
 impl From<serde_json::Error> for ServiceError {
     fn from(e: serde_json::Error) -> Self {
         ServiceError::Port(PortError::Corrupt(e.to_string()))
+    }
+}
+
+/// A limit of requests reached (429).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TooMany {
+    /// E-mails sent through the portal by one citizen in one day.
+    MailsToday { limit: u32 },
+}
+
+impl TooMany {
+    pub fn code(&self) -> &'static str {
+        match self {
+            TooMany::MailsToday { .. } => "mail_daily_limit",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            TooMany::MailsToday { limit } => format!("Hai raggiunto il limite di {limit} invii per e-mail al giorno: riprova domani oppure scarica il documento."),
+        }
+    }
+}
+
+impl From<TooMany> for ServiceError {
+    fn from(t: TooMany) -> Self {
+        ServiceError::TooMany(t)
     }
 }
 
