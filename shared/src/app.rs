@@ -2,13 +2,15 @@
 
 use std::sync::Arc;
 
+use crate::adapters::local_tsa::LocalTsa;
 use crate::adapters::{
     local_archive::FsArchive, local_mailer::OutboxMailer, local_signer::SoftwareSigner,
     local_store::RedbStore,
 };
 use crate::config::Config;
 use crate::domain::catalog::Catalog;
-use crate::ports::{ArchiveStore, Clock, Mailer, PortError, RegistryStore, Signer};
+use crate::pdf::Arms;
+use crate::ports::{ArchiveStore, Clock, Mailer, PortError, RegistryStore, Signer, Timestamper};
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +19,8 @@ pub enum StartError {
     Store(#[from] PortError),
     #[error("{0}")]
     Catalog(String),
+    #[error("{0}")]
+    Arms(String),
 }
 
 /// The catalogue from `CATALOG_FILE`, or the embedded default.
@@ -42,6 +46,20 @@ pub struct AppState {
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
     pub catalog: Arc<Catalog>,
+    /// The trusted time of seals (PAdES B-T); none: seals are B-B.
+    pub timestamper: Option<Arc<dyn Timestamper>>,
+    /// The comune's coat of arms for the documents' header.
+    pub arms: Option<Arc<Arms>>,
+}
+
+/// The coat of arms: `ARMS_FILE`, else (locally) the demo's placeholder.
+fn load_arms(config: &Config, local: bool) -> Result<Option<Arc<Arms>>, StartError> {
+    match (&config.arms_file, local) {
+        (Some(path), _) => Arms::load(Some(path)).map(|a| Some(Arc::new(a))),
+        (None, true) => Arms::load(None).map(|a| Some(Arc::new(a))),
+        (None, false) => Ok(None),
+    }
+    .map_err(StartError::Arms)
 }
 
 impl AppState {
@@ -81,24 +99,37 @@ impl AppState {
                 &cloud.smtp,
                 &config.mail_from,
             )),
+            timestamper: match &config.tsa {
+                Some(t) => Some(Arc::new(crate::adapters::http_tsa::HttpTsa::new(
+                    t.clone(),
+                )?)),
+                None => None,
+            },
+            arms: load_arms(&config, false)?,
             clock,
             config: Arc::new(config),
         })
     }
 
-    /// The local adapters, all persistent under `config.data_dir`.
+    /// The local adapters, all persistent under `config.data_dir`; the seals are
+    /// time-stamped by the local TSA unless `TSA_URL` names another.
     pub fn local(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
         let dir = config.data_dir.clone();
         let catalog = Arc::new(load_catalog(&config)?);
+        let name = format!("Comune di {}", config.municipality.name);
+        let signer = SoftwareSigner::open_or_create(&dir.join("signer"), &name)?;
+        let timestamper: Arc<dyn Timestamper> = match &config.tsa {
+            Some(t) => Arc::new(crate::adapters::http_tsa::HttpTsa::new(t.clone())?),
+            None => Arc::new(LocalTsa::in_data_dir(&dir, &name, clock.clone())?),
+        };
         Ok(AppState {
             catalog,
             store: Arc::new(RedbStore::open(&dir.join("registry.redb"), clock.clone())?),
             archive: Arc::new(FsArchive::open(&dir.join("archive"), clock.clone())?),
-            signer: Arc::new(SoftwareSigner::open_or_create(
-                &dir.join("signer"),
-                &format!("Comune di {}", config.municipality.name),
-            )?),
+            signer: Arc::new(signer),
             mailer: Arc::new(OutboxMailer::open(&dir.join("outbox"), &config.mail_from)?),
+            timestamper: Some(timestamper),
+            arms: load_arms(&config, true)?,
             clock,
             config: Arc::new(config),
         })

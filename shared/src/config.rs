@@ -6,10 +6,67 @@ use std::path::PathBuf;
 pub struct Municipality {
     /// "Valdemo": printed as "Comune di Valdemo".
     pub name: String,
+    /// The province's abbreviation ("SI").
     pub province: String,
     /// Cadastral (Belfiore) code of the comune.
     pub code: String,
     pub cap: String,
+    /// How the header names the province ("Provincia di Siena", "Città metropolitana di
+    /// Firenze"): `MUNICIPALITY_PROVINCE_LABEL`, else from the ISTAT list.
+    pub province_label: String,
+    /// The town hall's address, PEC, telephone, e-mail and codice fiscale / partita IVA,
+    /// for the footer of the site and the privacy notices.
+    pub address: String,
+    pub pec: String,
+    pub phone: String,
+    pub email: String,
+    pub fiscal_code: String,
+}
+
+impl Municipality {
+    /// The demo's comune, or one from the environment.
+    fn from_env() -> Self {
+        let name = var("MUNICIPALITY_NAME", "Valdemo");
+        let province = var("MUNICIPALITY_PROVINCE", "SI");
+        let cap = var("MUNICIPALITY_CAP", "53100");
+        let label = crate::domain::places::province_name(&province)
+            .map(|p| format!("Provincia di {p}"))
+            .unwrap_or_else(|| format!("Provincia di {province}"));
+        Municipality {
+            province_label: var("MUNICIPALITY_PROVINCE_LABEL", &label),
+            address: var(
+                "MUNICIPALITY_ADDRESS",
+                &format!("Piazza del Municipio 1, {cap} {name} ({province})"),
+            ),
+            pec: var("MUNICIPALITY_PEC", "protocollo@pec.comune.example"),
+            phone: var("MUNICIPALITY_PHONE", "+39 0577 000000"),
+            email: var("MUNICIPALITY_EMAIL", "anagrafe@comune.example"),
+            fiscal_code: var("MUNICIPALITY_FISCAL_CODE", "00000000000"),
+            code: var("MUNICIPALITY_CODE", "X000"),
+            name,
+            province,
+            cap,
+        }
+    }
+}
+
+/// The data-protection facts of the comune (GDPR art. 13), printed on declarations and
+/// shown in the privacy notice of the site.
+#[derive(Debug, Clone)]
+pub struct Privacy {
+    /// Who the data protection officer is and how to reach them.
+    pub dpo: String,
+    /// How long the comune keeps what it processes for the portal.
+    pub retention: String,
+}
+
+impl Privacy {
+    fn from_env() -> Self {
+        Privacy {
+            dpo: var("PRIVACY_DPO", "Responsabile della protezione dei dati del Comune, rpd@comune.example"),
+            retention: var("PRIVACY_RETENTION", "i dati anagrafici restano nell'anagrafe come prevede la legge; quelli usati per precompilare la dichiarazione non sono conservati dal portale, che registra soltanto l'accesso (per il tempo indicato nell'informativa del sito)"),
+        }
+    }
 }
 
 /// An identity provider the portal trusts: SPID, CIE, a regional one (FedERa), or the demo.
@@ -75,6 +132,7 @@ pub struct Config {
     /// Base of the links printed on certificates, without a trailing slash.
     pub public_base_url: String,
     pub municipality: Municipality,
+    pub privacy: Privacy,
     pub mail_from: String,
     pub welcome_message: String,
     /// Persons in the generated demo population (seeded on first local start).
@@ -83,6 +141,10 @@ pub struct Config {
     pub operators: Vec<String>,
     /// E-mails a citizen may send through the portal in a day.
     pub mail_daily_limit: u32,
+    /// A PNG of the comune's coat of arms (`ARMS_FILE`); locally the demo's placeholder.
+    pub arms_file: Option<PathBuf>,
+    /// The time-stamping authority of the seals (`TSA_URL`); locally the runner's own.
+    pub tsa: Option<crate::adapters::http_tsa::TsaSettings>,
     /// The secret header value CloudFront adds to requests for the verify origin: with it,
     /// the viewer's address header is trusted (see the verify function).
     pub origin_secret: Option<String>,
@@ -227,12 +289,8 @@ impl Config {
             data_dir: PathBuf::from(var("DATA_DIR", "./data")),
             port,
             public_base_url,
-            municipality: Municipality {
-                name: var("MUNICIPALITY_NAME", "Valdemo"),
-                province: var("MUNICIPALITY_PROVINCE", "SI"),
-                code: var("MUNICIPALITY_CODE", "X000"),
-                cap: var("MUNICIPALITY_CAP", "53100"),
-            },
+            municipality: Municipality::from_env(),
+            privacy: Privacy::from_env(),
             mail_from: var("MAIL_FROM", "Servizi Demografici <anagrafe@comune.example>"),
             welcome_message: var(
                 "WELCOME_MESSAGE",
@@ -241,6 +299,12 @@ impl Config {
             ),
             demo_population: parsed("DEMO_POPULATION", "200")?,
             origin_secret: optional("ORIGIN_SECRET"),
+            arms_file: path("ARMS_FILE"),
+            tsa: optional("TSA_URL").map(|url| crate::adapters::http_tsa::TsaSettings {
+                url,
+                username: optional("TSA_USERNAME"),
+                password: optional("TSA_PASSWORD"),
+            }),
             mail_daily_limit: parsed("MAIL_DAILY_LIMIT", "10")?,
             operators: var("OPERATORS", "")
                 .split(',')
@@ -265,6 +329,18 @@ impl Config {
                 province: "SI".into(),
                 code: "X000".into(),
                 cap: "53100".into(),
+                province_label: "Provincia di Siena".into(),
+                address: "Piazza del Municipio 1, 53100 Valdemo (SI)".into(),
+                pec: "protocollo@pec.comune.example".into(),
+                phone: "+39 0577 000000".into(),
+                email: "anagrafe@comune.example".into(),
+                fiscal_code: "00000000000".into(),
+            },
+            privacy: Privacy {
+                dpo: "Responsabile della protezione dei dati del Comune, rpd@comune.example".into(),
+                retention:
+                    "i dati usati per precompilare la dichiarazione non sono conservati dal portale"
+                        .into(),
             },
             mail_from: "Servizi Demografici <anagrafe@comune.example>".into(),
             welcome_message: "Benvenuto".into(),
@@ -272,6 +348,8 @@ impl Config {
             operators: vec![],
             mail_daily_limit: 10,
             origin_secret: None,
+            arms_file: None,
+            tsa: None,
             catalog_file: None,
             saml: SamlSettings {
                 ipa_code: "c_x000".into(),

@@ -209,6 +209,14 @@ pub trait Signer: Send + Sync {
     async fn sign(&self, message: &[u8]) -> PortResult<Vec<u8>>;
 }
 
+/// RFC 3161 time-stamping: a trusted time over a digest (the seal's signature value, for
+/// PAdES B-T). Locally a TSA inside the runner; in the cloud a configured TSA over HTTPS.
+#[async_trait]
+pub trait Timestamper: Send + Sync {
+    /// The TimeStampToken (DER CMS ContentInfo) over the SHA-256 `digest`.
+    async fn timestamp(&self, digest: &[u8; 32]) -> PortResult<Vec<u8>>;
+}
+
 /// An e-mail to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mail {

@@ -1,10 +1,12 @@
-"""Structural PAdES baseline B-B check of a signed PDF (pyHanko's reader + asn1crypto).
+"""Structural PAdES baseline B-B / B-T check of a signed PDF (pyHanko's reader + asn1crypto).
 
 Checks what validators do not enforce: one signature, SubFilter ETSI.CAdES.detached, /M
 present, the ByteRange covers the whole file but the /Contents string, a detached CMS whose
 signed attributes are content-type, message-digest (matching the signed bytes) and
-signing-certificate-v2 (matching the signer certificate), and no signing-time.
-Prints "PAdES-B-B structure OK" or raises.
+signing-certificate-v2 (matching the signer certificate), and no signing-time. With a
+signature-time-stamp unsigned attribute (B-T), its token's message imprint is the SHA-256 of
+the signature value. Prints "PAdES-B-B structure OK" or "PAdES-B-T structure OK, time-stamp
+<genTime>", or raises.
 """
 import hashlib
 import sys
@@ -34,4 +36,13 @@ assert "signing_time" not in attrs
 assert attrs["message_digest"]["values"][0].native == hashlib.sha256(signed).digest()
 cert_hash = attrs["signing_certificate_v2"]["values"][0]["certs"][0]["cert_hash"].native
 assert any(hashlib.sha256(c.chosen.dump()).digest() == cert_hash for c in sd["certificates"])
-print("PAdES-B-B structure OK")
+unsigned = {a["type"].native: a for a in (si["unsigned_attrs"] or [])}
+token = unsigned.get("signature_time_stamp_token")
+if token is None:
+    print("PAdES-B-B structure OK")
+else:
+    tst = token["values"][0]["content"]["encap_content_info"]["content"].parsed
+    imprint = tst["message_imprint"]
+    assert imprint["hash_algorithm"]["algorithm"].native == "sha256"
+    assert imprint["hashed_message"].native == hashlib.sha256(si["signature"].native).digest()
+    print(f"PAdES-B-T structure OK, time-stamp {tst['gen_time'].native.isoformat()}")

@@ -218,21 +218,26 @@ impl PdfFile {
             .join(" ")
     }
 
-    /// QR codes on the rendered page (pdftoppm at 150 dpi, decoded by zxing-cpp).
+    /// QR codes on the rendered pages (pdftoppm at 150 dpi, decoded by zxing-cpp).
     pub fn qr_codes(&self) -> Vec<String> {
         let prefix = self.dir.path().join("page");
         run(
             "pdftoppm",
             &["-r", "150", "-png", self.p(), prefix.to_str().unwrap()],
         );
-        let png = self.dir.path().join("page-1.png");
-        run(
-            venv_bin("python"),
-            &[&script("decode_qr.py"), png.to_str().unwrap()],
-        )
-        .lines()
-        .map(str::to_string)
-        .collect()
+        let mut pngs: Vec<String> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path().to_str().unwrap().to_string())
+            .filter(|p| p.contains("/page-") && p.ends_with(".png"))
+            .collect();
+        pngs.sort();
+        let mut args = vec![script("decode_qr.py")];
+        args.extend(pngs);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(venv_bin("python"), &args)
+            .lines()
+            .map(str::to_string)
+            .collect()
     }
 
     pub fn pyhanko(&self, root: &std::path::Path) -> String {

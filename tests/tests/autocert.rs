@@ -98,6 +98,14 @@ async fn the_four_declarations_carry_the_data_the_article_and_the_warning() {
         "Rapporto di parentela",
         "di essere in vita",
         "Regolamento (UE) 2016/679",
+        // The GDPR art. 13 notice from the municipality's settings.
+        "Titolare del trattamento",
+        "Comune di Valdemo",
+        "rpd@comune.example",
+        "Finalità e base giuridica",
+        "Conservazione: i dati usati per precompilare la dichiarazione non sono conservati",
+        "artt. 15-22",
+        "reclamo al Garante per la protezione dei dati personali",
         "Il dichiarante",
         "esente dall'imposta di bollo (art. 37",
     ] {
@@ -106,6 +114,10 @@ async fn the_four_declarations_carry_the_data_the_article_and_the_warning() {
             "cumulativa lacks {expected:?}: {text}"
         );
     }
+    assert!(
+        !text.contains(":;") && !text.contains("composta: ;"),
+        "{text}"
+    );
 
     let text = pdf_text(
         &portal,

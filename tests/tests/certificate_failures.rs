@@ -255,7 +255,7 @@ async fn record_failure_after_archive_leaves_nothing_dangling_and_retry_complete
     );
     assert!(PdfFile::new(&pdf)
         .pyhanko(&rig.portal.seal_root())
-        .contains("INTACT:TRUSTED,UNTOUCHED"));
+        .contains("INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>,UNTOUCHED"));
 }
 
 #[tokio::test]

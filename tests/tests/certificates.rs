@@ -92,6 +92,8 @@ async fn issued_certificate_reads_right_scans_right_and_validates() {
     let text = file.text();
     for expected in [
         "COMUNE DI VALDEMO",
+        // The province by name (from the ISTAT list), not its abbreviation.
+        "Provincia di Siena",
         "CERTIFICATO DI RESIDENZA",
         &format!("{} {}", me.cognome.to_uppercase(), me.nome.to_uppercase()),
         &me.codice_fiscale,
@@ -101,6 +103,9 @@ async fn issued_certificate_reads_right_scans_right_and_validates() {
         "validità di sei mesi",
         "Documento firmato digitalmente",
         &format!("ID certificato: {id}"),
+        // What the printed stamp is worth and how to check it.
+        "Ai sensi dell'art. 23, comma 2-bis, del D.Lgs. 7 marzo 2005, n. 82, il contrassegno stampato sulla copia cartacea sostituisce a tutti gli effetti di legge la sottoscrizione autografa",
+        &format!("Come verificarlo: inquadra il codice QR, oppure apri {}/verifica", portal.base),
     ] {
         assert!(text.contains(expected), "missing {expected:?} in {text}");
     }
@@ -132,13 +137,13 @@ async fn issued_certificate_reads_right_scans_right_and_validates() {
         "clear secret or PIN stored"
     );
 
-    // Two independent validators accept the seal, and the structure is PAdES B-B.
+    // Two independent validators accept the seal with the local TSA's time-stamp, and the
+    // structure is PAdES B-T.
     let root = portal.seal_root();
     let hanko = file.pyhanko(&root);
     assert!(
-        hanko
-            .lines()
-            .any(|l| l.starts_with("Sigillo:") && l.ends_with(":INTACT:TRUSTED,UNTOUCHED")),
+        hanko.lines().any(|l| l.starts_with("Sigillo:")
+            && l.ends_with(":INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>,UNTOUCHED")),
         "{hanko}"
     );
     let pdfsig = file.pdfsig(&root);
@@ -149,7 +154,8 @@ async fn issued_certificate_reads_right_scans_right_and_validates() {
         "{pdfsig}"
     );
     assert!(pdfsig.contains("ETSI.CAdES.detached"), "{pdfsig}");
-    assert!(file.pades_structure().contains("PAdES-B-B structure OK"));
+    let structure = file.pades_structure();
+    assert!(structure.contains("PAdES-B-T structure OK"), "{structure}");
 
     // One flipped byte inside the signed range: both reject.
     let at = pdf
@@ -323,6 +329,24 @@ async fn preview_is_watermarked_unsigned_unarchived_and_refused_in_bollo() {
         "{text}"
     );
     assert!(!text.contains("ID certificato") && !text.contains("PIN:"));
+    // As ANPR's model: every member with their codice fiscale.
+    assert!(text.contains("Codice fiscale"), "{text}");
+    let members: Vec<_> = portal
+        .demo()
+        .into_iter()
+        .filter(|p| {
+            p.membership_at(today())
+                .is_some_and(|m| m.famiglia == "F000001")
+        })
+        .collect();
+    assert!(members.len() >= 3);
+    for m in &members {
+        assert!(
+            text.contains(&m.codice_fiscale),
+            "{} not in {text}",
+            m.codice_fiscale
+        );
+    }
     assert!(file.qr_codes().is_empty(), "no working verification data");
     let sig = file.pdfsig(&portal.seal_root());
     assert!(sig.contains("does not contain any signatures"), "{sig}");

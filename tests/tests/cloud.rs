@@ -137,14 +137,29 @@ async fn a_certificate_sealed_through_kms_is_accepted_by_pyhanko() {
     let doc = shared::pdf::Doc {
         title: "Certificato di prova".into(),
         author: "Comune di Valdemo".into(),
+        running_header: "Certificato di prova".into(),
         parts: vec![shared::pdf::Part::para(
             "Sigillato con una chiave KMS.",
             11.0,
         )],
         footer: shared::pdf::Footer::None,
+        watermark: false,
+        arms_ratio: 1.0,
     };
-    let pdf = shared::pdf::render_doc(&doc, Utc::now());
-    let sealed = shared::pdf::pades::sign_pdf(&pdf, &signer, Utc::now(), "Comune di Valdemo")
+    let field = shared::pdf::SignatureField {
+        name: "Comune di Valdemo".into(),
+        reason: "Prova".into(),
+        signed_at: Utc::now(),
+        reserved: 0,
+    };
+    let render = |reserved| {
+        let field = shared::pdf::SignatureField {
+            reserved,
+            ..field.clone()
+        };
+        shared::pdf::render_doc(&doc, Utc::now(), None, Some(&field))
+    };
+    let sealed = shared::pdf::pades::seal(render, &signer, None)
         .await
         .unwrap();
     shared::pdf::pades::verify_seal(&sealed).expect("the seal verifies");

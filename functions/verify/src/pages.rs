@@ -40,7 +40,7 @@ fn layout(title: &str, body: &str) -> String {
 <main id="contenuto" class="wrap">
 {body}
 </main>
-<footer class="piede"><div class="wrap"><p>La verifica è gratuita e non richiede l'accesso. I certificati sono verificabili per sei mesi dalla data di rilascio (art. 41 del D.P.R. 445/2000).</p></div></footer>
+<footer class="piede"><div class="wrap"><p>La verifica è gratuita e non richiede l'accesso. I certificati sono verificabili online per sei mesi dalla data di rilascio.</p></div></footer>
 </body>
 </html>"##,
         title = esc(title),
@@ -85,10 +85,10 @@ pub fn result(outcome: &Outcome, seal: Option<&SealStatus>, download: Option<&st
     match outcome {
         Outcome::Valid(r) | Outcome::Expired(r) => {
             let valid = matches!(outcome, Outcome::Valid(_));
-            let (badge, class, lead) = if valid {
-                ("Certificato valido", "esito valido", "Il certificato è autentico ed è ancora valido. Puoi scaricarne l'originale informatico firmato e confrontarlo con la copia ricevuta.")
-            } else {
-                ("Certificato scaduto", "esito scaduto", "Il certificato è stato rilasciato dal Comune ma la sua validità di sei mesi è terminata: l'originale non è più disponibile. Chiedi un certificato aggiornato.")
+            let (badge, class, lead) = match (valid, r.unlimited_validity) {
+                (true, _) => ("Certificato valido", "esito valido", "Il certificato è autentico. Puoi scaricarne l'originale informatico firmato e confrontarlo con la copia ricevuta."),
+                (false, true) => ("Verifica online non più disponibile", "esito scaduto", "La verifica online non è più disponibile: sono trascorsi sei mesi dalla data di rilascio e l'originale non è più conservato per la verifica. Il certificato riguarda fatti non soggetti a modificazioni e conserva validità illimitata (art. 41, comma 1, del D.P.R. 445/2000)."),
+                (false, false) => ("Certificato scaduto", "esito scaduto", "Il certificato è stato rilasciato dal Comune ma la sua validità di sei mesi è terminata e la verifica online non è più disponibile: l'originale non è più conservato. Chiedi un certificato aggiornato."),
             };
             let seal_row = seal
                 .map(|s| {
@@ -125,10 +125,10 @@ pub fn result(outcome: &Outcome, seal: Option<&SealStatus>, download: Option<&st
                     id = esc(&r.id),
                     comune = esc(&r.municipality),
                     issued = date_it(italian_date(r.issued_at)),
-                    until_label = if valid {
-                        "Valido fino al"
-                    } else {
-                        "Scaduto il"
+                    until_label = match (valid, r.unlimited_validity) {
+                        (_, true) => "Verifica online disponibile fino al",
+                        (true, false) => "Valido fino al",
+                        (false, false) => "Scaduto il",
                     },
                     until = date_it(italian_date(r.expires_at)),
                 ),

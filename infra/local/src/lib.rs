@@ -2,6 +2,7 @@
 //! adapters under `DATA_DIR`, and the demo population imported on first start.
 
 pub mod demo_idp;
+mod tsa;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -66,10 +67,15 @@ async fn api_not_found() -> ApiError {
     NotFound::Route.into()
 }
 
-/// Every function's router nested in one, the demo IdP, and the static site.
-pub fn router(state: AppState, demo: std::sync::Arc<demo_idp::DemoIdp>) -> Router {
+/// Every function's router nested in one, the demo IdP, the local TSA and the static site.
+pub fn router(
+    state: AppState,
+    demo: Arc<demo_idp::DemoIdp>,
+    tsa: Arc<shared::adapters::local_tsa::LocalTsa>,
+) -> Router {
     let all = Router::new()
         .merge(demo_idp::router(state.clone(), demo))
+        .merge(tsa::router(tsa))
         .merge(auth::router(state.clone()))
         .merge(household::router(state.clone()))
         .merge(certificates::router(state.clone()))
@@ -104,6 +110,12 @@ pub async fn prepare(state: AppState) -> anyhow::Result<(AppState, Router)> {
             "demo population imported"
         );
     }
-    let router = router(state.clone(), demo);
+    let name = format!("Comune di {}", state.config.municipality.name);
+    let tsa = shared::adapters::local_tsa::LocalTsa::in_data_dir(
+        &state.config.data_dir,
+        &name,
+        state.clock.clone(),
+    )?;
+    let router = router(state.clone(), demo, Arc::new(tsa));
     Ok((state, router))
 }

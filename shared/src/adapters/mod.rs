@@ -3,10 +3,12 @@
 
 pub mod clock;
 pub mod dynamo;
+pub mod http_tsa;
 pub mod kms;
 pub mod local_archive;
 pub mod local_mailer;
 pub mod local_signer;
 pub mod local_store;
+pub mod local_tsa;
 pub mod s3;
 pub mod smtp;

@@ -66,16 +66,6 @@ pub enum BodyKind {
     EstrattoMorte,
 }
 
-impl BodyKind {
-    /// Certificates of facts that cannot change (art. 41 c. 1 DPR 445/2000).
-    pub fn unchangeable(self) -> bool {
-        matches!(
-            self,
-            BodyKind::Nascita | BodyKind::EstrattoNascita | BodyKind::EstrattoMorte
-        )
-    }
-}
-
 /// The facts a certificato contestuale may combine, in the order it prints them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -102,6 +92,17 @@ impl ContestualeFact {
     }
 }
 
+/// How long a certificate is valid (art. 41 DPR 445/2000).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Validity {
+    /// Six months from issue.
+    #[default]
+    SeiMesi,
+    /// Facts that cannot change (birth, death, the estratti): without limit (art. 41 c. 1).
+    Illimitata,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CertificateType {
     pub id: String,
@@ -109,6 +110,8 @@ pub struct CertificateType {
     pub title: String,
     /// Which body the certificate prints.
     pub body: BodyKind,
+    #[serde(default)]
+    pub validity: Validity,
     #[serde(default)]
     pub rules: Rules,
 }
@@ -148,6 +151,14 @@ pub struct Fact {
 pub struct BolloRule {
     pub amount: String,
     pub reference: String,
+    /// The earliest issue date a marca can have: paper stamps gave way to the contrassegno
+    /// telematico (14 digits) on 1 September 2007.
+    #[serde(default = "contrassegno_since")]
+    pub earliest: NaiveDate,
+}
+
+fn contrassegno_since() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2007, 9, 1).expect("valid date")
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

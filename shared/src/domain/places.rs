@@ -81,3 +81,31 @@ pub fn is_cadastral_code(code: &str) -> bool {
     let b = code.as_bytes();
     b.len() == 4 && b[0].is_ascii_uppercase() && b[1..].iter().all(u8::is_ascii_digit)
 }
+
+/// The name of an Italian province from its abbreviation (`shared/data/province.tsv`, the
+/// ISTAT list of the 107 provinces and città metropolitane).
+pub fn province_name(sigla: &str) -> Option<&'static str> {
+    static TABLE: std::sync::OnceLock<Vec<(&'static str, &'static str)>> =
+        std::sync::OnceLock::new();
+    TABLE
+        .get_or_init(|| {
+            include_str!("../../data/province.tsv")
+                .lines()
+                .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+                .filter_map(|l| l.split_once('\t'))
+                .collect()
+        })
+        .iter()
+        .find(|(s, _)| s.eq_ignore_ascii_case(sigla.trim()))
+        .map(|(_, name)| *name)
+}
+
+#[cfg(test)]
+mod province_tests {
+    #[test]
+    fn every_province_has_its_name() {
+        assert_eq!(super::province_name("SI"), Some("Siena"));
+        assert_eq!(super::province_name("mb"), Some("Monza e della Brianza"));
+        assert_eq!(super::province_name("XX"), None);
+    }
+}

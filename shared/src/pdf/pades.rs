@@ -1,11 +1,13 @@
-//! PAdES baseline B-B signature: an incremental update adds the signature dictionary
-//! (SubFilter ETSI.CAdES.detached) with fixed-size placeholders; the CMS SignedData is
-//! detached, with the signed attributes content-type, message-digest and
-//! signing-certificate-v2 (no signing-time: PAdES puts the time in /M). The DER of the signed
-//! attributes (as a SET) is what the `Signer` port signs, so a KMS key or a remote sealing
-//! service can replace the local key unchanged.
+//! PAdES baseline signatures, B-B and, with a time-stamping authority, B-T. The document is
+//! written with its signature dictionary (SubFilter ETSI.CAdES.detached) and a fixed-size
+//! `/Contents` placeholder in place (`write`), so sealing hashes the byte ranges in one pass
+//! and writes the CMS into the placeholder: the PDF is never parsed again. The CMS
+//! SignedData is detached, with the signed attributes content-type, message-digest and
+//! signing-certificate-v2 (no signing-time: PAdES puts the time in /M); with a TSA, the
+//! signature-time-stamp unsigned attribute carries an RFC 3161 token over the signature.
+//! The DER of the signed attributes (as a SET) is what the `Signer` port signs, so a KMS
+//! key or a remote sealing service can replace the local key unchanged.
 
-use chrono::{DateTime, Utc};
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::content_info::{CmsVersion, ContentInfo};
 use cms::signed_data::{
@@ -16,7 +18,6 @@ use const_oid::db::rfc5912::{ECDSA_WITH_SHA_256, ID_SHA_256};
 use const_oid::ObjectIdentifier;
 use der::asn1::{OctetString, SetOfVec};
 use der::{Any, Decode, Encode};
-use lopdf::{dictionary, Document, IncrementalDocument, Object, StringFormat};
 use sha2::{Digest, Sha256};
 use x509_cert::attr::Attribute;
 use x509_cert::ext::pkix::name::GeneralName;
@@ -26,9 +27,14 @@ use x509_cert::Certificate;
 
 use crate::ports::{Port, PortError, PortResult, SignatureAlgorithm, Signer};
 
-/// Bytes reserved for the CMS (the file holds twice as many hex digits).
-pub const SIG_RESERVED: usize = 8192;
-const BYTE_RANGE_PLACEHOLDER: i64 = 9_999_999_999;
+pub use super::seal_check::{verify_seal, SealCheck};
+use super::write::Rendered;
+pub use super::write::SIG_RESERVED;
+use crate::ports::Timestamper;
+
+/// id-aa-signatureTimeStampToken (RFC 3161, appendix A).
+pub const ID_AA_SIGNATURE_TIME_STAMP_TOKEN: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.14");
 /// id-aa-signingCertificateV2 (RFC 5035).
 const ID_AA_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
@@ -56,112 +62,11 @@ fn err(e: impl std::fmt::Display) -> PortError {
     PortError::unavailable(Port::Signer, format!("PAdES: {e}"))
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-/// A PDF with the signature placeholders, and where the `/Contents` hex string lies.
-pub struct Prepared {
-    pub bytes: Vec<u8>,
-    /// Offset of `<` and one past `>` of `/Contents`.
-    pub contents: (usize, usize),
-}
-
-/// Appends the signature field, widget and dictionary as an incremental update.
-pub fn prepare(
-    pdf: &[u8],
-    signed_at: DateTime<Utc>,
-    name: &str,
-    reason: &str,
-) -> PortResult<Prepared> {
-    let prev = Document::load_mem(pdf).map_err(err)?;
-    let page_id = *prev.get_pages().get(&1).ok_or_else(|| err("no page"))?;
-    let catalog_id = prev
-        .trailer
-        .get(b"Root")
-        .and_then(Object::as_reference)
-        .map_err(err)?;
-    let mut inc = IncrementalDocument::create_from(pdf.to_vec(), prev);
-    let m = signed_at.format("D:%Y%m%d%H%M%S+00'00'").to_string();
-    let sig_id = inc.new_document.add_object(dictionary! {
-        "Type" => "Sig",
-        "Filter" => "Adobe.PPKLite",
-        "SubFilter" => "ETSI.CAdES.detached",
-        "M" => Object::string_literal(m),
-        "Name" => Object::string_literal(name),
-        "Reason" => Object::string_literal(reason),
-        "ByteRange" => vec![0.into(), BYTE_RANGE_PLACEHOLDER.into(), BYTE_RANGE_PLACEHOLDER.into(), BYTE_RANGE_PLACEHOLDER.into()],
-        "Contents" => Object::String(vec![0u8; SIG_RESERVED], StringFormat::Hexadecimal),
-    });
-    let widget_id = inc.new_document.add_object(dictionary! {
-        "Type" => "Annot",
-        "Subtype" => "Widget",
-        "FT" => "Sig",
-        "T" => Object::string_literal("Sigillo"),
-        "F" => 132,
-        "Rect" => vec![0.into(), 0.into(), 0.into(), 0.into()],
-        "P" => page_id,
-        "V" => sig_id,
-    });
-    inc.opt_clone_object_to_new_document(page_id).map_err(err)?;
-    let page = inc
-        .new_document
-        .get_object_mut(page_id)
-        .and_then(Object::as_dict_mut)
-        .map_err(err)?;
-    match page.get_mut(b"Annots") {
-        Ok(Object::Array(a)) => a.push(widget_id.into()),
-        _ => page.set("Annots", vec![Object::Reference(widget_id)]),
-    }
-    inc.opt_clone_object_to_new_document(catalog_id)
-        .map_err(err)?;
-    let catalog = inc
-        .new_document
-        .get_object_mut(catalog_id)
-        .and_then(Object::as_dict_mut)
-        .map_err(err)?;
-    catalog.set(
-        "AcroForm",
-        dictionary! { "Fields" => vec![Object::Reference(widget_id)], "SigFlags" => 3 },
-    );
-    // PAdES is an extension of PDF 1.7 (ISO 32000-1) declared by ETSI.
-    catalog.set("Version", Object::Name(b"1.7".to_vec()));
-    catalog.set("Extensions", dictionary! { "ESIC" => dictionary! { "BaseVersion" => Object::Name(b"1.7".to_vec()), "ExtensionLevel" => 1 } });
-    let mut out = Vec::with_capacity(pdf.len() + 2 * SIG_RESERVED + 2048);
-    inc.save_to(&mut out).map_err(err)?;
-
-    locate(out, pdf.len())
-}
-
-/// Finds the placeholders in the appended revision (from `tail`) and writes the real
-/// `/ByteRange` over its placeholder.
-fn locate(mut out: Vec<u8>, tail: usize) -> PortResult<Prepared> {
-    let zeros = vec![b'0'; SIG_RESERVED * 2];
-    let rel = find(&out[tail..], &zeros).ok_or_else(|| err("no /Contents placeholder"))?;
-    let (start, end) = (tail + rel - 1, tail + rel + SIG_RESERVED * 2 + 1);
-    if out[start] != b'<' || out[end - 1] != b'>' {
-        return Err(err("unexpected /Contents encoding"));
-    }
-    let p = BYTE_RANGE_PLACEHOLDER;
-    let placeholder = format!("{p} {p} {p}");
-    let br = tail
-        + find(&out[tail..], placeholder.as_bytes())
-            .ok_or_else(|| err("no /ByteRange placeholder"))?;
-    let actual = format!("{} {} {}", start, end, out.len() - end);
-    let padded = format!("{actual:<width$}", width = placeholder.len());
-    out[br..br + placeholder.len()].copy_from_slice(padded.as_bytes());
-    Ok(Prepared {
-        bytes: out,
-        contents: (start, end),
-    })
-}
-
 /// SHA-256 of the bytes the signature covers: everything but the `/Contents` string.
-pub fn byte_range_digest(p: &Prepared) -> [u8; 32] {
-    let (start, end) = p.contents;
+pub fn byte_range_digest(bytes: &[u8], (start, end): (usize, usize)) -> [u8; 32] {
     let mut h = Sha256::new();
-    h.update(&p.bytes[..start]);
-    h.update(&p.bytes[end..]);
+    h.update(&bytes[..start]);
+    h.update(&bytes[end..]);
     h.finalize().into()
 }
 
@@ -173,6 +78,15 @@ fn attribute(oid: ObjectIdentifier, value: Any) -> PortResult<Attribute> {
 
 /// The signed attributes for a document digest and the seal certificate.
 pub fn signed_attributes(digest: &[u8; 32], cert: &Certificate) -> PortResult<SetOfVec<Attribute>> {
+    signed_attributes_for(ID_DATA, digest, cert)
+}
+
+/// The signed attributes of a content of `content_type` with this digest, by `cert`.
+pub fn signed_attributes_for(
+    content_type: ObjectIdentifier,
+    digest: &[u8; 32],
+    cert: &Certificate,
+) -> PortResult<SetOfVec<Attribute>> {
     let ess = SigningCertificateV2 {
         certs: vec![EssCertIdV2 {
             cert_hash: OctetString::new(Sha256::digest(cert.to_der().map_err(err)?).to_vec())
@@ -186,7 +100,10 @@ pub fn signed_attributes(digest: &[u8; 32], cert: &Certificate) -> PortResult<Se
         }],
     };
     SetOfVec::try_from(vec![
-        attribute(ID_CONTENT_TYPE, Any::encode_from(&ID_DATA).map_err(err)?)?,
+        attribute(
+            ID_CONTENT_TYPE,
+            Any::encode_from(&content_type).map_err(err)?,
+        )?,
         attribute(
             ID_MESSAGE_DIGEST,
             Any::encode_from(&OctetString::new(digest.to_vec()).map_err(err)?).map_err(err)?,
@@ -199,12 +116,52 @@ pub fn signed_attributes(digest: &[u8; 32], cert: &Certificate) -> PortResult<Se
     .map_err(err)
 }
 
-/// The detached CMS SignedData around a signature of the attributes.
+/// What a SignedData encapsulates: nothing (a detached signature of a document) or a
+/// content of its own (the TSTInfo of a time-stamp token).
+pub struct Encapsulated {
+    pub content_type: ObjectIdentifier,
+    pub content: Option<Vec<u8>>,
+}
+
+impl Encapsulated {
+    pub fn detached() -> Self {
+        Encapsulated {
+            content_type: ID_DATA,
+            content: None,
+        }
+    }
+}
+
+/// An attribute with one value, given as DER.
+pub fn attribute_der(oid: ObjectIdentifier, der: &[u8]) -> PortResult<Attribute> {
+    attribute(oid, Any::from_der(der).map_err(err)?)
+}
+
+/// The CMS SignedData around a signature of the attributes.
 pub fn assemble(
     attrs: SetOfVec<Attribute>,
     signature: Vec<u8>,
     algorithm: SignatureAlgorithm,
     chain: &[Certificate],
+) -> PortResult<Vec<u8>> {
+    assemble_with(
+        Encapsulated::detached(),
+        attrs,
+        signature,
+        algorithm,
+        chain,
+        None,
+    )
+}
+
+/// The CMS SignedData of `encapsulated`, with optional unsigned attributes.
+pub fn assemble_with(
+    encapsulated: Encapsulated,
+    attrs: SetOfVec<Attribute>,
+    signature: Vec<u8>,
+    algorithm: SignatureAlgorithm,
+    chain: &[Certificate],
+    unsigned: Option<SetOfVec<Attribute>>,
 ) -> PortResult<Vec<u8>> {
     let cert = chain.first().ok_or_else(|| err("no certificate"))?;
     let sha256 = AlgorithmIdentifierOwned {
@@ -227,7 +184,7 @@ pub fn assemble(
         signed_attrs: Some(attrs),
         signature_algorithm,
         signature: OctetString::new(signature).map_err(err)?,
-        unsigned_attrs: None,
+        unsigned_attrs: unsigned,
     };
     let mut digest_algorithms = SetOfVec::new();
     digest_algorithms.insert(sha256).map_err(err)?;
@@ -236,12 +193,20 @@ pub fn assemble(
         .cloned()
         .map(CertificateChoices::Certificate)
         .collect();
+    let econtent = match encapsulated.content {
+        Some(c) => Some(Any::encode_from(&OctetString::new(c).map_err(err)?).map_err(err)?),
+        None => None,
+    };
     let signed_data = SignedData {
-        version: CmsVersion::V1,
+        version: if econtent.is_some() {
+            CmsVersion::V3
+        } else {
+            CmsVersion::V1
+        },
         digest_algorithms,
         encap_content_info: EncapsulatedContentInfo {
-            econtent_type: ID_DATA,
-            econtent: None,
+            econtent_type: encapsulated.content_type,
+            econtent,
         },
         certificates: Some(CertificateSet(SetOfVec::try_from(certs).map_err(err)?)),
         crls: None,
@@ -255,27 +220,40 @@ pub fn assemble(
     .map_err(err)
 }
 
-/// Writes the CMS into the `/Contents` placeholder. Nothing may change the file afterwards.
-pub fn embed(p: &mut Prepared, cms: &[u8]) -> PortResult<()> {
-    if cms.len() > SIG_RESERVED {
+/// Writes the CMS into the `/Contents` placeholder, padded with zeros. Nothing may change
+/// the file afterwards.
+pub fn embed(bytes: &mut [u8], (start, end): (usize, usize), cms: &[u8]) -> PortResult<()> {
+    let room = (end - start - 2) / 2;
+    if cms.len() > room {
         return Err(err(format!(
-            "CMS of {} bytes exceeds the {} reserved",
-            cms.len(),
-            SIG_RESERVED
+            "CMS of {} bytes exceeds the {room} reserved",
+            cms.len()
         )));
     }
     let hex = hex::encode_upper(cms);
-    let start = p.contents.0 + 1;
-    p.bytes[start..start + hex.len()].copy_from_slice(hex.as_bytes());
+    let area = &mut bytes[start + 1..end - 1];
+    area[..hex.len()].copy_from_slice(hex.as_bytes());
+    area[hex.len()..].fill(b'0');
     Ok(())
 }
 
-/// Seals a PDF through the `Signer`: prepare, sign the attributes, embed.
-pub async fn sign_pdf(
-    pdf: &[u8],
+/// The signature-time-stamp unsigned attribute: a token over the signature value.
+async fn time_stamp(tsa: &dyn Timestamper, signature: &[u8]) -> PortResult<SetOfVec<Attribute>> {
+    let digest: [u8; 32] = Sha256::digest(signature).into();
+    let token = tsa.timestamp(&digest).await?;
+    let attr = attribute_der(ID_AA_SIGNATURE_TIME_STAMP_TOKEN, &token)?;
+    SetOfVec::try_from(vec![attr]).map_err(err)
+}
+
+/// Seals a document written with its signature field: digest of the byte ranges, the
+/// signed attributes signed through the `Signer`, the time-stamp when a TSA is given
+/// (PAdES B-T, else B-B), the CMS into the placeholder. `render` writes the document with
+/// room for a CMS of the given size: `SIG_RESERVED` first and, should a long chain or a
+/// large time-stamp token need more, once again with the room the CMS needs.
+pub async fn seal(
+    render: impl Fn(usize) -> Rendered,
     signer: &dyn Signer,
-    signed_at: DateTime<Utc>,
-    name: &str,
+    tsa: Option<&dyn Timestamper>,
 ) -> PortResult<Vec<u8>> {
     let chain: Vec<Certificate> = signer
         .certificate_chain()
@@ -283,158 +261,82 @@ pub async fn sign_pdf(
         .iter()
         .map(|der| Certificate::from_der(der).map_err(err))
         .collect::<PortResult<_>>()?;
+    let first = seal_in(render(SIG_RESERVED), signer, tsa, &chain).await?;
+    match first {
+        Ok(bytes) => Ok(bytes),
+        Err(needed) => seal_in(render(needed + 512), signer, tsa, &chain)
+            .await?
+            .map_err(|n| err(format!("CMS of {n} bytes does not fit"))),
+    }
+}
+
+/// The sealed bytes, or the size of the CMS that did not fit.
+async fn seal_in(
+    rendered: Rendered,
+    signer: &dyn Signer,
+    tsa: Option<&dyn Timestamper>,
+    chain: &[Certificate],
+) -> PortResult<Result<Vec<u8>, usize>> {
+    let Rendered {
+        mut bytes,
+        contents,
+    } = rendered;
+    let contents = contents.ok_or_else(|| err("the document has no signature field"))?;
     let cert = chain
         .first()
         .ok_or_else(|| err("the signer has no certificate"))?;
-    let mut prepared = prepare(
-        pdf,
-        signed_at,
-        name,
-        "Certificato anagrafico rilasciato online",
-    )?;
-    let attrs = signed_attributes(&byte_range_digest(&prepared), cert)?;
-    let to_sign = attrs.to_der().map_err(err)?;
-    let signature = signer.sign(&to_sign).await?;
-    let cms = assemble(attrs, signature, signer.algorithm(), &chain)?;
-    embed(&mut prepared, &cms)?;
-    Ok(prepared.bytes)
-}
-
-/// What the verification of a sealed PDF found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SealCheck {
-    /// DER of the certificate that made the seal.
-    pub certificate: Vec<u8>,
-    /// Its subject, e.g. "CN=Comune di Valdemo - Servizi Demografici,...".
-    pub signer: String,
-}
-
-fn parse_byte_range(pdf: &[u8]) -> Option<[usize; 4]> {
-    let key = b"/ByteRange";
-    let at = pdf.windows(key.len()).rposition(|w| w == key)? + key.len();
-    let rest = &pdf[at..pdf.len().min(at + 80)];
-    let open = rest.iter().position(|&b| b == b'[')?;
-    let close = rest.iter().position(|&b| b == b']')?;
-    let nums: Vec<usize> = std::str::from_utf8(&rest[open + 1..close])
-        .ok()?
-        .split_whitespace()
-        .map(|n| n.parse().ok())
-        .collect::<Option<_>>()?;
-    nums.try_into().ok()
-}
-
-/// Checks the seal of a PDF: the ByteRange covers the whole file but the signature, the
-/// message digest matches those bytes, and the signature over the signed attributes
-/// verifies with the embedded certificate's key. Trust in the certificate is the caller's.
-pub fn verify_seal(pdf: &[u8]) -> Result<SealCheck, String> {
-    use der::{Reader, SliceReader};
-    use p256::ecdsa::{signature::Verifier, DerSignature, VerifyingKey};
-
-    let [a, b, c, d] = parse_byte_range(pdf).ok_or("nessuna firma nel documento")?;
-    if a != 0
-        || c + d != pdf.len()
-        || b >= c
-        || pdf.get(b) != Some(&b'<')
-        || pdf.get(c - 1) != Some(&b'>')
-    {
-        return Err("l'intervallo firmato non copre l'intero documento".into());
-    }
-    let cms_bytes = hex::decode(&pdf[b + 1..c - 1]).map_err(|_| "firma illeggibile")?;
-    let mut reader = SliceReader::new(&cms_bytes).map_err(|e| e.to_string())?;
-    let info: ContentInfo = reader
-        .decode()
-        .map_err(|e| format!("firma illeggibile: {e}"))?;
-    let sd: SignedData = info
-        .content
-        .decode_as()
-        .map_err(|e| format!("firma illeggibile: {e}"))?;
-    let si = sd
-        .signer_infos
-        .0
-        .iter()
-        .next()
-        .ok_or("firma senza firmatario")?;
-    let attrs = si
-        .signed_attrs
-        .as_ref()
-        .ok_or("firma senza attributi firmati")?;
-    let mut h = Sha256::new();
-    h.update(&pdf[..b]);
-    h.update(&pdf[c..]);
-    let digest: [u8; 32] = h.finalize().into();
-    let md = attrs
-        .iter()
-        .find(|at| at.oid == ID_MESSAGE_DIGEST)
-        .and_then(|at| at.values.iter().next())
-        .and_then(|v| v.decode_as::<OctetString>().ok())
-        .ok_or("impronta del documento assente")?;
-    if md.as_bytes() != digest {
-        return Err("il documento è stato modificato dopo la firma".into());
-    }
-    let SignerIdentifier::IssuerAndSerialNumber(sid) = &si.sid else {
-        return Err("firmatario non identificato".into());
+    let attrs = signed_attributes(&byte_range_digest(&bytes, contents), cert)?;
+    let signature = signer.sign(&attrs.to_der().map_err(err)?).await?;
+    let unsigned = match tsa {
+        Some(tsa) => Some(time_stamp(tsa, &signature).await?),
+        None => None,
     };
-    let cert = sd
-        .certificates
-        .as_ref()
-        .and_then(|set| {
-            set.0.iter().find_map(|c| match c {
-                CertificateChoices::Certificate(c)
-                    if c.tbs_certificate.issuer == sid.issuer
-                        && c.tbs_certificate.serial_number == sid.serial_number =>
-                {
-                    Some(c.clone())
-                }
-                _ => None,
-            })
-        })
-        .ok_or("certificato del firmatario assente")?;
-    let key = VerifyingKey::from_sec1_bytes(
-        cert.tbs_certificate
-            .subject_public_key_info
-            .subject_public_key
-            .raw_bytes(),
-    )
-    .map_err(|_| "chiave del firmatario non supportata")?;
-    let sig = DerSignature::from_bytes(si.signature.as_bytes()).map_err(|_| "firma illeggibile")?;
-    let signed = attrs.to_der().map_err(|e| e.to_string())?;
-    key.verify(&signed, &sig)
-        .map_err(|_| "la firma non corrisponde")?;
-    Ok(SealCheck {
-        certificate: cert.to_der().map_err(|e| e.to_string())?,
-        signer: cert.tbs_certificate.subject.to_string(),
-    })
+    let cms = assemble_with(
+        Encapsulated::detached(),
+        attrs,
+        signature,
+        signer.algorithm(),
+        chain,
+        unsigned,
+    )?;
+    if cms.len() * 2 > contents.1 - contents.0 - 2 {
+        return Ok(Err(cms.len()));
+    }
+    embed(&mut bytes, contents, &cms)?;
+    Ok(Ok(bytes))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::adapters::local_signer::SoftwareSigner;
+    use crate::pdf::{render_doc, Doc, Footer, Part, SignatureField};
+    use chrono::Utc;
 
-    fn minimal_pdf() -> Vec<u8> {
-        let mut doc = lopdf::Document::with_version("1.5");
-        let pages_id = doc.new_object_id();
-        let page_id = doc.add_object(dictionary! { "Type" => "Page", "Parent" => pages_id, "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()] });
-        doc.objects.insert(
-            pages_id,
-            Object::Dictionary(
-                dictionary! { "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1 },
-            ),
-        );
-        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
-        doc.trailer.set("Root", catalog);
-        let mut out = Vec::new();
-        doc.save_to(&mut out).unwrap();
-        out
+    fn to_seal(reserved: usize) -> Rendered {
+        let doc = Doc {
+            title: "Prova".into(),
+            author: "Comune di Prova".into(),
+            running_header: "Prova".into(),
+            parts: vec![Part::para("Documento di prova.", 11.0)],
+            footer: Footer::None,
+            watermark: false,
+            arms_ratio: 1.0,
+        };
+        let field = SignatureField {
+            name: "Comune di Prova".into(),
+            reason: "Prova".into(),
+            signed_at: Utc::now(),
+            reserved,
+        };
+        render_doc(&doc, Utc::now(), None, Some(&field))
     }
 
     #[tokio::test]
     async fn seals_verify_and_tampering_is_detected() {
         let dir = tempfile::tempdir().unwrap();
         let signer = SoftwareSigner::open_or_create(dir.path(), "Comune di Prova").unwrap();
-        let sealed = sign_pdf(&minimal_pdf(), &signer, Utc::now(), "Comune di Prova")
-            .await
-            .unwrap();
+        let sealed = seal(to_seal, &signer, None).await.unwrap();
         let check = verify_seal(&sealed).unwrap();
         assert_eq!(
             check.certificate,
@@ -446,6 +348,36 @@ mod tests {
         let mut tampered = sealed.clone();
         tampered[at + 1] = b'Q';
         assert!(verify_seal(&tampered).unwrap_err().contains("modificato"));
-        assert!(verify_seal(&minimal_pdf()).is_err());
+        assert!(verify_seal(&to_seal(SIG_RESERVED).bytes).is_err());
+    }
+
+    /// A TSA whose tokens are larger than the default room.
+    struct Bulky;
+
+    #[async_trait::async_trait]
+    impl Timestamper for Bulky {
+        async fn timestamp(&self, _: &[u8; 32]) -> PortResult<Vec<u8>> {
+            Ok(OctetString::new(vec![7u8; SIG_RESERVED + 100])
+                .unwrap()
+                .to_der()
+                .unwrap())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_cms_larger_than_the_room_is_sealed_in_a_second_rendering() {
+        let dir = tempfile::tempdir().unwrap();
+        let signer = SoftwareSigner::open_or_create(dir.path(), "Comune di Prova").unwrap();
+        let rooms = std::sync::Mutex::new(Vec::new());
+        let render = |reserved| {
+            rooms.lock().unwrap().push(reserved);
+            to_seal(reserved)
+        };
+        let sealed = seal(render, &signer, Some(&Bulky)).await.unwrap();
+        verify_seal(&sealed).unwrap();
+        let rooms = rooms.into_inner().unwrap();
+        assert_eq!(rooms.len(), 2);
+        assert_eq!(rooms[0], SIG_RESERVED);
+        assert!(rooms[1] > SIG_RESERVED + 100, "{rooms:?}");
     }
 }

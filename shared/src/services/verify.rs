@@ -66,11 +66,16 @@ impl Outcome {
     pub fn answer(&self) -> Answer {
         let (status, r, message) = match self {
             Outcome::Valid(r) => ("valid", Some(r), "Certificato valido.".to_string()),
+            Outcome::Expired(r) if r.unlimited_validity => (
+                "verification_ended",
+                Some(r),
+                "Verifica online non più disponibile: sono trascorsi sei mesi dalla data di rilascio. Il certificato conserva validità illimitata (art. 41, comma 1, D.P.R. 445/2000).".to_string(),
+            ),
             Outcome::Expired(r) => (
                 "expired",
                 Some(r),
                 format!(
-                    "Certificato scaduto il {}: la validità di sei mesi è terminata.",
+                    "Certificato scaduto il {}: la validità di sei mesi è terminata e la verifica online non è più disponibile.",
                     crate::domain::certificate::date_it(crate::domain::italian_date(r.expires_at))
                 ),
             ),

@@ -22,7 +22,8 @@ pub async fn bounded_bytes(req: Request, limit: usize) -> Result<Bytes, ApiError
         .map_err(|_| ServiceError::TooLarge(TooLarge { limit }).into())
 }
 
-fn content_type_is(req: &Request, expected: &str) -> bool {
+/// Whether the request's media type (parameters aside) is `expected`.
+pub fn content_type_is(req: &Request, expected: &str) -> bool {
     req.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -20,7 +20,7 @@ pub use crate::app::AppState;
 use crate::config::Config;
 use crate::services::errors::Invalid;
 use crate::services::ServiceError;
-pub use body::{bounded_bytes, FormBody, JsonBody, Query, RawBody, JSON_LIMIT};
+pub use body::{bounded_bytes, content_type_is, FormBody, JsonBody, Query, RawBody, JSON_LIMIT};
 pub use error::{ApiError, ApiResult};
 pub use session::{
     cookie, csrf_matches, is_safe, requires_level, session_of, CurrentSession, FormSession,

@@ -56,6 +56,7 @@ fn family_table(members: &[Member], parentela: bool, stato_civile: bool) -> Bloc
     let mut header = vec![
         "Cognome e nome".to_string(),
         "Luogo e data di nascita".to_string(),
+        "Codice fiscale".to_string(),
     ];
     if parentela {
         header.push("Rapporto con l'intestatario".into());
@@ -69,6 +70,7 @@ fn family_table(members: &[Member], parentela: bool, stato_civile: bool) -> Bloc
             let mut row = vec![
                 format!("{} {}", m.cognome.to_uppercase(), m.nome.to_uppercase()),
                 format!("{}, {}", m.luogo_nascita, date_it(m.data_nascita)),
+                m.codice_fiscale.clone(),
             ];
             if parentela {
                 row.push(m.rapporto_parentela.to_string());

@@ -9,7 +9,7 @@ mod body;
 
 pub use body::body;
 
-use super::catalog::{Archive, Art40, BolloRule, CertificateType, ContestualeFact, Uso};
+use super::catalog::{Archive, Art40, BolloRule, CertificateType, ContestualeFact, Uso, Validity};
 use super::person::Persona;
 use super::situation::Member;
 
@@ -72,7 +72,8 @@ pub struct Subject<'a> {
 
 pub struct Issuer<'a> {
     pub municipality: &'a str,
-    pub province: &'a str,
+    /// "Provincia di Siena".
+    pub province_label: &'a str,
     pub bollo_rule: &'a BolloRule,
 }
 
@@ -118,7 +119,7 @@ pub fn compose(
         Art40::Estero => "Ai sensi dell'art. 40 del D.P.R. 28 dicembre 2000, n. 445, il presente certificato è rilasciato solo per l'estero.".to_string(),
         Art40::Giudiziario => "Certificato rilasciato per cause giudiziarie (art. 40 del D.P.R. 28 dicembre 2000, n. 445). Il presente certificato non può essere prodotto agli organi della pubblica amministrazione o ai privati gestori di pubblici servizi.".to_string(),
     };
-    let validity = if kind.body.unchangeable() {
+    let validity = if kind.validity == Validity::Illimitata {
         "Certificato relativo a fatti non soggetti a modificazioni: validità illimitata (art. 41, comma 1, del D.P.R. 28 dicembre 2000, n. 445). La verifica online è disponibile per sei mesi dalla data di rilascio."
     } else {
         "Il presente certificato ha validità di sei mesi dalla data di rilascio (art. 41 del D.P.R. 28 dicembre 2000, n. 445)."
@@ -135,7 +136,7 @@ pub fn compose(
     };
     Content {
         municipality: format!("COMUNE DI {}", issuer.municipality.to_uppercase()),
-        province: format!("Provincia di {}", issuer.province),
+        province: issuer.province_label.to_string(),
         office: format!("Servizi Demografici – {office}"),
         title: kind.title.to_uppercase(),
         intro: format!("{intro}:"),
@@ -180,6 +181,10 @@ pub struct CertificateRecord {
     /// For certificazione libera: the reason and the requester's identity document.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub libera: Option<Libera>,
+    /// A certificate of facts that cannot change: valid without limit (the online
+    /// verification still ends after six months).
+    #[serde(default)]
+    pub unlimited_validity: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,10 +9,22 @@ use super::Kind;
 use crate::app::AppState;
 use crate::domain::certificate::date_it;
 use crate::domain::dated::at;
-use crate::pdf::{Doc, Footer, Part};
+use crate::pdf::{Arms, Doc, Footer, Part};
 
 const ART76: &str = "consapevole delle sanzioni penali, nel caso di dichiarazioni non veritiere, di formazione o uso di atti falsi, richiamate dall'art. 76 del D.P.R. 28 dicembre 2000, n. 445, nonché della decadenza dai benefici eventualmente conseguenti al provvedimento emanato sulla base della dichiarazione non veritiera (art. 75 del medesimo decreto),";
-const PRIVACY: &str = "Informativa ai sensi dell'art. 13 del Regolamento (UE) 2016/679: i dati personali raccolti saranno trattati, anche con strumenti informatici, esclusivamente nell'ambito del procedimento per il quale la presente dichiarazione viene resa.";
+/// The notice of art. 13 GDPR, with the comune's facts from configuration.
+fn privacy_notice(app: &AppState) -> String {
+    let m = &app.config.municipality;
+    let p = &app.config.privacy;
+    format!(
+        "Informativa sul trattamento dei dati personali (art. 13 del Regolamento (UE) 2016/679). Titolare del trattamento dei dati usati per precompilare il modulo è il Comune di {name}, {address}, PEC {pec}; per il procedimento a cui la dichiarazione è destinata, titolare è l'amministrazione o il soggetto che la riceve. Responsabile della protezione dei dati: {dpo}. Finalità e base giuridica: i dati sono trattati, anche con strumenti informatici, soltanto per il procedimento per il quale la dichiarazione è resa, in adempimento di obblighi di legge e per compiti di interesse pubblico (art. 6, par. 1, lett. c ed e, del Regolamento; D.P.R. 28 dicembre 2000, n. 445). Conservazione: {retention}. Diritti: l'interessato può chiedere l'accesso ai dati, la rettifica, la limitazione e, nei casi previsti, la cancellazione, e opporsi al trattamento (artt. 15-22 del Regolamento), rivolgendosi al titolare o al responsabile della protezione dei dati; può proporre reclamo al Garante per la protezione dei dati personali (www.garanteprivacy.it).",
+        name = m.name,
+        address = m.address,
+        pec = m.pec,
+        dpo = p.dpo,
+        retention = p.retention,
+    )
+}
 
 fn centered(text: &str, bold: bool, size: f32) -> Part {
     Part::Centered {
@@ -60,7 +72,11 @@ fn heading(app: &AppState, kind: Kind, t: &Target, today: NaiveDate) -> Vec<Part
         app.config.municipality.name,
         kind.title()
     );
-    vec![
+    let mut parts = Vec::new();
+    if app.arms.is_some() {
+        parts.extend([Part::Arms { height: 12.0 }, Part::Gap(2.0)]);
+    }
+    parts.extend([
         Part::para(origin, 8.5),
         Part::Gap(6.0),
         centered(title, true, 14.0),
@@ -72,7 +88,8 @@ fn heading(app: &AppState, kind: Kind, t: &Target, today: NaiveDate) -> Vec<Part
         Part::Gap(4.0),
         centered("DICHIARA", true, 12.0),
         Part::Gap(3.0),
-    ]
+    ]);
+    parts
 }
 
 /// The art. 46 facts ticked, with the household table under "stato di famiglia".
@@ -156,7 +173,7 @@ pub(super) fn document(
     }
     parts.extend([
         Part::Gap(5.0),
-        Part::para(PRIVACY, 9.0),
+        Part::para(privacy_notice(app), 8.0),
         Part::Gap(8.0),
         Part::para("Luogo e data ____________________________", 10.5),
         Part::Gap(6.0),
@@ -170,13 +187,17 @@ pub(super) fn document(
         Part::Gap(8.0),
     ]);
     parts.extend(closing(app, kind));
+    let title = format!("{} – {}", kind.title(), upper_name(&p.cognome, &p.nome));
     Doc {
-        title: format!("{} – {}", kind.title(), upper_name(&p.cognome, &p.nome)),
+        running_header: format!("Comune di {} – {title}", app.config.municipality.name),
+        title,
         author: format!(
             "Servizi Demografici online – Comune di {}",
             app.config.municipality.name
         ),
         parts,
         footer: Footer::None,
+        watermark: false,
+        arms_ratio: app.arms.as_deref().map_or(1.0, Arms::ratio),
     }
 }

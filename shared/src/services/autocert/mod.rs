@@ -185,7 +185,7 @@ pub async fn build(app: &AppState, actor: &Session, req: &Request) -> ServiceRes
         return Err(Problem::TextTooLong.into());
     }
     let doc = document::document(app, req.kind, &t, &chosen, req.testo.as_deref(), today);
-    let pdf = render_doc(&doc, app.clock.now());
+    let pdf = render_doc(&doc, app.clock.now(), app.arms.as_deref(), None).bytes;
     let subjects = vec![t.person.codice_fiscale.clone()];
     let detail = Some(format!("{:?}", req.kind));
     audit::record(

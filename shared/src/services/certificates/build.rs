@@ -48,9 +48,22 @@ pub(super) async fn build(
         url: format!("{base}/verifica/{id}?k={secret}"),
         verify_page: format!("{base}/verifica"),
     };
-    let unsigned = pdf::render(&content(app, plan, app.clock.today()), Some(&stamp), now);
-    let issuer = format!("Comune di {}", app.config.municipality.name);
-    let signed = pdf::pades::sign_pdf(&unsigned, app.signer.as_ref(), now, &issuer).await?;
+    let field = pdf::SignatureField {
+        name: format!("Comune di {}", app.config.municipality.name),
+        reason: "Certificato anagrafico rilasciato online".into(),
+        signed_at: now,
+        reserved: 0,
+    };
+    let text = content(app, plan, app.clock.today());
+    let arms = app.arms.as_deref();
+    let render = |reserved| {
+        let field = pdf::SignatureField {
+            reserved,
+            ..field.clone()
+        };
+        pdf::render(&text, Some(&stamp), now, arms, Some(&field))
+    };
+    let signed = pdf::pades::seal(render, app.signer.as_ref(), app.timestamper.as_deref()).await?;
     let p = &plan.target.person;
     let record = CertificateRecord {
         id: id.to_string(),
@@ -72,6 +85,7 @@ pub(super) async fn build(
         archive_key: format!("{}/{}-{}.pdf", now.year(), id, crockford(6)),
         municipality: app.config.municipality.name.clone(),
         libera: channel.libera().cloned(),
+        unlimited_validity: plan.kind.validity == crate::domain::catalog::Validity::Illimitata,
     };
     Ok(Sealed {
         pdf: signed,
@@ -88,17 +102,23 @@ pub(super) enum Stored {
     Lost,
 }
 
-/// Archives the original under this attempt's key, then writes the record, its PIN lookup
-/// and the requester's list entry in one conditional transaction. When the transaction
-/// fails, no record points at this attempt's file, which is removed.
-pub(super) async fn store(app: &AppState, actor: &Session, s: &Sealed) -> ServiceResult<Stored> {
+/// Archives the original under this attempt's key, then writes the record, its PIN lookup,
+/// the requester's list entry and the completed ledger entry of the marca in one
+/// conditional transaction. When the transaction fails, no record points at this attempt's
+/// file, which is removed.
+pub(super) async fn store(
+    app: &AppState,
+    actor: &Session,
+    s: &Sealed,
+    ledger: Option<crate::ports::Item>,
+) -> ServiceResult<Stored> {
     let r = &s.record;
     app.archive
         .put(&r.archive_key, &s.pdf, r.expires_at)
         .await?;
     let keep_until = r.expires_at + Duration::days(RECORD_AFTER_EXPIRY_DAYS);
     let mine = keys::mine(&actor.identity.codice_fiscale, r.issued_at, &r.id);
-    let items = vec![
+    let mut items = vec![
         (
             registry::json_item(keys::certificate(&r.id), r)?.expiring(keep_until),
             Condition::IfAbsent,
@@ -112,6 +132,7 @@ pub(super) async fn store(app: &AppState, actor: &Session, s: &Sealed) -> Servic
             Condition::None,
         ),
     ];
+    items.extend(ledger.map(|item| (item, Condition::None)));
     match app.store.transact(items).await {
         Ok(()) => Ok(Stored::Written),
         Err(e) => {

@@ -7,7 +7,7 @@ use super::super::errors::{CertificateProblem, Conflict};
 use super::super::sessions::Session;
 use super::super::ServiceResult;
 use super::build::{build, store, Stored};
-use super::ledger::{record_hash, reserve};
+use super::ledger::{completed, reserve};
 use super::plan::{content, plan, validate_libera, Request};
 use super::{load_issued, record, IssueOutcome, Issued};
 use crate::app::AppState;
@@ -80,21 +80,33 @@ pub async fn issue(
         validate_libera(l)?;
     }
     let plan = plan(app, actor, req, channel).await?;
-    let id = reserve(app, actor, &plan, idempotency_key).await?;
-    if let Some(existing) = record(app, &id).await? {
-        return load_issued(app, existing).await;
+    let reserved = reserve(app, actor, &plan, idempotency_key).await?;
+    let id = reserved.certificate.clone();
+    let bollo_spent = || -> ServiceResult<()> {
+        match &plan.bollo {
+            Some(b) => Err(Conflict::BolloAlreadyUsed(b.id.clone()).into()),
+            None => Ok(()),
+        }
+    };
+    match record(app, &id).await? {
+        // The same request again: the same certificate, while its original is kept.
+        Some(existing) if existing.expires_at > app.clock.now() => {
+            return load_issued(app, existing).await
+        }
+        // Its original is gone, its marca spent.
+        Some(_) => bollo_spent()?,
+        None if reserved.completed() => bollo_spent()?,
+        None => {}
     }
     let sealed = build(app, actor, &plan, &id, channel).await?;
-    if let Stored::Lost = store(app, actor, &sealed).await? {
+    let ledger = completed(&plan, &reserved, &sealed.record.sha256)?;
+    if let Stored::Lost = store(app, actor, &sealed, ledger).await? {
         return match record(app, &id).await? {
             Some(existing) => load_issued(app, existing).await,
             None => Err(PortError::ConditionFailed.into()),
         };
     }
     let r = &sealed.record;
-    if let Some(b) = &plan.bollo {
-        record_hash(app, &b.id, &r.sha256).await?;
-    }
     let action = match channel {
         Channel::Citizen => AuditAction::CertificateIssue,
         Channel::Operator(_) => AuditAction::CertificateIssueLibera,
@@ -130,11 +142,8 @@ pub async fn preview(app: &AppState, actor: &Session, req: &Request) -> ServiceR
         }
     }
     let plan = plan(app, actor, req, &Channel::Citizen).await?;
-    let pdf = pdf::render(
-        &content(app, &plan, app.clock.today()),
-        None,
-        app.clock.now(),
-    );
+    let text = content(app, &plan, app.clock.today());
+    let pdf = pdf::render(&text, None, app.clock.now(), app.arms.as_deref(), None).bytes;
     let subjects = vec![plan.target.person.codice_fiscale.clone()];
     let detail = Some(plan.kind.id.clone());
     audit::record(

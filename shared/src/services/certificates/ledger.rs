@@ -1,5 +1,10 @@
 //! Reserving a certificate ID: the bollo ledger (one marca, one certificate) and the
 //! idempotency keys of requests, written together in one conditional transaction.
+//!
+//! A marca da bollo has no expiry, so its ledger entry is kept for good (entries are small):
+//! a marca used once is refused forever, also after the certificate's record is gone. An
+//! entry completed with the document's hash (written with the certificate's record) tells
+//! a finished issue from one that failed halfway, which a retry may still complete.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rand::RngCore;
@@ -11,22 +16,35 @@ use super::super::{registry, ServiceResult};
 use super::plan::Plan;
 use crate::app::AppState;
 use crate::keys::{self, Key};
-use crate::ports::{Condition, PortError};
+use crate::ports::{Condition, Item, PortError};
 
-const BOLLO_LEDGER_YEARS: i64 = 3;
 const IDEMPOTENCY_DAYS: i64 = 1;
 const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /// What the ledger and the idempotency keys hold: the certificate reserved for a request.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Reservation {
+pub(super) struct Reservation {
     certificate: String,
     fingerprint: String,
     reserved_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     bollo_date: Option<NaiveDate>,
+    /// The sealed document's hash, once the certificate is recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sha256: Option<String>,
+}
+
+/// The reservation of a request.
+pub(super) struct Reserved {
+    pub certificate: String,
+    reservation: Reservation,
+}
+
+impl Reserved {
+    /// Whether an earlier attempt finished: the marca served a certificate already.
+    pub fn completed(&self) -> bool {
+        self.reservation.sha256.is_some()
+    }
 }
 
 /// `n` random Crockford base-32 characters.
@@ -44,41 +62,40 @@ fn new_id() -> String {
     format!("{}-{}-{}", &s[0..4], &s[4..8], &s[8..12])
 }
 
-/// The keys this request reserves, with their expiry: the idempotency key and the ledger
-/// entry.
+/// The keys this request reserves, with their expiry: the idempotency key (a day) and the
+/// ledger entry (never).
 fn keys_of(
     app: &AppState,
     actor: &Session,
     plan: &Plan,
     idempotency_key: Option<&str>,
-) -> Vec<(Key, DateTime<Utc>)> {
+) -> Vec<(Key, Option<DateTime<Utc>>)> {
     let now = app.clock.now();
     let mut out = Vec::new();
     if let Some(k) = idempotency_key {
         let key = keys::idempotency(&actor.identity.codice_fiscale, k);
-        out.push((key, now + Duration::days(IDEMPOTENCY_DAYS)));
+        out.push((key, Some(now + Duration::days(IDEMPOTENCY_DAYS))));
     }
     if let Some(b) = &plan.bollo {
-        let until = now + Duration::days(365 * BOLLO_LEDGER_YEARS + 1);
-        out.push((keys::bollo(&b.id), until));
+        out.push((keys::bollo(&b.id), None));
     }
     out
 }
 
-/// Someone reserved before: the same request retried (its certificate), or another request
+/// Someone reserved before: the same request retried (its reservation), or another request
 /// (a conflict); `None` when the conflicting item has expired meanwhile.
 async fn earlier(
     app: &AppState,
     plan: &Plan,
-    reserved: &[(Key, DateTime<Utc>)],
-) -> ServiceResult<Option<String>> {
+    reserved: &[(Key, Option<DateTime<Utc>>)],
+) -> ServiceResult<Option<Reservation>> {
     for (key, _) in reserved {
         let Some(existing) = registry::get_json::<Reservation>(app.store.as_ref(), key).await?
         else {
             continue;
         };
         if existing.fingerprint == plan.fingerprint {
-            return Ok(Some(existing.certificate));
+            return Ok(Some(existing));
         }
         return Err(match &plan.bollo {
             Some(b) if *key == keys::bollo(&b.id) => Conflict::BolloAlreadyUsed(b.id.clone()),
@@ -96,7 +113,7 @@ pub(super) async fn reserve(
     actor: &Session,
     plan: &Plan,
     idempotency_key: Option<&str>,
-) -> ServiceResult<String> {
+) -> ServiceResult<Reserved> {
     let res = Reservation {
         certificate: new_id(),
         fingerprint: plan.fingerprint.clone(),
@@ -105,48 +122,51 @@ pub(super) async fn reserve(
         sha256: None,
     };
     let reserved = keys_of(app, actor, plan, idempotency_key);
+    let fresh = |reservation: Reservation| Reserved {
+        certificate: reservation.certificate.clone(),
+        reservation,
+    };
     if reserved.is_empty() {
-        return Ok(res.certificate);
+        return Ok(fresh(res));
     }
     let writes = || -> ServiceResult<Vec<_>> {
         reserved
             .iter()
             .map(|(key, until)| {
-                let item = registry::json_item(key.clone(), &res)?.expiring(*until);
+                let item = registry::json_item(key.clone(), &res)?;
+                let item = match until {
+                    Some(t) => item.expiring(*t),
+                    None => item,
+                };
                 Ok((item, Condition::IfAbsent))
             })
             .collect()
     };
     match app.store.transact(writes()?).await {
-        Ok(()) => Ok(res.certificate),
+        Ok(()) => Ok(fresh(res)),
         Err(PortError::ConditionFailed) => match earlier(app, plan, &reserved).await? {
-            Some(certificate) => Ok(certificate),
+            Some(existing) => Ok(fresh(existing)),
             // The conflicting item expired meanwhile: try once more.
             None => {
                 app.store.transact(writes()?).await?;
-                Ok(res.certificate)
+                Ok(fresh(res))
             }
         },
         Err(e) => Err(e.into()),
     }
 }
 
-/// Completes the ledger entry of the marca with the document's hash (the record already
-/// has it; a failure here loses nothing).
-pub(super) async fn record_hash(app: &AppState, marca: &str, sha256: &str) -> ServiceResult<()> {
-    let store = app.store.as_ref();
-    let key = keys::bollo(marca);
-    let Some(item) = store.get(&key.pk, &key.sk).await? else {
-        return Ok(());
+/// The ledger entry of the marca completed with the sealed document's hash, written in the
+/// same transaction as the certificate's record.
+pub(super) fn completed(
+    plan: &Plan,
+    reserved: &Reserved,
+    sha256: &str,
+) -> ServiceResult<Option<Item>> {
+    let Some(b) = &plan.bollo else {
+        return Ok(None);
     };
-    let mut res: Reservation = serde_json::from_slice(&item.data)?;
+    let mut res = reserved.reservation.clone();
     res.sha256 = Some(sha256.to_string());
-    let updated = crate::ports::Item {
-        data: serde_json::to_vec(&res)?,
-        ..item
-    };
-    if let Err(e) = store.put(updated, Condition::None).await {
-        tracing::warn!(error = %e, "bollo ledger hash not updated");
-    }
-    Ok(())
+    Ok(Some(registry::json_item(keys::bollo(&b.id), &res)?))
 }

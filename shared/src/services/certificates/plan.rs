@@ -43,7 +43,11 @@ pub(super) struct Plan {
     pub fingerprint: String,
 }
 
-fn parse_bollo(input: &BolloInput, today: NaiveDate) -> Result<Bollo, Problem> {
+fn parse_bollo(
+    input: &BolloInput,
+    today: NaiveDate,
+    earliest: NaiveDate,
+) -> Result<Bollo, Problem> {
     let id = input.id.trim().replace(' ', "");
     if id.len() != 14 || !id.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Problem::BolloId);
@@ -52,6 +56,9 @@ fn parse_bollo(input: &BolloInput, today: NaiveDate) -> Result<Bollo, Problem> {
         .map_err(|_| Problem::BolloDateFormat)?;
     if date > today {
         return Err(Problem::BolloDateFuture);
+    }
+    if date < earliest {
+        return Err(Problem::BolloDateTooOld(earliest));
     }
     Ok(Bollo { id, date })
 }
@@ -68,7 +75,7 @@ fn bollo_of(
         .archive(&kind.archive)
         .is_some_and(|a| a.exemption.is_some());
     match (&req.bollo, uso.bollo && !exempt_archive) {
-        (Some(b), true) => parse_bollo(b, app.clock.today()).map(Some),
+        (Some(b), true) => parse_bollo(b, app.clock.today(), app.catalog.bollo.earliest).map(Some),
         (None, true) => Err(Problem::BolloRequired),
         (Some(_), false) => Err(Problem::BolloNotRequired),
         (None, false) => Ok(None),
@@ -161,7 +168,7 @@ pub(super) fn content(app: &AppState, plan: &Plan, date: NaiveDate) -> Content {
         .expect("checked in plan");
     let issuer = Issuer {
         municipality: &app.config.municipality.name,
-        province: &app.config.municipality.province,
+        province_label: &app.config.municipality.province_label,
         bollo_rule: &app.catalog.bollo,
     };
     let subject = Subject {

@@ -40,6 +40,8 @@ pub enum CertificateProblem {
     BolloId,
     BolloDateFormat,
     BolloDateFuture,
+    /// Before the contrassegno telematico existed.
+    BolloDateTooOld(chrono::NaiveDate),
     TypeNotAvailable(String),
     PreviewNotAllowed,
     LiberaMissing(&'static str),
@@ -124,9 +126,9 @@ impl CertificateProblem {
             CertificateProblem::BolloRequired => "bollo_required",
             CertificateProblem::BolloNotRequired => "bollo_not_required",
             CertificateProblem::BolloId => "invalid_bollo_id",
-            CertificateProblem::BolloDateFormat | CertificateProblem::BolloDateFuture => {
-                "invalid_bollo_date"
-            }
+            CertificateProblem::BolloDateFormat
+            | CertificateProblem::BolloDateFuture
+            | CertificateProblem::BolloDateTooOld(_) => "invalid_bollo_date",
             CertificateProblem::TypeNotAvailable(_) => "type_not_available",
             CertificateProblem::PreviewNotAllowed => "preview_not_allowed",
             CertificateProblem::LiberaMissing(_) | CertificateProblem::LiberaTooLong(_) => {
@@ -146,6 +148,7 @@ impl CertificateProblem {
             CertificateProblem::BolloId => "L'identificativo della marca da bollo deve essere composto da 14 cifre.".into(),
             CertificateProblem::BolloDateFormat => "Data della marca da bollo non valida: usa il formato AAAA-MM-GG.".into(),
             CertificateProblem::BolloDateFuture => "La data di emissione della marca da bollo non può essere successiva a oggi.".into(),
+            CertificateProblem::BolloDateTooOld(since) => format!("La data di emissione della marca da bollo non è plausibile: le marche da bollo con identificativo di 14 cifre esistono dal {}. Controlla la data stampata sulla marca.", since.format("%d/%m/%Y")),
             CertificateProblem::TypeNotAvailable(title) => format!("Il {} non può essere rilasciato per la persona indicata in base ai dati anagrafici.", title.to_lowercase()),
             CertificateProblem::PreviewNotAllowed => "L'anteprima non è disponibile per i certificati in bollo.".into(),
             CertificateProblem::LiberaMissing(what) => format!("Indica {what}."),

@@ -5,6 +5,7 @@
 //! newborn minor — then a realistic mix up to the requested size. Names come from the data
 //! files of `names`.
 
+mod communities;
 mod enrich;
 mod names;
 mod persons;
@@ -126,6 +127,9 @@ pub fn generate(spec: &DemoSpec) -> Vec<Record> {
     g.aire();
     g.newborn_family();
     g.homonym();
+    g.care_home();
+    g.civil_union();
+    g.de_facto_couple();
     while g.persons < spec.persons {
         match g.rng.gen_range(0..20) {
             0..=6 => g.family_with_children(),

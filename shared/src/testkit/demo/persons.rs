@@ -164,7 +164,7 @@ fn newborn(
     }
 }
 
-fn coniuge(p: &Persona) -> Coniuge {
+pub(super) fn coniuge(p: &Persona) -> Coniuge {
     Coniuge {
         codice_fiscale: Some(p.codice_fiscale.clone()),
         cognome: p.cognome.clone(),

@@ -1,0 +1,112 @@
+//! `Timestamper` over HTTP (RFC 3161 §3.4): a TimeStampReq with a nonce, POSTed as
+//! `application/timestamp-query` to the configured TSA (`TSA_URL`, optionally with basic
+//! credentials), whose TimeStampResp must grant a token over the same imprint and nonce.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use cmpv2::status::PkiStatus;
+use der::asn1::Int;
+use der::{Decode, Encode};
+use x509_tsp::{TimeStampReq, TimeStampResp, TspVersion, TstInfo};
+
+use super::local_tsa::{random_positive, sha256_imprint};
+use crate::ports::{Port, PortError, PortResult, Timestamper};
+
+/// The biggest TimeStampResp read (a token with a certificate chain is a few KB).
+const RESPONSE_LIMIT: usize = 64 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TsaSettings {
+    pub url: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+pub struct HttpTsa {
+    client: reqwest::Client,
+    settings: TsaSettings,
+}
+
+fn failed(e: impl std::fmt::Display) -> PortError {
+    PortError::unavailable(Port::Timestamper, e.to_string())
+}
+
+impl HttpTsa {
+    pub fn new(settings: TsaSettings) -> PortResult<Self> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(failed)?;
+        Ok(HttpTsa { client, settings })
+    }
+
+    async fn post(&self, body: Vec<u8>) -> PortResult<Vec<u8>> {
+        let mut req = self
+            .client
+            .post(&self.settings.url)
+            .header("Content-Type", "application/timestamp-query")
+            .body(body);
+        if let Some(user) = &self.settings.username {
+            req = req.basic_auth(user, self.settings.password.as_deref());
+        }
+        let resp = req.send().await.map_err(failed)?;
+        if !resp.status().is_success() {
+            return Err(failed(format!("TSA answered {}", resp.status())));
+        }
+        if resp
+            .content_length()
+            .is_some_and(|n| n as usize > RESPONSE_LIMIT)
+        {
+            return Err(failed("TSA answer too large"));
+        }
+        let bytes = resp.bytes().await.map_err(failed)?;
+        if bytes.len() > RESPONSE_LIMIT {
+            return Err(failed("TSA answer too large"));
+        }
+        Ok(bytes.to_vec())
+    }
+}
+
+/// The token of a response, checked against what was asked.
+fn granted(resp: &[u8], digest: &[u8; 32], nonce: &Int) -> PortResult<Vec<u8>> {
+    let resp = TimeStampResp::from_der(resp).map_err(failed)?;
+    if !matches!(
+        resp.status.status,
+        PkiStatus::Accepted | PkiStatus::GrantedWithMods
+    ) {
+        return Err(failed(format!("TSA refused: {:?}", resp.status.status)));
+    }
+    let token = resp.time_stamp_token.ok_or_else(|| failed("no token"))?;
+    let sd: cms::signed_data::SignedData = token.content.decode_as().map_err(failed)?;
+    let info = sd
+        .encap_content_info
+        .econtent
+        .as_ref()
+        .ok_or_else(|| failed("token without TSTInfo"))?;
+    let info = TstInfo::from_der(info.value()).map_err(failed)?;
+    if info.message_imprint.hashed_message.as_bytes() != digest
+        || info.nonce.as_ref() != Some(nonce)
+    {
+        return Err(failed("the token is not for this request"));
+    }
+    token.to_der().map_err(failed)
+}
+
+#[async_trait]
+impl Timestamper for HttpTsa {
+    async fn timestamp(&self, digest: &[u8; 32]) -> PortResult<Vec<u8>> {
+        let nonce = random_positive()?;
+        let req = TimeStampReq {
+            version: TspVersion::V1,
+            message_imprint: sha256_imprint(digest)?,
+            req_policy: None,
+            nonce: Some(nonce.clone()),
+            cert_req: true,
+            extensions: None,
+        };
+        let answer = self.post(req.to_der().map_err(failed)?).await?;
+        granted(&answer, digest, &nonce)
+    }
+}
