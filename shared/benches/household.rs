@@ -4,6 +4,7 @@
 //!
 //! `cargo bench -p shared --bench household` (BENCH_PERSONS changes the size).
 
+use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,7 +14,7 @@ use shared::app::AppState;
 use shared::config::Config;
 use shared::services::household::{household_of, person_detail};
 use shared::services::import::{import, Record};
-use shared::testkit::demo::{generate, write_jsonl, DemoSpec, DEFAULT_SEED};
+use shared::testkit::demo::{generate_each, DemoSpec, DEFAULT_SEED};
 use shared::testkit::ManualClock;
 
 struct Fixture {
@@ -35,57 +36,57 @@ fn fixture() -> Fixture {
         Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap(),
     ));
     let app = AppState::local(Config::for_tests(dir.path().to_path_buf()), clock).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
+    let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
     let t = Instant::now();
-    let records = generate(&DemoSpec {
-        persons,
-        seed: DEFAULT_SEED,
-        today,
-        municipality: Config::for_tests(".".into()).municipality,
-    });
-    let mut file = Vec::new();
-    write_jsonl(&records, &mut file).unwrap();
-    let report = rt.block_on(import(&app, file.as_slice())).unwrap();
+    // Streamed to a file and imported from it, as a city's export would be: memory stays
+    // bounded at any BENCH_PERSONS. Samples come from the first households.
+    let export = dir.path().join("export.jsonl");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&export).unwrap());
+    let mut first_member: std::collections::HashMap<String, String> = Default::default();
+    let mut samples = Vec::new();
+    let mut seen = 0usize;
+    generate_each(
+        &DemoSpec {
+            persons,
+            seed: DEFAULT_SEED,
+            today,
+            municipality: Config::for_tests(".".into()).municipality,
+        },
+        |r| {
+            serde_json::to_writer(&mut out, &r).unwrap();
+            out.write_all(b"\n").unwrap();
+            let Record::Persona(p) = r else { return };
+            seen += 1;
+            if samples.len() >= 500 {
+                return;
+            }
+            let Some(m) = p.membership_at(today) else {
+                return;
+            };
+            let mate = first_member
+                .entry(m.famiglia.clone())
+                .or_insert_with(|| p.codice_fiscale.clone())
+                .clone();
+            if seen.is_multiple_of(97) {
+                let past = p.famiglia.iter().map(|f| f.from).max().unwrap();
+                let past = past.max(today - chrono::Duration::days(30));
+                samples.push((p.codice_fiscale.clone(), mate, past));
+            }
+        },
+    );
+    out.flush().unwrap();
+    drop(out);
+    let file = std::io::BufReader::new(std::fs::File::open(&export).unwrap());
+    let report = rt.block_on(import(&app, file)).unwrap();
     assert!(report.errors.is_empty(), "{report}");
     eprintln!(
         "fixture: {} persons imported in {:.1?}",
         report.persons,
         t.elapsed()
     );
-    // One member per household, to ask for as the other member's household mate.
-    let mut first_member: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
-    for r in &records {
-        if let Record::Persona(p) = r {
-            if let Some(m) = p.membership_at(today) {
-                first_member
-                    .entry(m.famiglia.as_str())
-                    .or_insert(p.codice_fiscale.as_str());
-            }
-        }
-    }
-    let samples = records
-        .iter()
-        .filter_map(|r| match r {
-            Record::Persona(p) => Some(p),
-            _ => None,
-        })
-        .step_by(97)
-        .filter_map(|p| {
-            let m = p.membership_at(today)?;
-            let mate = first_member[m.famiglia.as_str()].to_string();
-            let past = p
-                .famiglia
-                .iter()
-                .map(|f| f.from)
-                .max()?
-                .max(today - chrono::Duration::days(30));
-            Some((p.codice_fiscale.clone(), mate, past))
-        })
-        .take(500)
-        .collect();
     Fixture {
         _dir: dir,
         app,

@@ -131,8 +131,24 @@ pub trait RegistryStore: Send + Sync {
     /// (`ConditionFailed` when any condition fails; then nothing is written).
     async fn transact(&self, items: Vec<(Item, Condition)>) -> PortResult<()>;
 
-    /// Unconditional upserts in bulk; the adapter splits them as its backend requires.
+    /// Unconditional upserts in bulk; the adapter splits them as its backend requires, and
+    /// may defer their durability until `persist_batches`.
     async fn put_batch(&self, items: Vec<Item>) -> PortResult<()>;
+
+    /// Makes every earlier `put_batch` durable (a no-op where each batch already is).
+    async fn persist_batches(&self) -> PortResult<()> {
+        Ok(())
+    }
+
+    /// The live items at these keys, in their order (`None` where absent); adapters read them
+    /// in bulk as their backend allows.
+    async fn get_many(&self, keys: &[(String, String)]) -> PortResult<Vec<Option<Item>>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for (pk, sk) in keys {
+            out.push(self.get(pk, sk).await?);
+        }
+        Ok(out)
+    }
 
     async fn delete(&self, pk: &str, sk: &str) -> PortResult<()>;
 

@@ -56,6 +56,80 @@ async fn dynamodb_store_passes_the_contract() {
     );
 }
 
+/// The import on DynamoDB: bulk reads and writes in parallel batches; a second run writes
+/// nothing. Prints what one person costs in items and bytes, the figures the README's
+/// per-million estimate multiplies.
+#[tokio::test]
+async fn an_import_into_dynamodb_is_batched_and_idempotent() {
+    use shared::services::import::import;
+    use shared::testkit::demo::{generate, write_jsonl, DemoSpec, DEFAULT_SEED};
+    let (_moto, endpoint) = moto();
+    let cfg = sdk(&endpoint).await;
+    let client = create_table(&cfg, "anagrafe").await;
+    let clock = clock();
+    let dir = tempfile::tempdir().unwrap();
+    let local = shared::app::AppState::local(
+        shared::config::Config::for_tests(dir.path().to_path_buf()),
+        clock.clone(),
+    )
+    .unwrap();
+    let store = Arc::new(DynamoStore::new(client, "anagrafe", clock.clone()));
+    let app = shared::app::AppState {
+        store: store.clone(),
+        ..local
+    };
+    let records = generate(&DemoSpec {
+        persons: 400,
+        seed: DEFAULT_SEED,
+        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+        municipality: app.config.municipality.clone(),
+    });
+    let mut file = Vec::new();
+    write_jsonl(&records, &mut file).unwrap();
+    let started = std::time::Instant::now();
+    let first = import(&app, file.as_slice()).await.unwrap();
+    let took = started.elapsed();
+    assert!(first.errors.is_empty(), "{first}");
+    assert_eq!(first.written, records.len());
+    let again = import(&app, file.as_slice()).await.unwrap();
+    assert_eq!((again.written, again.unchanged), (0, records.len()));
+
+    // What one person costs: its items and their size (DynamoDB bills 1 KB per write unit).
+    let mut items = 0usize;
+    let mut units = 0usize;
+    for r in &records {
+        let batch = match r {
+            shared::services::import::Record::Persona(p) => {
+                shared::services::registry::person_items(p).unwrap()
+            }
+            shared::services::import::Record::Famiglia(f) => {
+                vec![shared::services::registry::household_item(f).unwrap()]
+            }
+        };
+        for i in batch {
+            items += 1;
+            units += (i.pk.len() + i.sk.len() + i.data.len() + 40).div_ceil(1024);
+        }
+    }
+    let persons = first.persons;
+    eprintln!(
+        "dynamodb import: {persons} persons, {} records, {items} items, {units} write units ({:.2} per person), {:.1?} on moto",
+        records.len(),
+        units as f64 / persons as f64,
+        took
+    );
+    let cf = records.iter().find_map(|r| match r {
+        shared::services::import::Record::Persona(p) => Some(p.codice_fiscale.clone()),
+        _ => None,
+    });
+    assert!(
+        shared::services::registry::person(store.as_ref(), &cf.unwrap())
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
 #[tokio::test]
 async fn s3_archive_passes_the_contract() {
     let (_moto, endpoint) = moto();

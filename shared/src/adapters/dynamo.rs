@@ -8,9 +8,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, Put, PutRequest, ReturnValue, TransactWriteItem, WriteRequest,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 
@@ -47,7 +45,15 @@ impl DynamoStore {
         AttributeValue::N(self.clock.now().timestamp().to_string())
     }
 
-    fn attrs(item: &Item) -> HashMap<String, AttributeValue> {
+    pub(super) fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub(super) fn table(&self) -> &str {
+        &self.table
+    }
+
+    pub(super) fn attrs(item: &Item) -> HashMap<String, AttributeValue> {
         let mut m = HashMap::from([
             ("pk".to_string(), AttributeValue::S(item.pk.clone())),
             ("sk".to_string(), AttributeValue::S(item.sk.clone())),
@@ -62,7 +68,7 @@ impl DynamoStore {
         m
     }
 
-    fn key(pk: &str, sk: &str) -> HashMap<String, AttributeValue> {
+    pub(super) fn key(pk: &str, sk: &str) -> HashMap<String, AttributeValue> {
         HashMap::from([
             ("pk".to_string(), AttributeValue::S(pk.into())),
             ("sk".to_string(), AttributeValue::S(sk.into())),
@@ -70,7 +76,7 @@ impl DynamoStore {
     }
 
     /// An item from its attributes, or None when expired.
-    fn item(&self, m: &HashMap<String, AttributeValue>) -> Option<Item> {
+    pub(super) fn item(&self, m: &HashMap<String, AttributeValue>) -> Option<Item> {
         let s = |k: &str| m.get(k).and_then(|v| v.as_s().ok()).cloned();
         let expires_at = m
             .get("ttl")
@@ -176,47 +182,11 @@ impl RegistryStore for DynamoStore {
     }
 
     async fn put_batch(&self, items: Vec<Item>) -> PortResult<()> {
-        for chunk in items.chunks(25) {
-            let mut requests: Vec<WriteRequest> = chunk
-                .iter()
-                .map(|i| {
-                    Ok(WriteRequest::builder()
-                        .put_request(
-                            PutRequest::builder()
-                                .set_item(Some(Self::attrs(i)))
-                                .build()
-                                .map_err(backend)?,
-                        )
-                        .build())
-                })
-                .collect::<PortResult<_>>()?;
-            // DynamoDB may leave some writes unprocessed under load: resend them.
-            for attempt in 0..8 {
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, requests)
-                    .send()
-                    .await
-                    .map_err(|e| backend(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
-                requests = out
-                    .unprocessed_items()
-                    .and_then(|m| m.get(&self.table))
-                    .cloned()
-                    .unwrap_or_default();
-                if requests.is_empty() {
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(25 << attempt)).await;
-            }
-            if !requests.is_empty() {
-                return Err(PortError::unavailable(
-                    Port::Store,
-                    "batch write left unprocessed items",
-                ));
-            }
-        }
-        Ok(())
+        self.write_batches(&items).await
+    }
+
+    async fn get_many(&self, keys: &[(String, String)]) -> PortResult<Vec<Option<Item>>> {
+        self.read_batches(keys).await
     }
 
     async fn delete(&self, pk: &str, sk: &str) -> PortResult<()> {

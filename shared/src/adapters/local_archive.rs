@@ -1,11 +1,15 @@
-//! `ArchiveStore` on the file system: `<dir>/<key>` plus `<dir>/<key>.expires` (RFC 3339).
-//! Writes go to a temporary file and are renamed into place, so a crash leaves no partial
-//! object. Expiry is enforced by the code, as a lifecycle rule would in the cloud.
+//! `ArchiveStore` on the file system: `<dir>/<key>`, its expiry kept as the file's
+//! modification time (one file per object, one create and one rename per write). Writes go
+//! to a temporary file and are renamed into place, so a crash leaves no partial object, and
+//! the object is never visible without its expiry. Expiry is enforced by the code, as a
+//! lifecycle rule would in the cloud.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use crate::ports::{ArchiveStore, Clock, Port, PortError, PortResult};
 
@@ -46,16 +50,36 @@ impl FsArchive {
         Ok(self.dir.join(key))
     }
 
-    async fn write_atomically(path: &Path, bytes: &[u8]) -> PortResult<()> {
+    /// Writes to a temporary file, stamps its expiry and renames it into place.
+    fn write_atomically(path: &Path, bytes: &[u8], expires_at: SystemTime) -> std::io::Result<()> {
         let tmp = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4()));
-        tokio::fs::write(&tmp, bytes).await.map_err(backend)?;
-        tokio::fs::rename(&tmp, path).await.map_err(backend)
+        let written = std::fs::File::create(&tmp).and_then(|mut f| {
+            f.write_all(bytes)?;
+            f.set_modified(expires_at)
+        });
+        match written.and_then(|()| std::fs::rename(&tmp, path)) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                Err(e)
+            }
+        }
     }
+}
 
-    fn expiry_path(path: &Path) -> PathBuf {
-        let mut p = path.as_os_str().to_owned();
-        p.push(".expires");
-        PathBuf::from(p)
+/// Runs the file operations of one call together on the blocking pool (one hand-off per
+/// call, not one per system call).
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> PortResult<T> + Send + 'static,
+) -> PortResult<T> {
+    tokio::task::spawn_blocking(f).await.map_err(backend)?
+}
+
+fn absent_is_ok<T>(r: std::io::Result<T>) -> PortResult<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(backend(e)),
     }
 }
 
@@ -63,44 +87,40 @@ impl FsArchive {
 impl ArchiveStore for FsArchive {
     async fn put(&self, key: &str, bytes: &[u8], expires_at: DateTime<Utc>) -> PortResult<()> {
         let path = self.path(key)?;
-        if let Some(parent) = path.parent() {
-            tokio::fs::create_dir_all(parent).await.map_err(backend)?;
-        }
-        // Expiry first: an object is never visible without its expiry.
-        Self::write_atomically(
-            &Self::expiry_path(&path),
-            expires_at.to_rfc3339().as_bytes(),
-        )
-        .await?;
-        Self::write_atomically(&path, bytes).await
+        let bytes = bytes.to_vec();
+        blocking(move || {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(backend)?;
+            }
+            Self::write_atomically(&path, &bytes, expires_at.into()).map_err(backend)
+        })
+        .await
     }
 
     async fn get(&self, key: &str) -> PortResult<Option<Vec<u8>>> {
         let path = self.path(key)?;
-        let expiry = match tokio::fs::read_to_string(Self::expiry_path(&path)).await {
-            Ok(s) => DateTime::parse_from_rfc3339(s.trim()).map_err(backend)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(backend(e)),
-        };
-        if expiry <= self.clock.now() {
-            return Ok(None);
-        }
-        match tokio::fs::read(&path).await {
-            Ok(b) => Ok(Some(b)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(backend(e)),
-        }
+        let now = self.clock.now();
+        blocking(move || {
+            let Some(mut file) = absent_is_ok(std::fs::File::open(&path))? else {
+                return Ok(None);
+            };
+            let expiry: DateTime<Utc> = file
+                .metadata()
+                .and_then(|m| m.modified())
+                .map_err(backend)?
+                .into();
+            if expiry <= now {
+                return Ok(None);
+            }
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes).map_err(backend)?;
+            Ok(Some(bytes))
+        })
+        .await
     }
 
     async fn delete(&self, key: &str) -> PortResult<()> {
         let path = self.path(key)?;
-        for p in [path.clone(), Self::expiry_path(&path)] {
-            match tokio::fs::remove_file(&p).await {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(backend(e)),
-            }
-        }
-        Ok(())
+        blocking(move || absent_is_ok(std::fs::remove_file(&path)).map(|_| ())).await
     }
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use der::{DecodePem, Encode, EncodePem};
-use p256::ecdsa::{signature::Signer as _, DerSignature, Signature, SigningKey};
+use p256::ecdsa::{DerSignature, SigningKey};
 use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding};
 use x509_cert::builder::{Builder, CertificateBuilder, Profile};
 use x509_cert::name::Name;
@@ -25,6 +25,7 @@ use crate::seal::random_serial;
 
 pub struct SoftwareSigner {
     key: SigningKey,
+    signer: super::ecdsa::EcdsaSigner,
     /// DER certificates: the seal certificate, then the root.
     chain: Vec<Vec<u8>>,
 }
@@ -127,7 +128,8 @@ impl SoftwareSigner {
             let cert = Certificate::from_pem(pem.as_bytes()).map_err(backend)?;
             chain.push(cert.to_der().map_err(backend)?);
         }
-        Ok(SoftwareSigner { key, chain })
+        let signer = super::ecdsa::EcdsaSigner::new(&key).map_err(backend)?;
+        Ok(SoftwareSigner { key, signer, chain })
     }
 }
 
@@ -151,8 +153,7 @@ impl Signer for SoftwareSigner {
     }
 
     async fn sign(&self, message: &[u8]) -> PortResult<Vec<u8>> {
-        let sig: Signature = self.key.sign(message);
-        Ok(sig.to_der().as_bytes().to_vec())
+        self.signer.sign(message).map_err(backend)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -11,6 +11,8 @@ use crate::ports::{Clock, Condition, Item, Page, Port, PortError, PortResult, Re
 /// (pk, sk) -> (expires_at or i64::MAX, JSON payload).
 const ITEMS: TableDefinition<(&str, &str), (i64, &[u8])> = TableDefinition::new("items");
 const NEVER: i64 = i64::MAX;
+/// The page cache (redb's default is 1 GiB).
+const CACHE_BYTES: usize = 256 * 1024 * 1024;
 
 pub struct RedbStore {
     db: Database,
@@ -26,7 +28,11 @@ impl RedbStore {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(backend)?;
         }
-        let db = Database::create(path).map_err(backend)?;
+        // redb's page cache is the store's memory: bounded whatever the registry's size.
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(path)
+            .map_err(backend)?;
         let tx = db.begin_write().map_err(backend)?;
         tx.open_table(ITEMS).map_err(backend)?;
         tx.commit().map_err(backend)?;
@@ -41,8 +47,17 @@ impl RedbStore {
         &self,
         f: impl FnOnce(&mut redb::Table<(&str, &str), (i64, &[u8])>, i64) -> PortResult<R>,
     ) -> PortResult<R> {
+        self.write_with(Durability::Immediate, f)
+    }
+
+    fn write_with<R>(
+        &self,
+        durability: Durability,
+        f: impl FnOnce(&mut redb::Table<(&str, &str), (i64, &[u8])>, i64) -> PortResult<R>,
+    ) -> PortResult<R> {
         let now = self.now();
-        let tx = self.db.begin_write().map_err(backend)?;
+        let mut tx = self.db.begin_write().map_err(backend)?;
+        tx.set_durability(durability).map_err(backend)?;
         let r = {
             let mut table = tx.open_table(ITEMS).map_err(backend)?;
             f(&mut table, now)?
@@ -107,6 +122,17 @@ impl RegistryStore for RedbStore {
         self.write(|t, now| insert(t, &item, condition, now))
     }
 
+    async fn get_many(&self, keys: &[(String, String)]) -> PortResult<Vec<Option<Item>>> {
+        let tx = self.db.begin_read().map_err(backend)?;
+        let table = tx.open_table(ITEMS).map_err(backend)?;
+        let now = self.now();
+        keys.iter()
+            .map(|(pk, sk)| {
+                Ok(live_at(&table, pk, sk, now)?.map(|(exp, data)| to_item(pk, sk, exp, &data)))
+            })
+            .collect()
+    }
+
     async fn transact(&self, items: Vec<(Item, Condition)>) -> PortResult<()> {
         // An error inside `write` drops the transaction uncommitted: nothing is written.
         self.write(|t, now| {
@@ -116,12 +142,19 @@ impl RegistryStore for RedbStore {
         })
     }
 
-    async fn put_batch(&self, items: Vec<Item>) -> PortResult<()> {
-        self.write(|t, now| {
+    async fn put_batch(&self, mut items: Vec<Item>) -> PortResult<()> {
+        // In key order: the B-tree's leaves are then touched one after the other. Not synced
+        // to disk here: `persist_batches` (or any later write) makes them durable at once.
+        items.sort_unstable_by(|a, b| (&a.pk, &a.sk).cmp(&(&b.pk, &b.sk)));
+        self.write_with(Durability::None, |t, now| {
             items
                 .iter()
                 .try_for_each(|item| insert(t, item, Condition::None, now))
         })
+    }
+
+    async fn persist_batches(&self) -> PortResult<()> {
+        self.write(|_, _| Ok(()))
     }
 
     async fn delete(&self, pk: &str, sk: &str) -> PortResult<()> {

@@ -16,7 +16,7 @@ use const_oid::db::rfc5912::ID_SHA_256;
 use const_oid::ObjectIdentifier;
 use der::asn1::{GeneralizedTime, Int, OctetString};
 use der::{Decode, DecodePem, Encode, EncodePem};
-use p256::ecdsa::{signature::Signer as _, DerSignature, Signature, SigningKey};
+use p256::ecdsa::{DerSignature, SigningKey};
 use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
 use sha2::{Digest, Sha256};
 use x509_cert::builder::{Builder, CertificateBuilder, Profile};
@@ -41,7 +41,7 @@ fn backend(e: impl std::fmt::Display) -> PortError {
 }
 
 pub struct LocalTsa {
-    key: SigningKey,
+    signer: super::ecdsa::EcdsaSigner,
     /// The TSA certificate, then the root that issued it.
     chain: Vec<Certificate>,
     clock: Arc<dyn Clock>,
@@ -110,7 +110,7 @@ impl LocalTsa {
         let pem = std::fs::read_to_string(&cert_path).map_err(backend)?;
         let cert = Certificate::from_pem(pem.as_bytes()).map_err(backend)?;
         Ok(LocalTsa {
-            key,
+            signer: super::ecdsa::EcdsaSigner::new(&key).map_err(backend)?,
             chain: vec![cert, root],
             clock,
         })
@@ -140,12 +140,14 @@ impl LocalTsa {
         let content = info.to_der().map_err(backend)?;
         let digest: [u8; 32] = Sha256::digest(&content).into();
         let attrs = signed_attributes_for(ID_CT_TST_INFO, &digest, &self.chain[0])?;
-        let sig: Signature = self.key.sign(&attrs.to_der().map_err(backend)?);
+        let signature = self
+            .signer
+            .sign(&attrs.to_der().map_err(backend)?)
+            .map_err(backend)?;
         let encapsulated = Encapsulated {
             content_type: ID_CT_TST_INFO,
             content: Some(content),
         };
-        let signature = sig.to_der().as_bytes().to_vec();
         assemble_with(
             encapsulated,
             attrs,

@@ -3,6 +3,8 @@
 
 pub mod clock;
 pub mod dynamo;
+mod dynamo_batch;
+pub mod ecdsa;
 pub mod http_tsa;
 pub mod kms;
 pub mod local_archive;

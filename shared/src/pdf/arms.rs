@@ -25,6 +25,9 @@ fn deflate(data: &[u8]) -> Vec<u8> {
 impl Arms {
     /// Decodes a PNG (any bit depth and colour type; alpha becomes a soft mask).
     pub fn from_png(bytes: &[u8]) -> Result<Arms, String> {
+        if bytes.trim_ascii_start().starts_with(b"<") {
+            return Err("stemma: formato SVG non supportato, fornire lo stemma in PNG".into());
+        }
         let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
         decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
         let mut reader = decoder.read_info().map_err(|e| format!("stemma: {e}"))?;
@@ -75,5 +78,21 @@ impl Arms {
                 Arms::from_png(&bytes)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Arms;
+
+    #[test]
+    fn the_placeholder_loads_and_svg_or_garbage_is_refused_in_italian() {
+        assert!(Arms::load(None).is_ok());
+        let svg = Arms::from_png(b"  <svg xmlns='http://www.w3.org/2000/svg'/>")
+            .err()
+            .unwrap();
+        assert!(svg.contains("SVG non supportato"), "{svg}");
+        let junk = Arms::from_png(b"not an image").err().unwrap();
+        assert!(junk.starts_with("stemma: "), "{junk}");
     }
 }

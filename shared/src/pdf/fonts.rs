@@ -121,6 +121,11 @@ impl Face {
         units / 1000.0 * size * 25.4 / 72.0
     }
 
+    /// Width in mm of one character at `size` pt.
+    pub fn char_width(&self, size: f32, c: char) -> f32 {
+        self.widths[usize::from(self.cid(c))] / 1000.0 * size * 25.4 / 72.0
+    }
+
     /// The text as 2-byte CIDs (Identity-H).
     pub fn encode(&self, text: &str) -> Vec<u8> {
         let mut out = Vec::with_capacity(text.len() * 2);

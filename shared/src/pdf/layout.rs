@@ -87,45 +87,60 @@ pub fn wrap_varying(
     text: &str,
     mut width: impl FnMut(usize) -> f32,
 ) -> Vec<String> {
-    let space = face.width(size, " ");
+    let text = single_spaced(text);
+    let mut rest = text.as_str();
     let mut lines = Vec::new();
-    let (mut current, mut used) = (String::new(), 0.0);
-    for word in text.split_whitespace() {
-        let w = face.width(size, word);
-        if !current.is_empty() && used + space + w > width(lines.len()) {
-            lines.push(std::mem::take(&mut current));
-            used = 0.0;
-        }
-        if current.is_empty() && w > width(lines.len()) {
-            let mut rest = word;
-            while face.width(size, rest) > width(lines.len()) {
-                let fit = longest_prefix(face, size, rest, width(lines.len()));
-                lines.push(rest[..fit].to_string());
-                rest = &rest[fit..];
-            }
-            current.push_str(rest);
-            used = face.width(size, rest);
-            continue;
-        }
-        if !current.is_empty() {
-            current.push(' ');
-            used += space;
-        }
-        current.push_str(word);
-        used += w;
-    }
-    if !current.is_empty() {
-        lines.push(current);
+    while !rest.is_empty() {
+        let end = line_end(face, size, rest, width(lines.len()));
+        lines.push(rest[..end].to_string());
+        rest = rest[end..].trim_start();
     }
     lines
+}
+
+/// The words of `text` separated by single spaces.
+fn single_spaced(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// Where the first line of single-spaced `text` ends when no wider than `width`: after the
+/// last whole word that fits, or inside a first word wider than the line.
+fn line_end(face: &Face, size: f32, text: &str, width: f32) -> usize {
+    let space = face.width(size, " ");
+    let (mut used, mut end) = (0.0, 0);
+    let mut start = 0;
+    for word in text.split(' ') {
+        let w = face.width(size, word);
+        let add = if end == 0 { w } else { space + w };
+        if used + add > width {
+            return if end == 0 {
+                longest_prefix(face, size, word, width)
+            } else {
+                end
+            };
+        }
+        used += add;
+        end = start + word.len();
+        start = end + 1;
+    }
+    end
 }
 
 /// The byte length of the longest prefix of `word` no wider than `width` (one character at
 /// least, so that breaking always advances).
 fn longest_prefix(face: &Face, size: f32, word: &str, width: f32) -> usize {
     let mut end = word.chars().next().map_or(0, char::len_utf8);
-    for (i, c) in word.char_indices().skip(1) {
-        if face.width(size, &word[..i + c.len_utf8()]) > width {
+    let mut used = 0.0;
+    for (i, c) in word.char_indices() {
+        used += face.char_width(size, c);
+        if used > width {
             break;
         }
         end = i + c.len_utf8();
@@ -243,18 +258,16 @@ impl<'d> Flow<'d> {
     fn paragraph(&mut self, text: &str, bold: bool, size: f32, x: f32) {
         let f = face(bold);
         let lh = line_h(size);
-        // Each line is as wide as its band allows: wrap what is left, keep the first line.
-        let mut rest = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        // Each line is as wide as its band allows.
+        let text = single_spaced(text);
+        let mut rest = text.as_str();
         while !rest.is_empty() {
             self.room(lh);
             let right = self.right_edge(self.y, self.y - lh);
-            let line = wrap(f, size, &rest, right - x)
-                .into_iter()
-                .next()
-                .unwrap_or_default();
-            rest = rest[line.len()..].trim_start().to_string();
+            let end = line_end(f, size, rest, right - x);
             self.y -= lh;
-            self.text(x, self.y, size, bold, &line);
+            self.text(x, self.y, size, bold, &rest[..end]);
+            rest = rest[end..].trim_start();
         }
     }
 

@@ -11,7 +11,6 @@ mod seal_check;
 mod write;
 
 use chrono::{DateTime, Utc};
-use qrcode::{EcLevel, QrCode};
 
 use crate::domain::certificate::{Block, Content, Stamp};
 pub use arms::Arms;
@@ -160,24 +159,27 @@ fn footer_block(footer: &Footer) -> (Vec<Draw>, f32) {
     (draws, height + 2.0)
 }
 
-/// Vector QR code: one filled rectangle per horizontal run of dark modules.
-fn qr_draws(url: &str, x: f32, y: f32, size: f32) -> Vec<Draw> {
-    let code = QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)
-        .expect("URL fits a QR code");
-    let n = code.width();
+/// Vector QR code (error correction M, the best mask as the standard chooses it): one filled
+/// rectangle per horizontal run of dark modules, inside a quiet zone of four modules.
+pub(crate) fn qr_draws(text: &str, x: f32, y: f32, size: f32) -> Vec<Draw> {
+    let code = fast_qr::QRBuilder::new(text.as_bytes())
+        .ecl(fast_qr::ECL::M)
+        .build()
+        .expect("a verification link fits a QR code");
+    let n = code.size;
     let quiet = 4;
     let module = size / (n + 2 * quiet) as f32;
-    let colors = code.to_colors();
+    let dark = |row: usize, col: usize| code.data[row * n + col].value();
     let mut out = Vec::new();
     for row in 0..n {
         let mut col = 0;
         while col < n {
-            if colors[row * n + col] != qrcode::Color::Dark {
+            if !dark(row, col) {
                 col += 1;
                 continue;
             }
             let start = col;
-            while col < n && colors[row * n + col] == qrcode::Color::Dark {
+            while col < n && dark(row, col) {
                 col += 1;
             }
             out.push(Draw::Rect {

@@ -342,9 +342,15 @@ pub fn write(
 /// Where the `/Contents` placeholder is, with the real `/ByteRange` written over its
 /// placeholder (same length, padded with spaces).
 fn fill_byte_range(bytes: &mut [u8], reserved: usize) -> (usize, usize) {
-    let marks = vec![b'F'; reserved * 2];
-    let at = memchr_find(bytes, &marks).expect("the /Contents placeholder is written");
+    // A short needle (a 16 KiB one costs more to prepare than the search), then the check
+    // that the whole placeholder follows it.
+    let key = b"/Contents <FFFFFFFFFFFFFFFF";
+    let at = memchr_find(bytes, key).expect("the /Contents placeholder is written") + 11;
     let (start, end) = (at - 1, at + reserved * 2 + 1);
+    assert!(
+        bytes[at..end - 1].iter().all(|&b| b == b'F') && bytes[end - 1] == b'>',
+        "the /Contents placeholder is whole"
+    );
     let placeholder = format!("[0 {PLACEHOLDER} {PLACEHOLDER} {PLACEHOLDER}]");
     let br = memchr_find(bytes, placeholder.as_bytes()).expect("the /ByteRange placeholder");
     let actual = format!("[0 {start} {end} {}", bytes.len() - end);

@@ -19,7 +19,47 @@ pub async fn registry_store(store: Arc<dyn RegistryStore>, clock: &ManualClock, 
     expiry(&store, clock, ns).await;
     transactions(&store, clock, ns).await;
     batches_and_pages(&store, clock, ns).await;
+    bulk_reads(&store, clock, ns).await;
     counters(&store, clock, ns).await;
+}
+
+/// `get_many`: answers in the order asked, absent and expired keys as `None`, a key asked
+/// twice answered twice, more keys than one backend request holds.
+async fn bulk_reads(store: &Arc<dyn RegistryStore>, clock: &ManualClock, ns: &str) {
+    let pk = |s: &str| format!("{ns}{s}");
+    let items: Vec<Item> = (0..230)
+        .map(|i| item(&pk("M"), &format!("{i:04}"), &format!("v{i}")))
+        .collect();
+    store.put_batch(items).await.unwrap();
+    let soon = clock.now() + chrono::Duration::seconds(60);
+    store
+        .put(item(&pk("M"), "gone", "x").expiring(soon), Condition::None)
+        .await
+        .unwrap();
+    clock.advance(chrono::Duration::seconds(61));
+    let mut keys: Vec<(String, String)> = (0..230)
+        .rev()
+        .map(|i| (pk("M"), format!("{i:04}")))
+        .collect();
+    keys.insert(7, (pk("M"), "absent".into()));
+    keys.insert(9, (pk("M"), "gone".into()));
+    keys.push((pk("M"), "0003".into()));
+    let got = store.get_many(&keys).await.unwrap();
+    assert_eq!(got.len(), keys.len());
+    for ((_, sk), item) in keys.iter().zip(&got) {
+        match sk.as_str() {
+            "absent" | "gone" => assert!(item.is_none(), "{sk}"),
+            _ => {
+                let item = item.as_ref().unwrap_or_else(|| panic!("{sk} missing"));
+                assert_eq!(&item.sk, sk);
+                assert_eq!(
+                    item.data,
+                    format!("v{}", sk.parse::<u32>().unwrap()).as_bytes()
+                );
+            }
+        }
+    }
+    assert!(store.get_many(&[]).await.unwrap().is_empty());
 }
 
 async fn basics(store: &Arc<dyn RegistryStore>, _clock: &ManualClock, ns: &str) {

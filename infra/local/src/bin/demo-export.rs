@@ -3,7 +3,9 @@
 //! [--date AAAA-MM-GG] OUT.jsonl`.
 
 use shared::config::Config;
-use shared::testkit::demo::{generate, write_jsonl, DemoSpec, DEFAULT_SEED};
+use std::io::Write;
+
+use shared::testkit::demo::{generate_each, DemoSpec, DEFAULT_SEED};
 
 const USAGE: &str = "uso: demo-export N [--seed S] [--date AAAA-MM-GG] OUT.jsonl";
 
@@ -29,10 +31,25 @@ fn run(args: &[String]) -> Result<(), String> {
             .unwrap_or_else(|| shared::domain::italian_date(chrono::Utc::now())),
         municipality: config.municipality,
     };
-    let records = generate(&spec);
     let file = std::fs::File::create(out).map_err(|e| format!("{out}: {e}"))?;
-    write_jsonl(&records, std::io::BufWriter::new(file)).map_err(|e| format!("{out}: {e}"))?;
-    eprintln!("Scritti {} record in {out}", records.len());
+    let mut w = std::io::BufWriter::new(file);
+    let (mut count, mut failed) = (0usize, None);
+    // Streamed: a city-sized export never sits in memory.
+    generate_each(&spec, |r| {
+        if failed.is_none() {
+            let line = serde_json::to_writer(&mut w, &r)
+                .map_err(std::io::Error::from)
+                .and_then(|()| w.write_all(b"\n"));
+            match line {
+                Ok(()) => count += 1,
+                Err(e) => failed = Some(e),
+            }
+        }
+    });
+    if let Some(e) = failed.or_else(|| w.flush().err()) {
+        return Err(format!("{out}: {e}"));
+    }
+    eprintln!("Scritti {count} record in {out}");
     Ok(())
 }
 

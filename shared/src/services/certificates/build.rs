@@ -103,14 +103,14 @@ pub(super) enum Stored {
 }
 
 /// Archives the original under this attempt's key, then writes the record, its PIN lookup,
-/// the requester's list entry and the completed ledger entry of the marca in one
-/// conditional transaction. When the transaction fails, no record points at this attempt's
+/// the requester's list entry and the `extra` writes (the completed ledger entry of the
+/// marca, the audit record) in one conditional transaction. When the transaction fails, no record points at this attempt's
 /// file, which is removed.
 pub(super) async fn store(
     app: &AppState,
     actor: &Session,
     s: &Sealed,
-    ledger: Option<crate::ports::Item>,
+    extra: Vec<(crate::ports::Item, Condition)>,
 ) -> ServiceResult<Stored> {
     let r = &s.record;
     app.archive
@@ -132,7 +132,7 @@ pub(super) async fn store(
             Condition::None,
         ),
     ];
-    items.extend(ledger.map(|item| (item, Condition::None)));
+    items.extend(extra);
     match app.store.transact(items).await {
         Ok(()) => Ok(Stored::Written),
         Err(e) => {

@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::domain::certificate::{date_it, Channel};
 use crate::domain::italian_date;
 use crate::pdf;
-use crate::ports::PortError;
+use crate::ports::{Condition, PortError};
 
 /// A certificate order: what, through which door, and how to hand it over.
 pub struct Order<'a> {
@@ -99,27 +99,27 @@ pub async fn issue(
         None => {}
     }
     let sealed = build(app, actor, &plan, &id, channel).await?;
-    let ledger = completed(&plan, &reserved, &sealed.record.sha256)?;
-    if let Stored::Lost = store(app, actor, &sealed, ledger).await? {
-        return match record(app, &id).await? {
-            Some(existing) => load_issued(app, existing).await,
-            None => Err(PortError::ConditionFailed.into()),
-        };
-    }
     let r = &sealed.record;
     let action = match channel {
         Channel::Citizen => AuditAction::CertificateIssue,
         Channel::Operator(_) => AuditAction::CertificateIssueLibera,
     };
     let detail = Some(format!("{} {}", r.id, r.type_id));
-    audit::record(
+    let who = &actor.identity.codice_fiscale;
+    let mut extra = vec![audit::entry(
         app,
-        &actor.identity.codice_fiscale,
+        who,
         vec![r.person.clone()],
         action,
         detail,
-    )
-    .await?;
+    )?];
+    extra.extend(completed(&plan, &reserved, &r.sha256)?.map(|i| (i, Condition::None)));
+    if let Stored::Lost = store(app, actor, &sealed, extra).await? {
+        return match record(app, &id).await? {
+            Some(existing) => load_issued(app, existing).await,
+            None => Err(PortError::ConditionFailed.into()),
+        };
+    }
     Ok(Issued {
         record: sealed.record,
         pdf: sealed.pdf,

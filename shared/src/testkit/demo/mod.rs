@@ -107,6 +107,15 @@ impl Gen {
 
 /// Generates the population; the same spec always gives the same records.
 pub fn generate(spec: &DemoSpec) -> Vec<Record> {
+    let mut all = Vec::new();
+    generate_each(spec, |r| all.push(r));
+    all
+}
+
+/// Generates the population record by record, in the order of `generate`, holding only the
+/// household being made (and the codici fiscali given): a city-sized export streams to a
+/// file in bounded memory.
+pub fn generate_each(spec: &DemoSpec, mut sink: impl FnMut(Record)) {
     let mut g = Gen {
         rng: ChaCha8Rng::seed_from_u64(spec.seed),
         today: spec.today,
@@ -130,6 +139,7 @@ pub fn generate(spec: &DemoSpec) -> Vec<Record> {
     g.care_home();
     g.civil_union();
     g.de_facto_couple();
+    g.out.drain(..).for_each(&mut sink);
     while g.persons < spec.persons {
         match g.rng.gen_range(0..20) {
             0..=6 => g.family_with_children(),
@@ -141,8 +151,8 @@ pub fn generate(spec: &DemoSpec) -> Vec<Record> {
             17 => g.aire(),
             _ => g.newborn_family(),
         }
+        g.out.drain(..).for_each(&mut sink);
     }
-    g.out
 }
 
 /// Writes records as JSON Lines (the import format).

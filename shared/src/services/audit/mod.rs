@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::{registry, ServiceResult};
 use crate::app::AppState;
 use crate::keys;
-use crate::ports::Condition;
+use crate::ports::{Condition, Item};
 
 /// What was done with the personal data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,6 +47,20 @@ pub async fn record(
     action: AuditAction,
     detail: Option<String>,
 ) -> ServiceResult<()> {
+    let (item, condition) = entry(app, actor, subjects, action, detail)?;
+    app.store.put(item, condition).await?;
+    Ok(())
+}
+
+/// An audit record as a write, for use cases that append it in the same transaction as
+/// what it records (the access and its trace are kept together or not at all).
+pub fn entry(
+    app: &AppState,
+    actor: &str,
+    subjects: Vec<String>,
+    action: AuditAction,
+    detail: Option<String>,
+) -> ServiceResult<(Item, Condition)> {
     let at = app.clock.now();
     let rec = AuditRecord {
         at,
@@ -56,7 +70,7 @@ pub async fn record(
         detail,
     };
     let key = keys::audit_record(at, &uuid::Uuid::new_v4().to_string());
-    registry::put_json(app.store.as_ref(), key, &rec, Condition::IfAbsent).await
+    Ok((registry::json_item(key, &rec)?, Condition::IfAbsent))
 }
 
 /// The audit records of one day, oldest first.
