@@ -1,6 +1,7 @@
 //! "Household at date" and "person detail at date" on a 100,000-person store (redb, the
 //! local adapter), through the use cases the household function calls — audit write
 //! included. Criterion measures the mean; a second pass prints p50/p99 over single calls.
+//! Then the access log of a citizen with 10,000 audit records, a page at a time.
 //!
 //! `cargo bench -p shared --bench household` (BENCH_PERSONS changes the size).
 
@@ -12,8 +13,10 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use criterion::{criterion_group, Criterion};
 use shared::app::AppState;
 use shared::config::Config;
+use shared::services::audit::{self, log, log::LogQuery, Access, AuditAction};
 use shared::services::household::{household_of, person_detail};
 use shared::services::import::{import, Record};
+use shared::services::sessions::{self, Identity};
 use shared::testkit::demo::{generate_each, DemoSpec, DEFAULT_SEED};
 use shared::testkit::ManualClock;
 
@@ -139,6 +142,80 @@ fn bench(c: &mut Criterion) {
                     f.rt.block_on(household_of(app, me, Some(*date), true))
                         .unwrap();
                 }
+                t.elapsed()
+            })
+            .collect();
+        percentiles(label, times);
+    }
+    access_log(&f);
+}
+
+/// "Chi ha consultato i miei dati" for a citizen with 10,000 audit records (accesses by a
+/// household member, one in five their own): the first page, a page further back by its
+/// cursor, and the page with their own accesses. Each call is itself audited.
+fn access_log(f: &Fixture) {
+    let (me, mate, _) = f
+        .samples
+        .iter()
+        .find(|(me, mate, _)| me != mate)
+        .cloned()
+        .unwrap();
+    let app = &f.app;
+    f.rt.block_on(async {
+        let mut items = Vec::new();
+        for k in 0..10_000 {
+            let actor = if k % 5 == 0 { &me } else { &mate };
+            let access = Access::new(actor, vec![me.clone()], AuditAction::PersonDetail);
+            let mut link = app.audit.link().await;
+            items.extend(
+                audit::entries(app, &mut link, &access)
+                    .unwrap()
+                    .into_iter()
+                    .map(|(i, _)| i),
+            );
+            link.commit();
+        }
+        app.store.put_batch(items).await.unwrap();
+        app.store.persist_batches().await.unwrap();
+    });
+    let (token, session) =
+        f.rt.block_on(sessions::create(
+            app,
+            Identity {
+                codice_fiscale: me.clone(),
+                cognome: "Bench".into(),
+                nome: "Bench".into(),
+                email: None,
+                idp: "bench".into(),
+                level: 2,
+            },
+            false,
+        ))
+        .unwrap();
+    drop(token);
+    let first = LogQuery::default();
+    let later = LogQuery {
+        after: f
+            .rt
+            .block_on(log::page(app, &session, &first))
+            .unwrap()
+            .next,
+        ..Default::default()
+    };
+    let own = LogQuery {
+        own: true,
+        ..Default::default()
+    };
+    for (label, q) in [
+        ("access log, first page (10,000 records)", &first),
+        ("access log, second page by cursor", &later),
+        ("access log, own accesses included", &own),
+    ] {
+        let times = (0..500)
+            .map(|_| {
+                let t = Instant::now();
+                let page = f.rt.block_on(log::page(app, &session, q)).unwrap();
+                assert_eq!(page.entries.len(), log::PAGE);
                 t.elapsed()
             })
             .collect();

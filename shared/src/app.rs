@@ -50,6 +50,8 @@ pub struct AppState {
     pub timestamper: Option<Arc<dyn Timestamper>>,
     /// The comune's coat of arms for the documents' header.
     pub arms: Option<Arc<Arms>>,
+    /// This process's audit chain.
+    pub audit: crate::services::audit::AuditChain,
 }
 
 /// The coat of arms: `ARMS_FILE`, else (locally) the demo's placeholder.
@@ -106,6 +108,7 @@ impl AppState {
                 None => None,
             },
             arms: load_arms(&config, false)?,
+            audit: Default::default(),
             clock,
             config: Arc::new(config),
         })
@@ -130,6 +133,7 @@ impl AppState {
             mailer: Arc::new(OutboxMailer::open(&dir.join("outbox"), &config.mail_from)?),
             timestamper: Some(timestamper),
             arms: load_arms(&config, true)?,
+            audit: Default::default(),
             clock,
             config: Arc::new(config),
         })

@@ -137,8 +137,10 @@ pub struct Config {
     pub welcome_message: String,
     /// Persons in the generated demo population (seeded on first local start).
     pub demo_population: usize,
-    /// Codici fiscali of operators (counter staff).
-    pub operators: Vec<String>,
+    /// The operators (counter staff): codice fiscale, name and office.
+    pub operators: Vec<OperatorInfo>,
+    /// Days audit records are kept (`AUDIT_RETENTION_DAYS`).
+    pub audit_retention_days: i64,
     /// E-mails a citizen may send through the portal in a day.
     pub mail_daily_limit: u32,
     /// A PNG of the comune's coat of arms (`ARMS_FILE`); locally the demo's placeholder.
@@ -306,11 +308,8 @@ impl Config {
                 password: optional("TSA_PASSWORD"),
             }),
             mail_daily_limit: parsed("MAIL_DAILY_LIMIT", "10")?,
-            operators: var("OPERATORS", "")
-                .split(',')
-                .map(|s| s.trim().to_ascii_uppercase())
-                .filter(|s| !s.is_empty())
-                .collect(),
+            operators: operators(&var("OPERATORS", "")),
+            audit_retention_days: parsed("AUDIT_RETENTION_DAYS", "1825")?,
             catalog_file: path("CATALOG_FILE"),
             saml: saml_from_env()?,
             cloud: cloud_from_env()?,
@@ -346,6 +345,7 @@ impl Config {
             welcome_message: "Benvenuto".into(),
             demo_population: 60,
             operators: vec![],
+            audit_retention_days: 1825,
             mail_daily_limit: 10,
             origin_secret: None,
             arms_file: None,
@@ -363,5 +363,36 @@ impl Config {
             idps: vec![],
             cloud: None,
         }
+    }
+}
+
+/// An operator of the registry office, as the access logs name them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperatorInfo {
+    pub codice_fiscale: String,
+    pub name: Option<String>,
+    pub office: Option<String>,
+}
+
+/// `OPERATORS`: comma-separated entries `CODICEFISCALE[:Nome Cognome[:Ufficio]]`.
+pub fn operators(raw: &str) -> Vec<OperatorInfo> {
+    raw.split(',')
+        .filter_map(|entry| {
+            let mut parts = entry.split(':').map(str::trim);
+            let cf = parts.next()?.to_ascii_uppercase();
+            let text = |p: Option<&str>| p.filter(|s| !s.is_empty()).map(str::to_string);
+            (!cf.is_empty()).then(|| OperatorInfo {
+                codice_fiscale: cf,
+                name: text(parts.next()),
+                office: text(parts.next()),
+            })
+        })
+        .collect()
+}
+
+impl Config {
+    /// The operator with this codice fiscale, if any.
+    pub fn operator(&self, cf: &str) -> Option<&OperatorInfo> {
+        self.operators.iter().find(|o| o.codice_fiscale == cf)
     }
 }

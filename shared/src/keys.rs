@@ -126,16 +126,38 @@ pub fn mails_of_day(cf: &str, day: NaiveDate) -> Key {
 
 // Audit.
 
-/// The audit records of a day.
-pub fn audit_day(at: DateTime<Utc>) -> Prefix {
-    all(format!("AUDIT#{}", at.format("%Y-%m-%d")))
+/// The audit records of a day (UTC).
+pub fn audit_day(day: NaiveDate) -> Prefix {
+    all(format!("AUDIT#{day}"))
 }
 
-/// One audit record: its instant and a unique suffix keep the day's order.
-pub fn audit_record(at: DateTime<Utc>, unique: &str) -> Key {
+/// One audit record: its writer's chain and its place in it.
+pub fn audit_record(day: NaiveDate, chain: &str, seq: u64) -> Key {
+    key(audit_day(day).pk, format!("{chain}#{seq:012}"))
+}
+
+/// The seal of a day's audit chains.
+pub fn audit_seal(day: NaiveDate) -> Key {
+    key("AUDITSIGILLO".into(), day.to_string())
+}
+
+/// A person's access log: the audit records that concern them, newest first (the sort key
+/// starts with the instant counted down, so the store's ascending order is newest first).
+pub fn access_log(cf: &str) -> Prefix {
+    all(format!("ACCESSI#{cf}"))
+}
+
+/// The sort key where a person's access log reaches back to `at` (entries after it in
+/// the store's order are older).
+pub fn access_log_from(at: DateTime<Utc>) -> String {
+    format!("{:019}", i64::MAX - at.timestamp_micros())
+}
+
+/// One entry of a person's access log.
+pub fn access_entry(cf: &str, at: DateTime<Utc>, chain: &str, seq: u64) -> Key {
     key(
-        audit_day(at).pk,
-        format!("{}#{unique}", at.format("%Y-%m-%dT%H:%M:%S%.6fZ")),
+        access_log(cf).pk,
+        format!("{}#{chain}#{seq:012}", access_log_from(at)),
     )
 }
 

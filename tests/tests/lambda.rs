@@ -154,6 +154,63 @@ async fn every_function_answers_through_the_runtime_api_in_cloud_mode() {
     assert!(!dir.path().join("assente.pem").exists());
 }
 
+/// The event template.yaml's schedule delivers to the import function.
+fn scheduled_seal_event() -> Value {
+    let template =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml")).unwrap();
+    let at = template.find("SealAudit:").expect("the seal's schedule");
+    let line = template[at..]
+        .lines()
+        .find(|l| l.trim_start().starts_with("Input: '"))
+        .unwrap();
+    let json = line
+        .trim()
+        .trim_start_matches("Input: '")
+        .trim_end_matches('\'');
+    serde_json::from_str(json).expect("the schedule's input is JSON")
+}
+
+#[tokio::test]
+async fn the_schedule_seals_yesterdays_audit_and_nobody_else_can() {
+    let (_moto, endpoint) = moto();
+    let env = cloud_env(&endpoint).await;
+    let run = |event: Value| {
+        let mut command = Command::new(workspace_bin("import"));
+        command.envs(env.clone()).env_remove("DATA_DIR");
+        cold_start(command, "import", event)
+    };
+    let out = run(scheduled_seal_event()).await;
+    let (status, body) = response(&out.outcome, &out.logs);
+    assert_eq!(status, 200, "{body}\n{}", out.logs);
+    let manifest: Value = serde_json::from_str(&body).unwrap();
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).date_naive();
+    assert_eq!(manifest["day"], yesterday.to_string(), "{body}");
+    assert!(manifest["chains"].is_array());
+    // Sealed with the KMS key, kept in the table.
+    let cfg = sdk(&endpoint).await;
+    let item = aws_sdk_dynamodb::Client::new(&cfg)
+        .get_item()
+        .table_name("anagrafe")
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S("AUDITSIGILLO".into()),
+        )
+        .key(
+            "sk",
+            aws_sdk_dynamodb::types::AttributeValue::S(yesterday.to_string()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(item.item.is_some(), "the seal is stored");
+
+    // The same route through the API (its own apiId) does not exist.
+    let out = run(http_event("POST", "/internal/audit/seal", &[])).await;
+    let (status, body) = response(&out.outcome, &out.logs);
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("non esiste"), "{body}");
+}
+
 #[tokio::test]
 async fn the_packaged_auth_function_runs_with_nothing_but_its_package() {
     let root = tempfile::tempdir().unwrap();

@@ -114,6 +114,8 @@ async fn the_openapi_document_describes_the_json_api() {
     for (path, method) in [
         ("/api/household", "get"),
         ("/api/household/persons/{cf}", "get"),
+        ("/api/accessi", "get"),
+        ("/api/miei-dati", "get"),
         ("/api/import", "post"),
         ("/api/health/{function}", "get"),
         ("/api/certificates/catalog", "get"),

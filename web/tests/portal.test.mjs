@@ -221,3 +221,112 @@ test('every page passes axe (WCAG 2.1 AA) logged out and logged in, at 1280 and 
   assert.deepEqual(csp, [], 'no Content-Security-Policy violation on any page');
   await context.close();
 });
+
+/** Logs in through the demo IdP as the demo citizen `cf` (the first one when absent). */
+async function loginAs(page, site, cf) {
+  await page.goto(`${site}/accesso.html`);
+  await ready(page);
+  await page.getByRole('button', { name: 'Entra con SPID' }).click();
+  await page.getByRole('link', { name: /IdP demo/ }).click();
+  await page.waitForSelector('input[name="fiscalNumber"]');
+  const all = await page.locator('input[name="fiscalNumber"]').evaluateAll((els) => els.map((e) => e.value));
+  const chosen = cf || all[0];
+  await page.locator(`input[name="fiscalNumber"][value="${chosen}"]`).check();
+  await page.getByRole('button', { name: 'Accedi' }).click();
+  await page.waitForURL(`${site}/famiglia.html`);
+  await ready(page);
+  return { cf: chosen, all };
+}
+
+test('"Chi ha consultato i miei dati" shows a household member, an operator with the motivo and a verification', async () => {
+  // A portal whose operator is a demo citizen (its demo population is the same as the main one's).
+  const probe = await browser.newContext();
+  const { all } = await loginAs(await probe.newPage(), base);
+  await probe.close();
+  const operatorCf = all[all.length - 1];
+  const port = await freePort();
+  const site = `http://127.0.0.1:${port}`;
+  const dir = mkdtempSync(join(tmpdir(), 'anagrafe-web-log-'));
+  const portal = spawn(bin, [], {
+    env: { ...process.env, PORT: String(port), DATA_DIR: dir, PUBLIC_BASE_URL: site, DEMO_POPULATION: '60', RUST_LOG: 'warn',
+      OPERATORS: `${operatorCf}:Anna Bianchi:Ufficio Anagrafe centrale` },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    for (let i = 0; i < 300; i++) {
+      try { if ((await fetch(`${site}/api/health/auth`)).ok) break; } catch { /* not yet */ }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const ctx = () => browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+    // A logs in and names a member of the household, B.
+    const aCtx = await ctx();
+    const aPage = await aCtx.newPage();
+    const csp = watchCsp(aPage);
+    const { cf: a } = await loginAs(aPage, site);
+    await aPage.locator('.scheda-membro').first().waitFor();
+    const members = (await aPage.locator('#membri').innerText()).match(/[A-Z]{6}\d{2}[A-Z]\d{2}[A-Z]\d{3}[A-Z]/g);
+    const b = members.find((m) => m !== a);
+    assert.ok(b, 'the household has another member');
+
+    // B reads A's detail.
+    const bCtx = await ctx();
+    const bPage = await bCtx.newPage();
+    await loginAs(bPage, site, b);
+    await bPage.goto(`${site}/dettaglio.html?cf=${a}`);
+    await ready(bPage);
+    await bPage.waitForSelector('#dati dt');
+    const bName = (await bPage.locator('#zona-utente span').first().innerText()).trim();
+    await bCtx.close();
+
+    // The operator issues a certificazione libera for A, with a motivo.
+    const oCtx = await ctx();
+    const oPage = await oCtx.newPage();
+    await loginAs(oPage, site, operatorCf);
+    await oPage.goto(`${site}/operatore.html`);
+    await ready(oPage);
+    const motivo = 'Verifica della residenza per un procedimento civile';
+    await oPage.getByLabel('Codice fiscale').fill(a);
+    await oPage.getByLabel('Motivo della richiesta').fill(motivo);
+    await oPage.getByLabel('Richiedente (cognome e nome)').fill('Avv. Carla Neri');
+    await oPage.getByLabel('Documento del richiedente').fill("carta d'identità");
+    await oPage.getByLabel('Numero del documento').fill('CA00000AA');
+    await oPage.getByLabel('Rilasciato da').fill('Comune di Siena');
+    const [download] = await Promise.all([oPage.waitForEvent('download'), oPage.locator('#libera button[type="submit"]').click()]);
+    const pdfPath = join(dir, 'libera.pdf');
+    await download.saveAs(pdfPath);
+    await oCtx.close();
+
+    // A recipient verifies it through its QR code, without logging in.
+    const prefix = join(dir, 'libera');
+    execFileSync('pdftoppm', ['-r', '150', '-png', pdfPath, prefix]);
+    const link = execFileSync(python, [join(repo, 'tests', 'python', 'decode_qr.py'), `${prefix}-1.png`]).toString().trim();
+    const rCtx = await ctx();
+    const rPage = await rCtx.newPage();
+    await rPage.goto(link);
+    assert.match(await rPage.locator('h1').innerText(), /Verifica del certificato/);
+    const id = decodeURIComponent(new URL(link).pathname.split('/').pop());
+    await rCtx.close();
+
+    // A sees exactly those accesses, newest first, in Italian: B's (the scheda di famiglia B
+    // lands on after login shows A too, then A's detail), the operator's with the motivo, the
+    // verification without the verifier's address.
+    await aPage.goto(`${site}/accessi.html`);
+    await ready(aPage);
+    await aPage.waitForSelector('#tabella-accessi tbody tr');
+    const rows = await aPage.locator('#tabella-accessi tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((c) => c.innerText.trim())));
+    assert.equal(rows.length, 4, JSON.stringify(rows));
+    assert.deepEqual(rows.map((r) => r.slice(1)), [
+      ['Verifica pubblica del certificato', `Il certificato ${id} è stato verificato`, '–'],
+      ['Anna Bianchi — Ufficio Anagrafe centrale', `Certificazione libera: certificato ${id}`, motivo],
+      [`${bName} (componente della famiglia)`, 'Consultazione dei dati anagrafici', '–'],
+      [`${bName} (componente della famiglia)`, 'Consultazione della scheda di famiglia', '–'],
+    ]);
+    for (const r of rows) assert.match(r[0], /^\d{2}\/\d{2}\/\d{4}, \d{2}:\d{2}$/);
+    await audit(aPage, 'accessi');
+    assert.deepEqual(csp, []);
+    await aCtx.close();
+  } finally {
+    portal.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -239,6 +239,7 @@ struct Me {
     operator: bool,
     idp: String,
     level: u8,
+    notify_operator_access: bool,
 }
 
 async fn me(State(ctx): State<Ctx>, me: CurrentSession) -> ApiResult<Json<Me>> {
@@ -256,6 +257,7 @@ async fn me(State(ctx): State<Ctx>, me: CurrentSession) -> ApiResult<Json<Me>> {
         operator: s.operator,
         idp: s.identity.idp,
         level: s.identity.level,
+        notify_operator_access: p.notify_operator_access,
     }))
 }
 
@@ -265,6 +267,8 @@ struct ProfileBody {
     email: Option<String>,
     #[serde(default)]
     pec: Option<String>,
+    #[serde(default)]
+    notify_operator_access: Option<bool>,
 }
 
 async fn update_me(
@@ -273,7 +277,14 @@ async fn update_me(
     JsonBody(b): JsonBody<ProfileBody>,
 ) -> ApiResult<Json<profile::Profile>> {
     let cf = &me.session.identity.codice_fiscale;
-    let p = profile::update(&ctx.app, cf, b.email.as_deref(), b.pec.as_deref()).await?;
+    let p = profile::update(
+        &ctx.app,
+        cf,
+        b.email.as_deref(),
+        b.pec.as_deref(),
+        b.notify_operator_access,
+    )
+    .await?;
     let mut session = me.session.clone();
     session.identity.email = p.email.clone();
     sessions::save(&ctx.app, &me.token, &session).await?;

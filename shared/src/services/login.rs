@@ -220,11 +220,7 @@ async fn enroll(
         idp: idp.to_string(),
         level: asserted.level,
     };
-    let operator = app
-        .config
-        .operators
-        .iter()
-        .any(|o| o == &person.codice_fiscale);
+    let operator = app.config.operator(&person.codice_fiscale).is_some();
     let (token, _) = sessions::create(app, identity, operator).await?;
     let me = person.codice_fiscale.clone();
     audit::record(app, &me, vec![me.clone()], AuditAction::Login, None).await?;

@@ -12,6 +12,7 @@ pub mod errors;
 pub mod household;
 pub mod import;
 pub mod login;
+pub mod own_data;
 pub mod profile;
 pub mod registry;
 pub mod sessions;

@@ -13,6 +13,9 @@ use crate::ports::{Condition, PortError};
 pub struct Profile {
     pub email: Option<String>,
     pub pec: Option<String>,
+    /// An e-mail when an operator reads or certifies the citizen's data.
+    #[serde(default)]
+    pub notify_operator_access: bool,
 }
 
 pub async fn get(app: &AppState, cf: &str) -> ServiceResult<Option<Profile>> {
@@ -35,10 +38,18 @@ pub async fn update(
     cf: &str,
     email: Option<&str>,
     pec: Option<&str>,
+    notify_operator_access: Option<bool>,
 ) -> ServiceResult<Profile> {
+    let notify = match notify_operator_access {
+        Some(n) => n,
+        None => get(app, cf)
+            .await?
+            .is_some_and(|p| p.notify_operator_access),
+    };
     let profile = Profile {
         email: address(email, Invalid::Email)?,
         pec: address(pec, Invalid::Pec)?,
+        notify_operator_access: notify,
     };
     registry::put_json(
         app.store.as_ref(),
@@ -60,6 +71,7 @@ pub async fn enroll(
     let profile = Profile {
         email: address(email, Invalid::Email).ok().flatten(),
         pec: address(pec, Invalid::Pec).ok().flatten(),
+        notify_operator_access: false,
     };
     let store = app.store.as_ref();
     match registry::put_json(store, keys::profile(cf), &profile, Condition::IfAbsent).await {

@@ -130,6 +130,22 @@ fn by_date(app: &AppState, r: CertificateRecord) -> Outcome {
     }
 }
 
+/// A verification that found the certificate: the person it concerns sees it in their
+/// access log (without the verifier's address).
+async fn verified(app: &AppState, r: CertificateRecord) -> ServiceResult<Outcome> {
+    let outcome = by_date(app, r);
+    if let Outcome::Valid(r) = &outcome {
+        let access = audit::Access::new(
+            PUBLIC_ACTOR,
+            vec![r.person.clone()],
+            AuditAction::Verification,
+        )
+        .detail(r.id.clone());
+        audit::record_access(app, access).await?;
+    }
+    Ok(outcome)
+}
+
 fn same(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
 }
@@ -145,7 +161,7 @@ pub async fn by_link(app: &AppState, id: &str, k: &str) -> ServiceResult<Outcome
     if !same(&sha256_hex(k.trim().as_bytes()), &r.secret_hash) {
         return Ok(Outcome::NotFound);
     }
-    Ok(by_date(app, r))
+    verified(app, r).await
 }
 
 async fn locked(app: &AppState, id: &str) -> ServiceResult<bool> {
@@ -211,7 +227,7 @@ pub async fn by_form(
         // Both names are always compared, in constant time.
         let ok = same(&cognome, &r.cognome_norm) & same(&nome, &r.nome_norm);
         if ok && !cognome.is_empty() {
-            return Ok(by_date(app, r));
+            return verified(app, r).await;
         }
         let until = app.clock.now() + Duration::minutes(LOCK_MINUTES);
         let lock = keys::verification_lock(&id);

@@ -7,6 +7,7 @@
 
 mod body;
 mod error;
+mod scheduled;
 mod session;
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use crate::services::errors::Invalid;
 use crate::services::ServiceError;
 pub use body::{bounded_bytes, content_type_is, FormBody, JsonBody, Query, RawBody, JSON_LIMIT};
 pub use error::{ApiError, ApiResult};
+pub use scheduled::{Scheduled, SCHEDULER_API};
 pub use session::{
     cookie, csrf_matches, is_safe, requires_level, session_of, CurrentSession, FormSession,
     Operator, RequiredLevel, CSRF_HEADER,

@@ -409,6 +409,38 @@ async function miei() {
     el('td', {}, el('a', { href: `/api/certificates/${encodeURIComponent(c.id)}/pdf`, download: '' }, 'PDF', el('span', { class: 'visually-hidden' }, ` del certificato ${c.id}`))))));
 }
 
+// ---- Chi ha consultato i miei dati --------------------------------------------------------
+const itDateTime = (iso) => new Date(iso).toLocaleString('it-IT', { day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Rome' });
+
+async function accessi() {
+  await requireLogin();
+  const table = $('#tabella-accessi');
+  const more = $('#altri');
+  let next = null;
+  const load = async (append) => {
+    const q = new URLSearchParams();
+    if ($('#dal').value) q.set('from', $('#dal').value);
+    if ($('#al').value) q.set('to', $('#al').value);
+    if ($('#propri').checked) q.set('own', 'true');
+    if (append && next) q.set('after', next);
+    busy($('#messaggio'), 'Caricamento del registro degli accessi…');
+    const r = await api(`/api/accessi?${q}`);
+    if (!r.ok) { notice($('#messaggio'), 'danger', r.data.message); return; }
+    $('#messaggio').replaceChildren();
+    const rows = r.data.entries.map((e) => el('tr', { 'data-role': e.role },
+      el('td', { 'data-label': 'Quando' }, el('time', { datetime: e.at }, itDateTime(e.at))), el('td', { 'data-label': 'Chi' }, e.who),
+      el('td', { 'data-label': 'Che cosa' }, e.what), el('td', { 'data-label': 'Motivo' }, e.reason || '–')));
+    if (append) $('tbody', table).append(...rows); else $('tbody', table).replaceChildren(...rows);
+    table.hidden = !$('tbody', table).children.length;
+    if (table.hidden && !r.data.next) notice($('#messaggio'), 'info', 'Nessun accesso ai tuoi dati nel periodo indicato.');
+    next = r.data.next;
+    more.hidden = !next;
+  };
+  $('#filtro').addEventListener('submit', (ev) => { ev.preventDefault(); load(false); });
+  more.addEventListener('click', () => load(true));
+  await load(false);
+}
+
 // ---- Mio account -------------------------------------------------------------------------
 async function account() {
   const m = await requireLogin();
@@ -418,9 +450,10 @@ async function account() {
   ].flat());
   $('#email').value = m.email || '';
   $('#pec').value = m.pec || '';
+  $('#avviso-operatori').checked = !!m.notify_operator_access;
   $('#profilo').addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const r = await api('/api/me', { method: 'PUT', body: { email: $('#email').value, pec: $('#pec').value }, csrf: m.csrf_token });
+    const r = await api('/api/me', { method: 'PUT', body: { email: $('#email').value, pec: $('#pec').value, notify_operator_access: $('#avviso-operatori').checked }, csrf: m.csrf_token });
     notice($('#stato'), r.ok ? 'success' : 'danger', r.ok ? 'Recapiti salvati.' : r.data.message);
   });
 }
@@ -445,7 +478,7 @@ async function operatore() {
   });
 }
 
-const pages = { accesso, famiglia, dettaglio, certificati, autocert, miei, account, operatore };
+const pages = { accesso, famiglia, dettaglio, certificati, autocert, miei, accessi, account, operatore };
 
 async function main() {
   await header();

@@ -1,7 +1,7 @@
 //! Issuing a certificate and handing it over (download or e-mail), and the unsealed
 //! preview.
 
-use super::super::audit::{self, AuditAction};
+use super::super::audit::{self, Access, AuditAction};
 use super::super::delivery::{self, DeliveryRequest, Letter, Recipients};
 use super::super::errors::{CertificateProblem, Conflict};
 use super::super::sessions::Session;
@@ -104,22 +104,26 @@ pub async fn issue(
         Channel::Citizen => AuditAction::CertificateIssue,
         Channel::Operator(_) => AuditAction::CertificateIssueLibera,
     };
-    let detail = Some(format!("{} {}", r.id, r.type_id));
-    let who = &actor.identity.codice_fiscale;
-    let mut extra = vec![audit::entry(
-        app,
-        who,
+    let mut access = Access::new(
+        &actor.identity.codice_fiscale,
         vec![r.person.clone()],
         action,
-        detail,
-    )?];
+    )
+    .detail(format!("{} {}", r.id, r.type_id));
+    access.reason = channel.libera().map(|l| l.motivo.clone());
+    // The audit record goes in the record's transaction; the chain waits for it.
+    let mut link = app.audit.link().await;
+    let mut extra = audit::entries(app, &mut link, &access)?;
     extra.extend(completed(&plan, &reserved, &r.sha256)?.map(|i| (i, Condition::None)));
     if let Stored::Lost = store(app, actor, &sealed, extra).await? {
+        drop(link);
         return match record(app, &id).await? {
             Some(existing) => load_issued(app, existing).await,
             None => Err(PortError::ConditionFailed.into()),
         };
     }
+    link.commit();
+    audit::notify::operator_access(app, &access).await;
     Ok(Issued {
         record: sealed.record,
         pdf: sealed.pdf,

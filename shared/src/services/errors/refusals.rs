@@ -46,6 +46,7 @@ pub enum NotFound {
     NoHouseholdAt(chrono::NaiveDate),
     NoGeneralitaMatch,
     MyCertificate,
+    AccessLog,
     Route,
 }
 
@@ -63,6 +64,9 @@ impl NotFound {
             }
             NotFound::MyCertificate => {
                 "Certificato non trovato tra i tuoi certificati validi.".into()
+            }
+            NotFound::AccessLog => {
+                "Registro degli accessi non trovato: puoi consultare solo il tuo.".into()
             }
             NotFound::Route => "Il servizio richiesto non esiste: controlla l'indirizzo.".into(),
         }
