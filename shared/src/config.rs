@@ -135,6 +135,9 @@ pub struct Config {
     pub privacy: Privacy,
     pub mail_from: String,
     pub welcome_message: String,
+    /// The comune's accessibility statement (published through AgID's form), linked from
+    /// every page's footer.
+    pub accessibility_url: String,
     /// Persons in the generated demo population (seeded on first local start).
     pub demo_population: usize,
     /// The operators (counter staff): codice fiscale, name and office.
@@ -294,6 +297,7 @@ impl Config {
             municipality: Municipality::from_env(),
             privacy: Privacy::from_env(),
             mail_from: var("MAIL_FROM", "Servizi Demografici <anagrafe@comune.example>"),
+            accessibility_url: var("ACCESSIBILITY_URL", "/accessibilita.html"),
             welcome_message: var(
                 "WELCOME_MESSAGE",
                 "Benvenuto nei Servizi Demografici online: consulta la tua scheda di famiglia, \
@@ -343,6 +347,7 @@ impl Config {
             },
             mail_from: "Servizi Demografici <anagrafe@comune.example>".into(),
             welcome_message: "Benvenuto".into(),
+            accessibility_url: "/accessibilita.html".into(),
             demo_population: 60,
             operators: vec![],
             audit_retention_days: 1825,

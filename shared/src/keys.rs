@@ -206,9 +206,11 @@ pub fn idempotency(requester: &str, idempotency_key: &str) -> Key {
 
 // Verification.
 
-/// Wrong manual attempts on a certificate.
-pub fn verification_lock(certificate: &str) -> Key {
-    key(format!("LOCK#{certificate}"), "n")
+/// Wrong manual attempts on a certificate from one client (by the client's hash), or from
+/// all clients together (`None`).
+pub fn verification_lock(certificate: &str, client: Option<&str>) -> Key {
+    let sk = client.map_or_else(|| "n".to_string(), |c| sha256_hex(c.as_bytes()));
+    key(format!("LOCK#{certificate}"), sk)
 }
 
 /// A client's manual attempts in one minute (sliding window), by the client's hash.

@@ -293,6 +293,7 @@ async fn login_through_the_demo_idp_over_plain_http_reads_the_household() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/uscito.html");
     assert!(r.headers()["set-cookie"]
         .to_str()
         .unwrap()

@@ -113,9 +113,19 @@ async fn qr_link_and_form_return_the_original_byte_for_byte() {
     ] {
         assert!(html.contains(expected), "{expected:?} missing");
     }
+    // Whom it concerns, so that a clerk holding a paper copy sees whether a genuine QR code
+    // was pasted onto a forged paper; never the codice fiscale.
+    let subject = format!(
+        "{} {}, nato/a il {}",
+        cert.person.cognome,
+        cert.person.nome,
+        cert.person.nascita.data.format("%d/%m/%Y")
+    )
+    .replace('\'', "&#39;");
+    assert!(html.contains(&subject), "{subject:?} missing: {html}");
     assert!(
         !html.contains(&cert.person.codice_fiscale),
-        "no personal data on the page"
+        "no codice fiscale on the page"
     );
     let csp = headers["content-security-policy"].to_str().unwrap();
     assert!(
@@ -199,13 +209,81 @@ async fn wrong_secret_and_wrong_name_look_the_same() {
     .await;
     assert_eq!((s1, s2, s3, s4), (404, 404, 404, 404));
     let page1 = String::from_utf8(page1).unwrap();
-    assert!(page1.contains("Nessun certificato corrisponde ai dati inseriti"));
-    assert_eq!(
-        page1, page2,
-        "a wrong k and a wrong surname give the same page"
+    let message = "Nessun certificato corrisponde ai dati inseriti";
+    assert!(page1.contains(message));
+    // The form comes back with what was typed and the same message, whichever field was
+    // wrong: nothing tells which.
+    let without_values = |page: &str, values: [&str; 3]| {
+        values.iter().fold(page.to_string(), |p, v| {
+            p.replace(&format!("value=\"{v}\""), "value=\"\"")
+        })
+    };
+    let (c, n) = (cert.person.cognome.as_str(), cert.person.nome.as_str());
+    let forms = [
+        without_values(&page2, [&cert.id, "Bianchi", n]),
+        without_values(&page3, [&cert.id, c, "Zeno"]),
+        without_values(&page4, ["ZZZZ-ZZZZ-ZZZZ", c, n]),
+    ];
+    assert!(
+        forms[0].contains(message) && page2.contains("value=\"Bianchi\""),
+        "{page2}"
     );
-    assert_eq!(page2, page3);
-    assert_eq!(page3, page4);
+    assert_eq!(forms[0], forms[1]);
+    assert_eq!(forms[1], forms[2]);
+    portal.stop().await;
+}
+
+/// Whoever saw the printed ID can lock only themselves out: the bank clerk, from another
+/// address, still verifies with the right names.
+#[tokio::test]
+async fn a_lock_from_one_client_leaves_the_others_verifying() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "segreto-di-cloudfront-0123456789abcdef";
+    let portal = Portal::start_with(dir.path(), |mut s| {
+        let mut config = s.config.as_ref().clone();
+        config.origin_secret = Some(secret.into());
+        s.config = std::sync::Arc::new(config);
+        s
+    })
+    .await;
+    let cert = issue(&portal).await;
+    let attempt = |viewer: &'static str, cognome: String| {
+        let url = format!("{}/verifica", portal.base);
+        let (id, nome) = (cert.id.clone(), cert.person.nome.clone());
+        async move {
+            let r = client()
+                .post(url)
+                .header(verify::ORIGIN_HEADER, secret)
+                .header("CloudFront-Viewer-Address", viewer)
+                .form(&[
+                    ("codice", id.as_str()),
+                    ("cognome", cognome.as_str()),
+                    ("nome", nome.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            attempt("203.0.113.5:41000", "Sbagliato".into()).await.0,
+            404
+        );
+    }
+    let (status, html) = attempt("203.0.113.5:41000", cert.person.cognome.clone()).await;
+    assert_eq!(status, 429);
+    let until = (portal.clock.now_utc() + Duration::minutes(15) + Duration::hours(1))
+        .format("%H:%M")
+        .to_string();
+    assert!(
+        html.contains(&format!("sospesa fino alle {until}")) && html.contains("codice QR"),
+        "{until}: {html}"
+    );
+    let (status, html) = attempt("198.51.100.7:5000", cert.person.cognome.clone()).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Certificato valido"));
     portal.stop().await;
 }
 

@@ -181,7 +181,9 @@ test('a citizen goes through the whole portal by clicking', async () => {
 
   // Log out.
   await page.getByRole('button', { name: 'Esci' }).click();
-  await page.waitForURL(`${base}/`);
+  await page.waitForURL(`${base}/uscito.html`);
+  await ready(page);
+  assert.match(await page.locator('h1').innerText(), /Sei uscito dal portale/);
   const me = await page.request.get(`${base}/api/me`);
   assert.equal(me.status(), 401);
   assert.deepEqual(csp, [], 'no Content-Security-Policy violation on the way');
@@ -192,7 +194,8 @@ test('every page passes axe (WCAG 2.1 AA) logged out and logged in, at 1280 and 
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const csp = watchCsp(page);
-  for (const [name, path] of [['home', '/'], ['accesso', '/accesso.html'], ['non-trovata', '/non-esiste.html'], ['verifica', '/verifica']]) {
+  for (const [name, path] of [['home', '/'], ['accesso', '/accesso.html'], ['non-trovata', '/non-esiste.html'], ['verifica', '/verifica'],
+    ['uscito', '/uscito.html'], ['privacy', '/privacy.html'], ['accessibilita', '/accessibilita.html'], ['note-legali', '/note-legali.html']]) {
     const response = await page.goto(`${base}${path}`);
     const headers = response.headers();
     assert.match(headers['content-security-policy'] || '', /default-src '(self|none)'/, `${path}: CSP in force`);
@@ -329,4 +332,48 @@ test('"Chi ha consultato i miei dati" shows a household member, an operator with
     portal.kill();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('certificates and declarations name whom they concern; a bad e-mail is marked on its field; the footer has the required links', async () => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const page = await context.newPage();
+  await login(page);
+  const links = page.getByRole('link', { name: /^Certificazioni per / });
+  await links.nth(1).waitFor();
+  const member = (await links.nth(1).getAttribute('aria-label')).replace('Certificazioni per ', '');
+  await links.nth(1).click();
+  await ready(page);
+  await page.waitForFunction((n) => document.querySelector('h1').textContent.includes(n), member);
+  assert.equal(await page.locator('h1').innerText(), `Certificati per ${member}`);
+  assert.equal(await page.locator('#richiedi').innerText(), `Richiedi il certificato per ${member}`);
+  assert.match(await page.title(), new RegExp(member));
+  await page.goto(`${base}/famiglia.html`);
+  await ready(page);
+  await page.getByRole('link', { name: `Autocertificazioni per ${member}` }).click();
+  await ready(page);
+  await page.waitForFunction((n) => document.querySelector('h1').textContent.includes(n), member);
+  assert.equal(await page.locator('#prepara').innerText(), `Prepara la dichiarazione per ${member}`);
+
+  // Mio account: a bad address is marked on its field, its message tied to it.
+  await page.goto(`${base}/account.html`);
+  await ready(page);
+  await page.getByLabel('E-mail', { exact: true }).fill('non-un-indirizzo');
+  await page.getByRole('button', { name: 'Salva' }).click();
+  await page.waitForSelector('#email[aria-invalid="true"]');
+  const describedBy = await page.locator('#email').getAttribute('aria-describedby');
+  assert.match(await page.locator(`#${describedBy}`).innerText(), /Indirizzo e-mail non valido/);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'email');
+  await page.getByLabel('E-mail', { exact: true }).fill('mario.rossi@example.org');
+  await page.getByRole('button', { name: 'Salva' }).click();
+  await page.waitForSelector('#stato .alert-success');
+  assert.equal(await page.locator('#email').getAttribute('aria-invalid'), null);
+
+  // The footer: privacy notice, accessibility statement, legal notes.
+  for (const name of ['Informativa privacy', 'Dichiarazione di accessibilità', 'Note legali']) {
+    assert.equal(await page.locator('footer').getByRole('link', { name }).count(), 1, name);
+  }
+  await page.locator('footer').getByRole('link', { name: 'Informativa privacy' }).click();
+  await ready(page);
+  assert.match(await page.locator('#privacy-rpd').innerText(), /protezione dei dati/);
+  await context.close();
 });

@@ -207,7 +207,8 @@ async fn logout_page(me: Option<CurrentSession>) -> Page {
 #[derive(Deserialize)]
 struct NoFields {}
 
-/// `POST /saml/logout` with the CSRF token (header or form field): ends the session.
+/// `POST /saml/logout` with the CSRF token (header or form field): ends the session and
+/// shows "Sei uscito dal portale".
 async fn logout(
     State(ctx): State<Ctx>,
     FormSession(me, _): FormSession<NoFields>,
@@ -218,7 +219,7 @@ async fn logout(
     Ok((
         StatusCode::SEE_OTHER,
         [
-            (header::LOCATION, "/".to_string()),
+            (header::LOCATION, "/uscito.html".to_string()),
             (
                 header::SET_COOKIE,
                 sessions::clear_cookie_header(secure_cookies(&ctx.app)),
@@ -323,6 +324,8 @@ async fn portal(State(ctx): State<Ctx>) -> Json<serde_json::Value> {
         "municipality": c.municipality.name,
         "province": c.municipality.province,
         "welcome_message": c.welcome_message,
+        "accessibility_url": c.accessibility_url,
+        "privacy": {"dpo": c.privacy.dpo, "retention": c.privacy.retention},
     }))
 }
 

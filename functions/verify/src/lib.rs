@@ -134,7 +134,12 @@ async fn answer(
     } else {
         (
             status,
-            Html(pages::result(&outcome, seal.as_ref(), download.as_deref())),
+            Html(pages::result(
+                &ente(app),
+                &outcome,
+                seal.as_ref(),
+                download.as_deref(),
+            )),
         )
             .into_response()
     };
@@ -147,8 +152,13 @@ async fn answer(
     Ok(resp)
 }
 
-async fn form_page() -> Html<String> {
-    Html(pages::form(None, ("", "", "")))
+/// "Comune di …", the name the pages carry.
+fn ente(app: &AppState) -> String {
+    format!("Comune di {}", app.config.municipality.name)
+}
+
+async fn form_page(State(app): State<AppState>) -> Html<String> {
+    Html(pages::form(&ente(&app), None, ("", "", "")))
 }
 
 async fn submit(
@@ -168,11 +178,21 @@ async fn submit(
         }
         return Ok((
             StatusCode::BAD_REQUEST,
-            Html(pages::form(Some(msg), (&f.codice, &f.cognome, &f.nome))),
+            Html(pages::form(
+                &ente(&app),
+                Some(msg),
+                (&f.codice, &f.cognome, &f.nome),
+            )),
         )
             .into_response());
     }
     let outcome = verify::by_form(&app, &client.0, &f.codice, &f.cognome, &f.nome).await?;
+    if matches!(outcome, Outcome::NotFound) && !wants_json(&headers) {
+        // "Riprova" keeps what was typed: the form again, with the reason above it.
+        let msg = "Nessun certificato corrisponde ai dati inseriti. Controlla l'ID o il PIN e il cognome e il nome della persona a cui il certificato si riferisce, così come sono stampati sul certificato. Dopo cinque tentativi errati la verifica manuale di un certificato viene sospesa per alcuni minuti.";
+        let page = pages::form(&ente(&app), Some(msg), (&f.codice, &f.cognome, &f.nome));
+        return Ok((StatusCode::NOT_FOUND, Html(page)).into_response());
+    }
     let download = match &outcome {
         Outcome::Valid(r) => Some(format!(
             "/verifica/{}/originale?t={}",

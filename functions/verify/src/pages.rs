@@ -23,7 +23,8 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-fn layout(title: &str, body: &str) -> String {
+/// A page in the comune's name (`ente`: "Comune di …").
+fn layout(ente: &str, title: &str, body: &str) -> String {
     format!(
         r##"<!doctype html>
 <html lang="it">
@@ -36,7 +37,7 @@ fn layout(title: &str, body: &str) -> String {
 </head>
 <body>
 <a class="skip" href="#contenuto">Vai al contenuto</a>
-<header class="testata"><div class="wrap"><p class="ente">Servizi Demografici online</p><p class="servizio">Verifica dei certificati anagrafici</p></div></header>
+<header class="testata"><div class="wrap"><p class="ente">{ente}</p><p class="servizio">Servizi Demografici online – Verifica dei certificati anagrafici</p></div></header>
 <main id="contenuto" class="wrap">
 {body}
 </main>
@@ -44,11 +45,12 @@ fn layout(title: &str, body: &str) -> String {
 </body>
 </html>"##,
         title = esc(title),
+        ente = esc(ente),
     )
 }
 
 /// The form of the manual verification, with an optional error shown above it.
-pub fn form(error: Option<&str>, values: (&str, &str, &str)) -> String {
+pub fn form(ente: &str, error: Option<&str>, values: (&str, &str, &str)) -> String {
     let alert = error
         .map(|e| {
             format!(
@@ -58,6 +60,7 @@ pub fn form(error: Option<&str>, values: (&str, &str, &str)) -> String {
         })
         .unwrap_or_default();
     layout(
+        ente,
         "Verifica un certificato",
         &format!(
             r##"<h1>Verifica un certificato</h1>
@@ -81,7 +84,12 @@ pub fn form(error: Option<&str>, values: (&str, &str, &str)) -> String {
 }
 
 /// The result page of a verification; `download` is the link to the original when valid.
-pub fn result(outcome: &Outcome, seal: Option<&SealStatus>, download: Option<&str>) -> String {
+pub fn result(
+    ente: &str,
+    outcome: &Outcome,
+    seal: Option<&SealStatus>,
+    download: Option<&str>,
+) -> String {
     match outcome {
         Outcome::Valid(r) | Outcome::Expired(r) => {
             let valid = matches!(outcome, Outcome::Valid(_));
@@ -106,13 +114,27 @@ pub fn result(outcome: &Outcome, seal: Option<&SealStatus>, download: Option<&st
                 ),
                 _ => String::new(),
             };
+            let subject = r
+                .subject
+                .as_ref()
+                .map(|p| {
+                    format!(
+                        "<dt>Intestatario</dt><dd>{} {}, nato/a il {}</dd>",
+                        esc(&p.cognome),
+                        esc(&p.nome),
+                        date_it(p.data_nascita)
+                    )
+                })
+                .unwrap_or_default();
             layout(
+                ente,
                 badge,
                 &format!(
                     r##"<h1>Verifica del certificato</h1>
 <div class="{class}" role="status"><p class="badge">{badge}</p><p>{lead}</p></div>
 <dl class="dati">
 <dt>Certificato</dt><dd>{title}</dd>
+{subject}
 <dt>ID</dt><dd>{id}</dd>
 <dt>Comune di rilascio</dt><dd>Comune di {comune}</dd>
 <dt>Data di rilascio</dt><dd>{issued}</dd>
@@ -135,26 +157,34 @@ pub fn result(outcome: &Outcome, seal: Option<&SealStatus>, download: Option<&st
             )
         }
         Outcome::NotFound => layout(
+            ente,
             "Certificato non trovato",
             r##"<h1>Certificato non trovato</h1>
 <div class="esito non-trovato" role="alert"><p class="badge">Nessun certificato corrisponde ai dati inseriti</p>
 <p>Controlla l'ID o il PIN e il cognome e il nome della persona a cui il certificato si riferisce, così come sono stampati sul certificato. Dopo cinque tentativi errati la verifica manuale di un certificato viene sospesa per alcuni minuti.</p></div>
 <p><a class="pulsante" href="/verifica">Riprova</a></p>"##,
         ),
-        Outcome::Locked { certificate } => {
-            let why = if *certificate {
-                format!("Troppi tentativi errati per questo certificato: la verifica manuale è sospesa per {LOCK_MINUTES} minuti. Il codice QR stampato sul certificato resta utilizzabile.")
-            } else {
-                "Troppi tentativi di verifica da questo collegamento: attendi qualche minuto e riprova.".to_string()
+        Outcome::Locked { certificate, until } => {
+            let why = match (certificate, until) {
+                (true, Some(t)) => format!("Troppi tentativi errati per questo certificato da questo collegamento: la verifica manuale è sospesa fino alle {} del {}. Il codice QR stampato sul certificato resta utilizzabile: inquadralo con la fotocamera del telefono.", time_it(*t), date_it(italian_date(*t))),
+                (true, None) => format!("Troppi tentativi errati per questo certificato: la verifica manuale è sospesa per {LOCK_MINUTES} minuti. Il codice QR stampato sul certificato resta utilizzabile."),
+                (false, _) => "Troppi tentativi di verifica da questo collegamento: attendi qualche minuto e riprova.".to_string(),
             };
             layout(
+                ente,
                 "Troppi tentativi",
                 &format!(
                     r##"<h1>Troppi tentativi</h1>
-<div class="esito bloccato" role="alert"><p class="badge">Verifica temporaneamente sospesa</p><p>{}</p></div>"##,
+<div class="esito bloccato" role="alert"><p class="badge">Verifica temporaneamente sospesa</p><p>{}</p></div>
+<p><a href="/verifica">Torna al modulo di verifica</a></p>"##,
                     esc(&why)
                 ),
             )
         }
     }
+}
+
+/// The time in Italy, "14:05".
+fn time_it(t: chrono::DateTime<chrono::Utc>) -> String {
+    shared::domain::italian_time(t).format("%H:%M").to_string()
 }

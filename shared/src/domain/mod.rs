@@ -34,9 +34,14 @@ fn last_sunday_0100_utc(year: i32, month: u32) -> DateTime<Utc> {
 /// The calendar date in Italy (CET, CEST from the last Sunday of March to the last Sunday
 /// of October, both at 01:00 UTC) at an instant.
 pub fn italian_date(t: DateTime<Utc>) -> NaiveDate {
+    italian_time(t).date()
+}
+
+/// The local time in Italy (CET, CEST from the last Sunday of March to the last of October).
+pub fn italian_time(t: DateTime<Utc>) -> chrono::NaiveDateTime {
     let y = t.year();
     let summer = t >= last_sunday_0100_utc(y, 3) && t < last_sunday_0100_utc(y, 10);
-    (t + Duration::hours(if summer { 2 } else { 1 })).date_naive()
+    (t + Duration::hours(if summer { 2 } else { 1 })).naive_utc()
 }
 
 #[cfg(test)]

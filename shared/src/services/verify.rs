@@ -24,7 +24,10 @@ use crate::keys;
 use crate::pdf::pades::verify_seal;
 use crate::ports::{query_all, Condition};
 
+/// Wrong manual attempts on a certificate from one client before its manual verification is
+/// suspended for that client; from all clients together (a ceiling against many addresses).
 pub const MAX_WRONG: i64 = 5;
+pub const MAX_WRONG_TOTAL: i64 = 100;
 pub const LOCK_MINUTES: i64 = 15;
 pub const RATE_WINDOW_MINUTES: i64 = 10;
 pub const RATE_MAX: i64 = 30;
@@ -37,9 +40,11 @@ pub enum Outcome {
     Valid(Box<CertificateRecord>),
     Expired(Box<CertificateRecord>),
     NotFound,
-    /// Too many attempts: for this certificate, or from this client.
+    /// Too many attempts: on this certificate from this client (until when), or from this
+    /// client overall.
     Locked {
         certificate: bool,
+        until: Option<DateTime<Utc>>,
     },
 }
 
@@ -164,11 +169,36 @@ pub async fn by_link(app: &AppState, id: &str, k: &str) -> ServiceResult<Outcome
     verified(app, r).await
 }
 
-async fn locked(app: &AppState, id: &str) -> ServiceResult<bool> {
-    let n: i64 = registry::get_json(app.store.as_ref(), &keys::verification_lock(id))
-        .await?
-        .unwrap_or(0);
-    Ok(n >= MAX_WRONG)
+/// Until when the manual verification of `id` is suspended for `client`, if it is: after
+/// `MAX_WRONG` wrong attempts from that client, or `MAX_WRONG_TOTAL` from all together.
+async fn locked(app: &AppState, id: &str, client: &str) -> ServiceResult<Option<DateTime<Utc>>> {
+    for (key, max) in [
+        (keys::verification_lock(id, Some(client)), MAX_WRONG),
+        (keys::verification_lock(id, None), MAX_WRONG_TOTAL),
+    ] {
+        let Some(item) = app.store.get(&key.pk, &key.sk).await? else {
+            continue;
+        };
+        if serde_json::from_slice::<i64>(&item.data)? >= max {
+            let until = item.expires_at.and_then(|t| DateTime::from_timestamp(t, 0));
+            return Ok(Some(until.unwrap_or_else(|| app.clock.now())));
+        }
+    }
+    Ok(None)
+}
+
+/// One more wrong attempt on `id` from `client`.
+async fn count_wrong(app: &AppState, id: &str, client: &str) -> ServiceResult<()> {
+    let until = app.clock.now() + Duration::minutes(LOCK_MINUTES);
+    for key in [
+        keys::verification_lock(id, Some(client)),
+        keys::verification_lock(id, None),
+    ] {
+        app.store
+            .increment(&key.pk, &key.sk, 1, Some(until))
+            .await?;
+    }
+    Ok(())
 }
 
 /// Counts one attempt of `client` and tells whether it is over the limit.
@@ -201,7 +231,10 @@ pub async fn by_form(
     nome: &str,
 ) -> ServiceResult<Outcome> {
     if over_rate(app, client).await? {
-        return Ok(Outcome::Locked { certificate: false });
+        return Ok(Outcome::Locked {
+            certificate: false,
+            until: None,
+        });
     }
     let key: String = id_or_pin.chars().filter(|c| !c.is_whitespace()).collect();
     let candidates: Vec<String> =
@@ -215,13 +248,13 @@ pub async fn by_form(
             normalize_id(&key).into_iter().collect()
         };
     let (cognome, nome) = (normalize_name(cognome), normalize_name(nome));
-    let mut any_locked = false;
+    let mut locked_until = None;
     for id in candidates {
         let Some(r) = record(app, &id).await? else {
             continue;
         };
-        if locked(app, &id).await? {
-            any_locked = true;
+        if let Some(until) = locked(app, &id, client).await? {
+            locked_until = Some(until);
             continue;
         }
         // Both names are always compared, in constant time.
@@ -229,16 +262,14 @@ pub async fn by_form(
         if ok && !cognome.is_empty() {
             return verified(app, r).await;
         }
-        let until = app.clock.now() + Duration::minutes(LOCK_MINUTES);
-        let lock = keys::verification_lock(&id);
-        app.store
-            .increment(&lock.pk, &lock.sk, 1, Some(until))
-            .await?;
+        count_wrong(app, &id, client).await?;
     }
-    Ok(if any_locked {
-        Outcome::Locked { certificate: true }
-    } else {
-        Outcome::NotFound
+    Ok(match locked_until {
+        Some(until) => Outcome::Locked {
+            certificate: true,
+            until: Some(until),
+        },
+        None => Outcome::NotFound,
     })
 }
 

@@ -38,6 +38,21 @@ function notice(target, kind, text) {
   target.replaceChildren(el('div', { class: `alert alert-${kind}`, role: kind === 'danger' ? 'alert' : 'status' }, text));
 }
 
+/** Marks a field invalid with its message next to it (or clears it with `null`). */
+function fieldError(id, message) {
+  const input = document.getElementById(id);
+  const feedback = document.getElementById(`${id}-errore`);
+  input.classList.toggle('is-invalid', !!message);
+  if (message) {
+    input.setAttribute('aria-invalid', 'true');
+    input.setAttribute('aria-describedby', feedback.id);
+  } else {
+    input.removeAttribute('aria-invalid');
+    input.removeAttribute('aria-describedby');
+  }
+  feedback.textContent = message || '';
+}
+
 function busy(target, text) {
   target.replaceChildren(el('div', { class: 'in-corso', role: 'status' },
     el('div', { class: 'progress-spinner progress-spinner-active size-sm', 'aria-hidden': 'true' }),
@@ -85,6 +100,12 @@ async function header() {
     if (t) t.textContent = `Servizi Demografici online – Comune di ${portal.data.municipality}`;
     const w = $('#benvenuto');
     if (w) w.textContent = portal.data.welcome_message;
+    $('#link-accessibilita').href = portal.data.accessibility_url;
+    for (const [id, text] of [['privacy-rpd', portal.data.privacy.dpo], ['privacy-conservazione', portal.data.privacy.retention]]) {
+      const e = document.getElementById(id);
+      if (e) e.textContent = text;
+    }
+    for (const e of document.querySelectorAll('.nome-comune-testo')) e.textContent = `Comune di ${portal.data.municipality}`;
   }
   const m = await me();
   const zone = $('#zona-utente');
@@ -156,8 +177,8 @@ async function famiglia() {
               m.deceased ? [el('dt', {}, 'Deceduto/a il'), el('dd', {}, itDate(m.data_decesso))] : null),
             el('div', { class: 'azioni' },
               el('a', { class: 'btn btn-primary btn-sm', href: `/dettaglio.html?${q}&date=${date}`, 'aria-label': `Dettaglio di ${m.nome} ${m.cognome}` }, 'Dettaglio'),
-              el('a', { class: 'btn btn-outline-primary btn-sm', href: `/certificati.html?${q}`, 'aria-label': `Certificazioni per ${m.nome} ${m.cognome}` }, 'Certificazioni'),
-              m.deceased ? null : el('a', { class: 'btn btn-outline-primary btn-sm', href: `/autocertificazioni.html?${q}`, 'aria-label': `Autocertificazioni per ${m.nome} ${m.cognome}` }, 'Autocertificazioni')))));
+              el('a', { class: 'btn btn-outline-primary btn-sm', href: `/certificati.html?${q}`, 'aria-label': `Certificazioni per ${m.cognome} ${m.nome}` }, 'Certificazioni'),
+              m.deceased ? null : el('a', { class: 'btn btn-outline-primary btn-sm', href: `/autocertificazioni.html?${q}`, 'aria-label': `Autocertificazioni per ${m.cognome} ${m.nome}` }, 'Autocertificazioni')))));
     });
     $('#membri').replaceChildren(...cards);
   };
@@ -256,6 +277,12 @@ async function certificati() {
   const r = await api(`/api/certificates/catalog?person=${encodeURIComponent(cf)}`);
   if (!r.ok) { notice(stato, 'danger', r.data.message); $('#richiesta').hidden = true; return; }
   const cat = r.data;
+  const who = cat.person_name;
+  $('h1').textContent = `Certificati per ${who}`;
+  document.title = `Certificati per ${who} – Servizi Demografici online`;
+  $('#per-chi').textContent = `Richiedi un certificato anagrafico o di stato civile che riguarda ${who}.`;
+  const richiedi = $('#richiedi');
+  richiedi.textContent = `Richiedi il certificato per ${who}`;
   const archives = [...new Map(cat.types.map((t) => [t.archive, t.archive_title])).entries()];
   const archivio = $('#archivio');
   archivio.replaceChildren(...archives.map(([id, title]) => el('option', { value: id }, title)));
@@ -336,16 +363,21 @@ async function certificati() {
     const body = request();
     if (!body) return;
     busy(stato, 'Stiamo preparando e firmando il certificato: attendi qualche secondo…');
+    richiedi.disabled = true;
+    richiedi.textContent = 'Richiesta in corso…';
     const res = await fetch('/api/certificates', {
       method: 'POST', credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': m.csrf_token, 'Idempotency-Key': key },
       body: JSON.stringify(body),
-    }).catch(() => null);
+    }).catch(() => null).finally(() => { richiedi.disabled = false; richiedi.textContent = `Richiedi il certificato per ${who}`; });
     if (!res) { notice(stato, 'danger', 'Connessione non riuscita: riprova, la richiesta non verrà duplicata.'); return; }
     const type = res.headers.get('content-type') || '';
     if (res.ok && type.includes('application/pdf')) {
       save(await res.blob(), filename(res.headers, 'certificato.pdf'));
-      notice(stato, 'success', `Certificato ${res.headers.get('x-certificate-id')} rilasciato e scaricato. Lo trovi anche in «I miei certificati».`);
+      const id = res.headers.get('x-certificate-id');
+      notice(stato, 'success', res.headers.get('x-certificate-reissued') === 'true'
+        ? `Il certificato ${id} era già stato rilasciato con questa richiesta (e la stessa marca da bollo): te lo abbiamo dato di nuovo, senza rilasciarne un altro né usare un'altra marca.`
+        : `Certificato ${id} rilasciato e scaricato. Lo trovi anche in «I miei certificati».`);
       key = crypto.randomUUID();
       return;
     }
@@ -363,6 +395,12 @@ async function autocert() {
   const r = await api(`/api/autocert/options?person=${encodeURIComponent(cf)}`);
   if (!r.ok) { notice(stato, 'danger', r.data.message); $('#dichiarazione').hidden = true; return; }
   $('#avviso-dichiarazioni').textContent = r.data.notice;
+  const who = r.data.person_name;
+  $('h1').textContent = `Autocertificazioni per ${who}`;
+  document.title = `Autocertificazioni per ${who} – Servizi Demografici online`;
+  $('#per-chi').textContent = `Dichiarazioni sostitutive precompilate con i dati anagrafici di ${who}.`;
+  const prepara = $('#prepara');
+  prepara.textContent = `Prepara la dichiarazione per ${who}`;
   $('#tipi').replaceChildren(...r.data.kinds.map((k, i) => el('div', { class: 'form-check' },
     el('input', { class: 'form-check-input', type: 'radio', name: 'tipo', id: `tipo-${k.id}`, value: k.id, checked: i === 0 }),
     el('label', { class: 'form-check-label', for: `tipo-${k.id}` }, `${k.title} (${k.article})`))));
@@ -390,7 +428,8 @@ async function autocert() {
       message: email ? $('#messaggio-email').value : undefined,
     };
     busy(stato, 'Stiamo preparando la dichiarazione…');
-    const res = await api('/api/autocert', { method: 'POST', body, csrf: m.csrf_token, raw: true });
+    prepara.disabled = true;
+    const res = await api('/api/autocert', { method: 'POST', body, csrf: m.csrf_token, raw: true }).finally(() => { prepara.disabled = false; });
     if (!res.ok) { notice(stato, 'danger', res.data.message); return; }
     if (res.blob) { save(res.blob, filename(res.headers, 'dichiarazione.pdf')); notice(stato, 'success', 'Dichiarazione scaricata: stampala, controllala e firmala.'); } else notice(stato, 'success', res.data.message);
   });
@@ -441,19 +480,34 @@ async function accessi() {
   await load(false);
 }
 
+/** "SPID livello 2", "CIE livello 3", "CNS": how the citizen logged in, in plain words. */
+function loginMethod(m) {
+  const idp = (m.idp || '').toLowerCase();
+  const kind = idp === 'cie' ? 'CIE' : idp === 'cns' ? 'CNS' : 'SPID';
+  return kind === 'CNS' ? 'Carta Nazionale dei Servizi (CNS)' : `${kind} livello ${m.level}`;
+}
+
 // ---- Mio account -------------------------------------------------------------------------
 async function account() {
   const m = await requireLogin();
   $('#identita').replaceChildren(...[
     row('Nome e cognome', `${m.nome} ${m.cognome}`), row('Codice fiscale', m.codice_fiscale),
-    row('Accesso con', `${m.idp} (livello ${m.level})`),
+    row('Accesso con', loginMethod(m)),
   ].flat());
   $('#email').value = m.email || '';
   $('#pec').value = m.pec || '';
   $('#avviso-operatori').checked = !!m.notify_operator_access;
   $('#profilo').addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    for (const id of ['email', 'pec']) fieldError(id, null);
     const r = await api('/api/me', { method: 'PUT', body: { email: $('#email').value, pec: $('#pec').value, notify_operator_access: $('#avviso-operatori').checked }, csrf: m.csrf_token });
+    const field = { invalid_email: 'email', invalid_pec: 'pec' }[r.data?.error];
+    if (!r.ok && field) {
+      fieldError(field, r.data.message);
+      $(`#${field}`).focus();
+      notice($('#stato'), 'danger', 'Correggi il campo segnalato e salva di nuovo.');
+      return;
+    }
     notice($('#stato'), r.ok ? 'success' : 'danger', r.ok ? 'Recapiti salvati.' : r.data.message);
   });
 }

@@ -154,6 +154,15 @@ pub fn compose(
     }
 }
 
+/// Whom a certificate concerns, as the verification page shows it (whoever verifies holds
+/// the certificate already: its QR secret, or its ID or PIN with the names).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateSubject {
+    pub cognome: String,
+    pub nome: String,
+    pub data_nascita: chrono::NaiveDate,
+}
+
 /// The record of an issued certificate. The secret of the QR link and the PIN are kept
 /// only as hashes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -168,6 +177,8 @@ pub struct CertificateRecord {
     pub person: String,
     pub cognome_norm: String,
     pub nome_norm: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<CertificateSubject>,
     /// Codice fiscale of who requested it.
     pub requested_by: String,
     pub issued_at: DateTime<Utc>,

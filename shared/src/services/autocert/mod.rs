@@ -90,6 +90,8 @@ pub struct KindView {
 #[derive(Debug, Clone, Serialize)]
 pub struct Options {
     pub person: String,
+    /// "Cognome Nome" of whom the declaration would concern.
+    pub person_name: String,
     pub kinds: Vec<KindView>,
     pub facts: Vec<FactView>,
     pub notice: &'static str,
@@ -130,6 +132,7 @@ pub async fn options(app: &AppState, actor: &Session, person: &str) -> ServiceRe
     .await?;
     Ok(Options {
         person: t.person.codice_fiscale.clone(),
+        person_name: format!("{} {}", t.person.cognome, t.person.nome),
         kinds: KINDS
             .iter()
             .map(|k| KindView {

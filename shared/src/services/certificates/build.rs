@@ -10,7 +10,9 @@ use super::ledger::crockford;
 use super::plan::{content, Plan};
 use super::{six_months_after, Summary, RECORD_AFTER_EXPIRY_DAYS};
 use crate::app::AppState;
-use crate::domain::certificate::{normalize_name, CertificateRecord, Channel, Stamp};
+use crate::domain::certificate::{
+    normalize_name, CertificateRecord, CertificateSubject, Channel, Stamp,
+};
 use crate::domain::sha256_hex;
 use crate::keys;
 use crate::pdf;
@@ -75,6 +77,11 @@ pub(super) async fn build(
         person: p.codice_fiscale.clone(),
         cognome_norm: normalize_name(&p.cognome),
         nome_norm: normalize_name(&p.nome),
+        subject: Some(CertificateSubject {
+            cognome: p.cognome.clone(),
+            nome: p.nome.clone(),
+            data_nascita: p.nascita.data,
+        }),
         requested_by: actor.identity.codice_fiscale.clone(),
         issued_at: now,
         expires_at: six_months_after(now),

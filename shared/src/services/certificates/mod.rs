@@ -82,6 +82,8 @@ pub struct UsoView {
 #[derive(Debug, Clone, Serialize)]
 pub struct CatalogView {
     pub person: String,
+    /// "Cognome Nome" of whom the certificates would concern.
+    pub person_name: String,
     pub types: Vec<TypeView>,
     pub usi: Vec<UsoView>,
     pub contestuale_facts: Vec<Fact>,
@@ -177,6 +179,7 @@ pub async fn catalog_for(
     .await?;
     Ok(CatalogView {
         person: subject,
+        person_name: format!("{} {}", t.person.cognome, t.person.nome),
         types,
         usi: c
             .usi
