@@ -178,6 +178,15 @@ test('a citizen goes through the whole portal by clicking', async () => {
   await page.goto(`${base}/miei-certificati.html`);
   await ready(page);
   await page.waitForSelector('#tabella-certificati tbody tr');
+  // Each row says for whom, which uso and whether in bollo; at 360 px it fits the screen.
+  const row = await page.locator('#tabella-certificati tbody tr').first().innerText();
+  assert.match(row, /Certificato di residenza/);
+  assert.match(row, /Pensioni/);
+  assert.match(row, /Esente/);
+  await page.setViewportSize({ width: 360, height: 740 });
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 360, 'no horizontal scroll at 360 px');
+  await page.screenshot({ path: join(shots, 'miei-certificati-righe-360.png'), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   // Log out.
   await page.getByRole('button', { name: 'Esci' }).click();

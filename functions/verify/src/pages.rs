@@ -1,7 +1,7 @@
 //! The Italian HTML pages of the public verification: plain, accessible, readable on a phone,
 //! with no script and a stylesheet served by this function.
 
-use shared::domain::certificate::date_it;
+use shared::domain::certificate::{date_it, CertificateRecord};
 use shared::domain::italian_date;
 use shared::services::verify::{Outcome, SealStatus, LOCK_MINUTES};
 
@@ -83,54 +83,52 @@ pub fn form(ente: &str, error: Option<&str>, values: (&str, &str, &str)) -> Stri
     )
 }
 
-/// The result page of a verification; `download` is the link to the original when valid.
-pub fn result(
+/// A certificate found: valid, or past its online verification.
+fn found(
     ente: &str,
-    outcome: &Outcome,
+    r: &CertificateRecord,
+    valid: bool,
     seal: Option<&SealStatus>,
     download: Option<&str>,
 ) -> String {
-    match outcome {
-        Outcome::Valid(r) | Outcome::Expired(r) => {
-            let valid = matches!(outcome, Outcome::Valid(_));
-            let (badge, class, lead) = match (valid, r.unlimited_validity) {
-                (true, _) => ("Certificato valido", "esito valido", "Il certificato è autentico. Puoi scaricarne l'originale informatico firmato e confrontarlo con la copia ricevuta."),
-                (false, true) => ("Verifica online non più disponibile", "esito scaduto", "La verifica online non è più disponibile: sono trascorsi sei mesi dalla data di rilascio e l'originale non è più conservato per la verifica. Il certificato riguarda fatti non soggetti a modificazioni e conserva validità illimitata (art. 41, comma 1, del D.P.R. 445/2000)."),
-                (false, false) => ("Certificato scaduto", "esito scaduto", "Il certificato è stato rilasciato dal Comune ma la sua validità di sei mesi è terminata e la verifica online non è più disponibile: l'originale non è più conservato. Chiedi un certificato aggiornato."),
-            };
-            let seal_row = seal
-                .map(|s| {
-                    format!(
-                        "<dt>Firma</dt><dd class=\"{}\">{}</dd>",
-                        if s.valid { "ok" } else { "ko" },
-                        esc(&s.description)
-                    )
-                })
-                .unwrap_or_default();
-            let button = match (valid, download) {
-                (true, Some(href)) => format!(
-                    r##"<p><a class="pulsante" href="{}" download>Scarica l'originale (PDF)</a></p>"##,
-                    esc(href)
-                ),
-                _ => String::new(),
-            };
-            let subject = r
-                .subject
-                .as_ref()
-                .map(|p| {
-                    format!(
-                        "<dt>Intestatario</dt><dd>{} {}, nato/a il {}</dd>",
-                        esc(&p.cognome),
-                        esc(&p.nome),
-                        date_it(p.data_nascita)
-                    )
-                })
-                .unwrap_or_default();
-            layout(
-                ente,
-                badge,
-                &format!(
-                    r##"<h1>Verifica del certificato</h1>
+    let (badge, class, lead) = match (valid, r.unlimited_validity) {
+        (true, _) => ("Certificato valido", "esito valido", "Il certificato è autentico. Puoi scaricarne l'originale informatico firmato e confrontarlo con la copia ricevuta."),
+        (false, true) => ("Verifica online non più disponibile", "esito scaduto", "La verifica online non è più disponibile: sono trascorsi sei mesi dalla data di rilascio e l'originale non è più conservato per la verifica. Il certificato riguarda fatti non soggetti a modificazioni e conserva validità illimitata (art. 41, comma 1, del D.P.R. 445/2000)."),
+        (false, false) => ("Certificato scaduto", "esito scaduto", "Il certificato è stato rilasciato dal Comune ma la sua validità di sei mesi è terminata e la verifica online non è più disponibile: l'originale non è più conservato. Chiedi un certificato aggiornato."),
+    };
+    let seal_row = seal
+        .map(|s| {
+            format!(
+                "<dt>Firma</dt><dd class=\"{}\">{}</dd>",
+                if s.valid { "ok" } else { "ko" },
+                esc(&s.description)
+            )
+        })
+        .unwrap_or_default();
+    let button = match (valid, download) {
+        (true, Some(href)) => format!(
+            r##"<p><a class="pulsante" href="{}" download>Scarica l'originale (PDF)</a></p>"##,
+            esc(href)
+        ),
+        _ => String::new(),
+    };
+    let subject = r
+        .subject
+        .as_ref()
+        .map(|p| {
+            format!(
+                "<dt>Intestatario</dt><dd>{} {}, nato/a il {}</dd>",
+                esc(&p.cognome),
+                esc(&p.nome),
+                date_it(p.data_nascita)
+            )
+        })
+        .unwrap_or_default();
+    layout(
+        ente,
+        badge,
+        &format!(
+            r##"<h1>Verifica del certificato</h1>
 <div class="{class}" role="status"><p class="badge">{badge}</p><p>{lead}</p></div>
 <dl class="dati">
 <dt>Certificato</dt><dd>{title}</dd>
@@ -143,19 +141,30 @@ pub fn result(
 </dl>
 {button}
 <p><a href="/verifica">Verifica un altro certificato</a></p>"##,
-                    title = esc(&r.title),
-                    id = esc(&r.id),
-                    comune = esc(&r.municipality),
-                    issued = date_it(italian_date(r.issued_at)),
-                    until_label = match (valid, r.unlimited_validity) {
-                        (_, true) => "Verifica online disponibile fino al",
-                        (true, false) => "Valido fino al",
-                        (false, false) => "Scaduto il",
-                    },
-                    until = date_it(italian_date(r.expires_at)),
-                ),
-            )
-        }
+            title = esc(&r.title),
+            id = esc(&r.id),
+            comune = esc(&r.municipality),
+            issued = date_it(italian_date(r.issued_at)),
+            until_label = match (valid, r.unlimited_validity) {
+                (_, true) => "Verifica online disponibile fino al",
+                (true, false) => "Valido fino al",
+                (false, false) => "Scaduto il",
+            },
+            until = date_it(italian_date(r.expires_at)),
+        ),
+    )
+}
+
+/// The result page of a verification; `download` is the link to the original when valid.
+pub fn result(
+    ente: &str,
+    outcome: &Outcome,
+    seal: Option<&SealStatus>,
+    download: Option<&str>,
+) -> String {
+    match outcome {
+        Outcome::Valid(r) => found(ente, r, true, seal, download),
+        Outcome::Expired(r) => found(ente, r, false, seal, download),
         Outcome::NotFound => layout(
             ente,
             "Certificato non trovato",
@@ -164,24 +173,27 @@ pub fn result(
 <p>Controlla l'ID o il PIN e il cognome e il nome della persona a cui il certificato si riferisce, così come sono stampati sul certificato. Dopo cinque tentativi errati la verifica manuale di un certificato viene sospesa per alcuni minuti.</p></div>
 <p><a class="pulsante" href="/verifica">Riprova</a></p>"##,
         ),
-        Outcome::Locked { certificate, until } => {
-            let why = match (certificate, until) {
-                (true, Some(t)) => format!("Troppi tentativi errati per questo certificato da questo collegamento: la verifica manuale è sospesa fino alle {} del {}. Il codice QR stampato sul certificato resta utilizzabile: inquadralo con la fotocamera del telefono.", time_it(*t), date_it(italian_date(*t))),
-                (true, None) => format!("Troppi tentativi errati per questo certificato: la verifica manuale è sospesa per {LOCK_MINUTES} minuti. Il codice QR stampato sul certificato resta utilizzabile."),
-                (false, _) => "Troppi tentativi di verifica da questo collegamento: attendi qualche minuto e riprova.".to_string(),
-            };
-            layout(
-                ente,
-                "Troppi tentativi",
-                &format!(
-                    r##"<h1>Troppi tentativi</h1>
+        Outcome::Locked { certificate, until } => locked(ente, *certificate, *until),
+    }
+}
+
+/// Too many attempts: until when, and the QR route that stays open.
+fn locked(ente: &str, certificate: bool, until: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    let why = match (certificate, until) {
+        (true, Some(t)) => format!("Troppi tentativi errati per questo certificato da questo collegamento: la verifica manuale è sospesa fino alle {} del {}. Il codice QR stampato sul certificato resta utilizzabile: inquadralo con la fotocamera del telefono.", time_it(t), date_it(italian_date(t))),
+        (true, None) => format!("Troppi tentativi errati per questo certificato: la verifica manuale è sospesa per {LOCK_MINUTES} minuti. Il codice QR stampato sul certificato resta utilizzabile."),
+        (false, _) => "Troppi tentativi di verifica da questo collegamento: attendi qualche minuto e riprova.".to_string(),
+    };
+    layout(
+        ente,
+        "Troppi tentativi",
+        &format!(
+            r##"<h1>Troppi tentativi</h1>
 <div class="esito bloccato" role="alert"><p class="badge">Verifica temporaneamente sospesa</p><p>{}</p></div>
 <p><a href="/verifica">Torna al modulo di verifica</a></p>"##,
-                    esc(&why)
-                ),
-            )
-        }
-    }
+            esc(&why)
+        ),
+    )
 }
 
 /// The time in Italy, "14:05".

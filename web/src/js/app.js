@@ -443,9 +443,12 @@ async function miei() {
   if (!r.data.certificates.length) { notice($('#messaggio'), 'info', 'Non hai certificati validi.'); return; }
   const table = $('#tabella-certificati');
   table.hidden = false;
+  const cell = (label, ...content) => el('td', { 'data-label': label }, ...content);
   $('tbody', table).replaceChildren(...r.data.certificates.map((c) => el('tr', {},
-    el('td', {}, c.title), el('td', {}, c.id), el('td', {}, itDate(c.issued_at)), el('td', {}, itDate(c.expires_at)),
-    el('td', {}, el('a', { href: `/api/certificates/${encodeURIComponent(c.id)}/pdf`, download: '' }, 'PDF', el('span', { class: 'visually-hidden' }, ` del certificato ${c.id}`))))));
+    cell('Per', c.person_name || c.person), cell('Certificato', c.title), cell('Uso', c.uso_title || '–'),
+    cell('Bollo', c.bollo ? 'In bollo' : 'Esente'), cell('ID', c.id),
+    cell('Rilasciato il', itDate(c.issued_at)), cell('Valido fino al', itDate(c.expires_at)),
+    cell('Scarica', el('a', { href: `/api/certificates/${encodeURIComponent(c.id)}/pdf`, download: '' }, 'PDF', el('span', { class: 'visually-hidden' }, ` del certificato ${c.id}`))))));
 }
 
 // ---- Chi ha consultato i miei dati --------------------------------------------------------

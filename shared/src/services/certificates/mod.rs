@@ -97,6 +97,17 @@ pub struct Summary {
     pub id: String,
     pub title: String,
     pub person: String,
+    /// "Cognome Nome" of whom it concerns.
+    #[serde(default)]
+    pub person_name: String,
+    /// The uso's id (its title is added when listed).
+    #[serde(default)]
+    pub uso: String,
+    #[serde(default, skip_deserializing)]
+    pub uso_title: String,
+    /// In bollo (a marca was used) rather than exempt.
+    #[serde(default)]
+    pub bollo: bool,
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
@@ -107,6 +118,14 @@ impl Summary {
             id: r.id.clone(),
             title: r.title.clone(),
             person: r.person.clone(),
+            person_name: r
+                .subject
+                .as_ref()
+                .map(|p| format!("{} {}", p.cognome, p.nome))
+                .unwrap_or_default(),
+            uso: r.uso.clone(),
+            uso_title: String::new(),
+            bollo: r.bollo.is_some(),
             issued_at: r.issued_at,
             expires_at: r.expires_at,
         }
@@ -241,6 +260,13 @@ pub async fn mine(app: &AppState, actor: &Session) -> ServiceResult<Vec<Summary>
     let now = app.clock.now();
     out.retain(|s| s.expires_at > now);
     out.reverse();
+    for s in &mut out {
+        s.uso_title = app
+            .catalog
+            .uso(&s.uso)
+            .map(|u| u.title.clone())
+            .unwrap_or_default();
+    }
     Ok(out)
 }
 
