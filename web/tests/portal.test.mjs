@@ -377,6 +377,23 @@ test('certificates and declarations name whom they concern; a bad e-mail is mark
   await page.waitForSelector('#stato .alert-success');
   assert.equal(await page.locator('#email').getAttribute('aria-invalid'), null);
 
+  // The scheda applies its filters as they change and keeps them in the address; deceased
+  // members' cards pass axe too.
+  await page.goto(`${base}/famiglia.html`);
+  await ready(page);
+  await page.locator('label[for="mostra-deceduti"]').click();
+  await page.waitForURL(/deceased=true/);
+  const past = new Date(Date.now() - 400 * 86400000).toISOString().slice(0, 10);
+  await page.getByLabel('Situazione alla data').fill(past);
+  await page.getByLabel('Situazione alla data').dispatchEvent('change');
+  await page.waitForURL((u) => u.searchParams.get('date') === past && u.searchParams.get('deceased') === 'true');
+  await page.waitForFunction((d) => document.querySelector('#intestazione-famiglia').textContent.includes(d), `${past.slice(8, 10)}/${past.slice(5, 7)}/${past.slice(0, 4)}`);
+  await page.reload();
+  await ready(page);
+  assert.equal(await page.getByLabel('Situazione alla data').inputValue(), past);
+  assert.equal(await page.getByLabel('Mostra deceduti').isChecked(), true);
+  await audit(page, 'famiglia-deceduti');
+
   // The footer: privacy notice, accessibility statement, legal notes.
   for (const name of ['Informativa privacy', 'Dichiarazione di accessibilità', 'Note legali']) {
     assert.equal(await page.locator('footer').getByRole('link', { name }).count(), 1, name);

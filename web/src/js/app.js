@@ -181,8 +181,18 @@ async function famiglia() {
               m.deceased ? null : el('a', { class: 'btn btn-outline-primary btn-sm', href: `/autocertificazioni.html?${q}`, 'aria-label': `Autocertificazioni per ${m.cognome} ${m.nome}` }, 'Autocertificazioni')))));
     });
     $('#membri').replaceChildren(...cards);
+    $('#stampa-intestazione').textContent = `${$('#nome-comune').textContent} – Scheda di famiglia – situazione al ${itDate(r.data.date)} – stampata il ${itDate(today())}`;
   };
-  $('#filtri').addEventListener('submit', (ev) => { ev.preventDefault(); load(); });
+  // The filters apply as they change and stay in the address (reload and share keep them).
+  const apply = () => {
+    const q = new URLSearchParams({ date: dateInput.value || today() });
+    if ($('#mostra-deceduti').checked) q.set('deceased', 'true');
+    history.replaceState(null, '', `${location.pathname}?${q}`);
+    load();
+  };
+  dateInput.addEventListener('change', apply);
+  $('#mostra-deceduti').addEventListener('change', apply);
+  $('#filtri').addEventListener('submit', (ev) => { ev.preventDefault(); apply(); });
   await load();
 }
 
