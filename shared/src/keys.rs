@@ -153,6 +153,16 @@ pub fn access_log_from(at: DateTime<Utc>) -> String {
     format!("{:019}", i64::MAX - at.timestamp_micros())
 }
 
+/// Whether `sk` has the shape of an access-log sort key (a page cursor coming back from
+/// outside).
+pub fn is_access_entry_sk(sk: &str) -> bool {
+    let parts: Vec<&str> = sk.split('#').collect();
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    matches!(parts.as_slice(), [t, chain, seq]
+        if digits(t, 19) && digits(seq, 12) && chain.len() <= 32
+            && chain.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
 /// One entry of a person's access log.
 pub fn access_entry(cf: &str, at: DateTime<Utc>, chain: &str, seq: u64) -> Key {
     key(

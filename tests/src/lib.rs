@@ -88,6 +88,11 @@ impl Portal {
             .collect()
     }
 
+    /// The first member of the demo's first household (F000001), today.
+    pub fn citizen(&self) -> Persona {
+        members_of(&self.demo(), "F000001").remove(0)
+    }
+
     /// Opens a session for a citizen through the service layer (what the auth function does
     /// after a SAML login) and returns the Cookie header value.
     pub async fn login(&self, p: &Persona) -> String {
@@ -99,8 +104,8 @@ impl Portal {
         self.session(p, operator).await.cookie
     }
 
-    /// A session with its cookie and CSRF token.
-    pub async fn session(&self, p: &Persona, operator: bool) -> Login {
+    /// A stored session for `p` (as a SAML login at level 2 leaves it): its token and itself.
+    pub async fn open_session(&self, p: &Persona, operator: bool) -> (String, sessions::Session) {
         let identity = Identity {
             codice_fiscale: p.codice_fiscale.clone(),
             cognome: p.cognome.clone(),
@@ -109,9 +114,14 @@ impl Portal {
             idp: "test".into(),
             level: 2,
         };
-        let (token, session) = sessions::create(&self.state, identity, operator)
+        sessions::create(&self.state, identity, operator)
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    /// A session with its cookie and CSRF token.
+    pub async fn session(&self, p: &Persona, operator: bool) -> Login {
+        let (token, session) = self.open_session(p, operator).await;
         Login {
             cookie: format!("{}={token}", sessions::COOKIE),
             csrf: session.csrf_token,
@@ -256,28 +266,43 @@ impl PdfFile {
 
     /// poppler's pdfsig with an NSS database that trusts `root`.
     pub fn pdfsig(&self, root: &std::path::Path) -> String {
-        let db = self.dir.path().join("nssdb");
-        std::fs::create_dir_all(&db).unwrap();
-        let db_arg = format!("sql:{}", db.display());
-        run("certutil", &["-N", "-d", &db_arg, "--empty-password"]);
-        run(
-            "certutil",
-            &[
-                "-A",
-                "-d",
-                &db_arg,
-                "-n",
-                "root",
-                "-t",
-                "C,C,C",
-                "-i",
-                root.to_str().unwrap(),
-            ],
-        );
+        let db_arg = nss_trusting(self.dir.path(), root, "C,C,C");
         run("pdfsig", &["-nssdir", &db_arg, self.p()])
     }
 
     pub fn pades_structure(&self) -> String {
         run(venv_bin("python"), &[&script("pades_check.py"), self.p()])
     }
+}
+
+/// The demo persons who belong to household `id` today, in the export's order.
+pub fn members_of(demo: &[Persona], id: &str) -> Vec<Persona> {
+    demo.iter()
+        .filter(|p| p.membership_at(today()).is_some_and(|m| m.famiglia == id))
+        .cloned()
+        .collect()
+}
+
+/// A new NSS database under `dir` trusting `root` with `trust` flags (certutil's `-t`), as
+/// poppler's `-nssdir` argument.
+pub fn nss_trusting(dir: &std::path::Path, root: &std::path::Path, trust: &str) -> String {
+    let db = dir.join("nssdb");
+    std::fs::create_dir_all(&db).unwrap();
+    let db_arg = format!("sql:{}", db.display());
+    run("certutil", &["-N", "-d", &db_arg, "--empty-password"]);
+    run(
+        "certutil",
+        &[
+            "-A",
+            "-d",
+            &db_arg,
+            "-n",
+            "root",
+            "-t",
+            trust,
+            "-i",
+            root.to_str().unwrap(),
+        ],
+    );
+    db_arg
 }

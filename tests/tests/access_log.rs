@@ -3,7 +3,7 @@
 //! in the store does to the chain's check.
 
 use chrono::Duration;
-use e2e::{today, PdfFile, Portal};
+use e2e::{members_of, PdfFile, Portal};
 use serde_json::json;
 use shared::config::operators;
 use shared::domain::person::Persona;
@@ -32,13 +32,6 @@ fn outbox(dir: &std::path::Path) -> Vec<String> {
     out
 }
 
-fn family(demo: &[Persona], id: &str) -> Vec<Persona> {
-    demo.iter()
-        .filter(|p| p.membership_at(today()).is_some_and(|m| m.famiglia == id))
-        .cloned()
-        .collect()
-}
-
 async fn start(dir: &std::path::Path, operator: &str) -> Portal {
     let entry = format!("{operator}:Anna Bianchi:Ufficio Anagrafe centrale");
     Portal::start_with(dir, |mut s| {
@@ -52,7 +45,7 @@ async fn start(dir: &std::path::Path, operator: &str) -> Portal {
 
 /// The operator: a resident of another household (any codice fiscale of the demo works).
 fn operator_of(demo: &[Persona]) -> Persona {
-    family(demo, "F000002")[0].clone()
+    members_of(demo, "F000002").remove(0)
 }
 
 #[tokio::test]
@@ -66,7 +59,7 @@ async fn the_citizen_sees_who_read_their_data_with_names_offices_and_reasons() {
     };
     let op = operator_of(&demo);
     let portal = start(dir.path(), &op.codice_fiscale).await;
-    let f1 = family(&demo, "F000001");
+    let f1 = members_of(&demo, "F000001");
     let (a, b) = (&f1[0], &f1[1]);
     let a_session = portal.session(a, false).await;
     let a_login = a_session.cookie.clone();
@@ -186,6 +179,20 @@ async fn the_citizen_sees_who_read_their_data_with_names_offices_and_reasons() {
     let (status, bad) = portal.get("/api/accessi?from=ieri", Some(&a_login)).await;
     assert_eq!(status, 400);
     assert!(bad["message"].as_str().unwrap().contains("ieri"), "{bad}");
+    let junk = format!("/api/accessi?after={}", "9".repeat(1500));
+    let (status, bad) = portal.get(&junk, Some(&a_login)).await;
+    assert_eq!(status, 400);
+    assert!(bad["message"].as_str().unwrap().contains("after"), "{bad}");
+    // A cursor of the shape a page gives back is accepted: the entries older than it.
+    let from_now = keys::access_entry(&a.codice_fiscale, portal.clock.now_utc(), "abc", 0).sk;
+    let (status, page) = portal
+        .get(
+            &format!("/api/accessi?after={}", from_now.replace('#', "%23")),
+            Some(&a_login),
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["entries"].as_array().unwrap().len(), 3, "{page}");
 
     // Nobody else's log: B (of the same household) gets 404; the operator may read it, and
     // that reading is itself in A's log.
@@ -213,7 +220,7 @@ async fn an_edited_or_deleted_audit_record_breaks_the_chain_where_it_was() {
     let dir = tempfile::tempdir().unwrap();
     let portal = Portal::start(dir.path()).await;
     let demo = portal.demo();
-    let a = &family(&demo, "F000001")[0];
+    let a = &members_of(&demo, "F000001")[0];
     let cookie = portal.login(a).await;
     for _ in 0..6 {
         assert_eq!(portal.get("/api/household", Some(&cookie)).await.0, 200);
@@ -344,7 +351,7 @@ async fn all_my_data_in_one_zip_reimports_into_the_same_household_view() {
     let dir = tempfile::tempdir().unwrap();
     let portal = Portal::start(dir.path()).await;
     let demo = portal.demo();
-    let a = &family(&demo, "F000001")[0];
+    let a = &members_of(&demo, "F000001")[0];
     let login = portal.session(a, false).await;
     let body = json!({"person": a.codice_fiscale, "type": "residenza", "uso": "pensioni", "bollo": null, "delivery": "download"});
     let resp = portal.post("/api/certificates", &login, &body, &[]).await;

@@ -30,17 +30,6 @@ fn hidden(html: &str, name: &str) -> String {
         .replace("&quot;", "\"")
 }
 
-fn citizen(portal: &Portal) -> Persona {
-    portal
-        .demo()
-        .into_iter()
-        .find(|p| {
-            p.membership_at(today())
-                .is_some_and(|m| m.famiglia == "F000001")
-        })
-        .unwrap()
-}
-
 /// The `name=value` of the cookie `name` a response sets, unless it removes it.
 fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
     r.headers()
@@ -141,7 +130,7 @@ async fn post_acs(
 async fn login_through_the_demo_idp_over_plain_http_reads_the_household() {
     let dir = tempfile::tempdir().unwrap();
     let portal = Portal::start(dir.path()).await;
-    let me = citizen(&portal);
+    let me = portal.citizen();
     let (_, relay, _) = start(&portal, 2).await;
     // Follow the redirect to the demo IdP, pick the citizen, get the auto-posting form.
     let r = client()
@@ -307,7 +296,7 @@ async fn login_through_the_demo_idp_over_plain_http_reads_the_household() {
 async fn every_faulty_response_is_refused_without_a_session() {
     let dir = tempfile::tempdir().unwrap();
     let portal = Portal::start(dir.path()).await;
-    let me = citizen(&portal);
+    let me = portal.citizen();
     let key = demo_key(&portal);
     let other_key = openssl::pkey::PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap())
         .unwrap()

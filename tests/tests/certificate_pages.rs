@@ -275,24 +275,7 @@ fn pdfsig_all(
     root: &std::path::Path,
     files: &[std::path::PathBuf],
 ) -> Vec<String> {
-    let db = dir.join("nssdb");
-    std::fs::create_dir_all(&db).unwrap();
-    let db_arg = format!("sql:{}", db.display());
-    run("certutil", &["-N", "-d", &db_arg, "--empty-password"]);
-    run(
-        "certutil",
-        &[
-            "-A",
-            "-d",
-            &db_arg,
-            "-n",
-            "root",
-            "-t",
-            "CT,C,C",
-            "-i",
-            root.to_str().unwrap(),
-        ],
-    );
+    let db_arg = e2e::nss_trusting(dir, root, "CT,C,C");
     files
         .iter()
         .map(|f| run("pdfsig", &["-nssdir", &db_arg, f.to_str().unwrap()]))
@@ -304,17 +287,7 @@ async fn every_type_keeps_the_stamp_whole_and_nothing_under_the_reserved_areas()
     let dir = tempfile::tempdir().unwrap();
     let portal = Portal::start(&dir.path().join("data")).await;
     let demo = portal.demo();
-    let identity = shared::services::sessions::Identity {
-        codice_fiscale: demo[0].codice_fiscale.clone(),
-        cognome: demo[0].cognome.clone(),
-        nome: demo[0].nome.clone(),
-        email: None,
-        idp: "test".into(),
-        level: 2,
-    };
-    let (_, session) = shared::services::sessions::create(&portal.state, identity, true)
-        .await
-        .unwrap();
+    let (_, session) = portal.open_session(&demo[0], true).await;
     let out = dir.path().join("pdf");
     std::fs::create_dir_all(&out).unwrap();
     let mut issued = Vec::new();

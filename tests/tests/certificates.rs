@@ -12,13 +12,7 @@ use shared::services::certificates;
 const ART40: &str = "Il presente certificato non può essere prodotto agli organi della pubblica amministrazione o ai privati gestori di pubblici servizi.";
 
 fn head_of_first_family(demo: &[Persona]) -> Persona {
-    demo.iter()
-        .find(|p| {
-            p.membership_at(today())
-                .is_some_and(|m| m.famiglia == "F000001")
-        })
-        .unwrap()
-        .clone()
+    e2e::members_of(demo, "F000001").remove(0)
 }
 
 fn request(person: &Persona, kind: &str, uso: &str) -> Value {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anagrafe_local::demo_idp::ResponseSpec;
 use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
-use e2e::{today, Portal};
+use e2e::Portal;
 use samael::crypto::{Crypto, CryptoProvider};
 use shared::domain::person::Persona;
 
@@ -58,17 +58,6 @@ async fn start(portal: &Portal, level: &str) -> (Login, String) {
         browser,
     };
     (login, xml)
-}
-
-fn citizen(portal: &Portal) -> Persona {
-    portal
-        .demo()
-        .into_iter()
-        .find(|p| {
-            p.membership_at(today())
-                .is_some_and(|m| m.famiglia == "F000001")
-        })
-        .unwrap()
 }
 
 fn spec(portal: &Portal, login: &Login, who: &Persona, level: u8) -> ResponseSpec {
@@ -184,7 +173,7 @@ async fn deep_and_huge_answers_are_refused_and_the_service_lives_on() {
     let (status, session, _) = post(&portal, &login, &deep, None).await;
     assert!((400..500).contains(&status) && !session, "{status}");
     // Under the body limit, but 3,000 levels deep in an unsigned part (the old crash).
-    let good = spec(&portal, &login, &citizen(&portal), 2).xml(true);
+    let good = spec(&portal, &login, &portal.citizen(), 2).xml(true);
     let nested = format!("{}{}", "<x>".repeat(3000), "</x>".repeat(3000));
     let deep = good.replacen("<samlp:Status>", &format!("{nested}<samlp:Status>"), 1);
     assert!(deep.len() < 40 * 1024);
@@ -203,7 +192,7 @@ async fn deep_and_huge_answers_are_refused_and_the_service_lives_on() {
 async fn references_outside_the_document_are_never_followed() {
     let dir = tempfile::tempdir().unwrap();
     let portal = Portal::start(dir.path()).await;
-    let who = citizen(&portal);
+    let who = portal.citizen();
     let (port, connections) = counting_listener();
     let fifo = dir.path().join("fifo");
     assert!(std::process::Command::new("mkfifo")
@@ -292,7 +281,7 @@ async fn xmlsec_itself_is_locked_down() {
     let (login, _) = start(&portal, "2").await;
     let good = signed(
         &portal,
-        spec(&portal, &login, &citizen(&portal), 2).xml(true),
+        spec(&portal, &login, &portal.citizen(), 2).xml(true),
     );
     let hostile = with_attacker_signature(
         &good,
@@ -316,7 +305,7 @@ async fn an_answer_carried_into_another_browser_opens_no_session() {
     let (login, _) = start(&portal, "2").await;
     let xml = signed(
         &portal,
-        spec(&portal, &login, &citizen(&portal), 2).xml(true),
+        spec(&portal, &login, &portal.citizen(), 2).xml(true),
     );
     // Another browser: no login cookie, or another login's cookie.
     let (status, session, _) = post(&portal, &login, &xml, Some("")).await;
@@ -354,7 +343,7 @@ async fn an_unsigned_error_does_not_cancel_someone_elses_login() {
     // The real answer still completes the login.
     let xml = signed(
         &portal,
-        spec(&portal, &login, &citizen(&portal), 2).xml(true),
+        spec(&portal, &login, &portal.citizen(), 2).xml(true),
     );
     let (status, session, _) = post(&portal, &login, &xml, None).await;
     assert_eq!((status, session), (303, true));
@@ -365,7 +354,7 @@ async fn an_unsigned_error_does_not_cancel_someone_elses_login() {
 async fn a_lower_level_never_reaches_registry_data() {
     let dir = tempfile::tempdir().unwrap();
     let portal = Portal::start(dir.path()).await;
-    let who = citizen(&portal);
+    let who = portal.citizen();
     // Asking for level 1 still asks the IdP for the configured level 2.
     let (login, request) = start(&portal, "1").await;
     assert!(
@@ -438,7 +427,7 @@ async fn real_answers_fit_the_bounds_with_a_margin() {
     let portal = Portal::start(dir.path()).await;
     let (login, _) = start(&portal, "2").await;
     let xml = signed(&portal, {
-        let mut s = spec(&portal, &login, &citizen(&portal), 2);
+        let mut s = spec(&portal, &login, &portal.citizen(), 2);
         s.attributes.extend([
             ("name".into(), "Mario".into()),
             ("familyName".into(), "Rossi".into()),

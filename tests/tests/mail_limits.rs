@@ -4,20 +4,9 @@
 
 use std::sync::Arc;
 
-use e2e::{today, Portal};
+use e2e::Portal;
 use serde_json::{json, Value};
 use shared::domain::person::Persona;
-
-fn citizen(portal: &Portal) -> Persona {
-    portal
-        .demo()
-        .into_iter()
-        .find(|p| {
-            p.membership_at(today())
-                .is_some_and(|m| m.famiglia == "F000001")
-        })
-        .unwrap()
-}
 
 fn outbox(dir: &std::path::Path) -> usize {
     std::fs::read_dir(dir.join("outbox"))
@@ -54,7 +43,7 @@ async fn bad_addresses_long_texts_and_too_many_mails_issue_nothing() {
         s
     })
     .await;
-    let me = citizen(&portal);
+    let me = portal.citizen();
     let who = portal.session(&me, false).await;
     for (body, code, words) in [
         (

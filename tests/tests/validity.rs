@@ -5,22 +5,11 @@
 //! is refused with an Italian message.
 
 use chrono::Duration;
-use e2e::{today, Login, Portal};
+use e2e::{Login, Portal};
 use serde_json::{json, Value};
 use shared::domain::certificate::Channel;
 use shared::domain::person::Persona;
 use shared::services::certificates::{self, Request};
-
-fn citizen(portal: &Portal) -> Persona {
-    portal
-        .demo()
-        .into_iter()
-        .find(|p| {
-            p.membership_at(today())
-                .is_some_and(|m| m.famiglia == "F000001")
-        })
-        .unwrap()
-}
 
 fn in_bollo(person: &Persona, kind: &str, marca: &str, date: &str) -> Value {
     json!({"person": person.codice_fiscale, "type": kind, "uso": "uso_privato",
@@ -56,8 +45,8 @@ async fn fetch(url: &str, json: bool) -> (u16, String, String) {
 async fn a_birth_certificate_stays_valid_when_online_verification_ends() {
     let dir = tempfile::tempdir().unwrap();
     let portal = Portal::start(dir.path()).await;
-    let me = citizen(&portal);
-    let session = session_of(&portal, &me).await;
+    let me = portal.citizen();
+    let session = portal.open_session(&me, false).await.1;
     let request = Request {
         person: me.codice_fiscale.clone(),
         type_id: "nascita".into(),
@@ -122,7 +111,7 @@ async fn a_birth_certificate_stays_valid_when_online_verification_ends() {
 async fn a_marca_is_spent_for_good_and_its_date_must_be_plausible() {
     let dir = tempfile::tempdir().unwrap();
     let portal = Portal::start(dir.path()).await;
-    let me = citizen(&portal);
+    let me = portal.citizen();
     let who = portal.session(&me, false).await;
 
     // Before 1 September 2007 there were no 14-digit marche; none is dated tomorrow.
@@ -144,7 +133,7 @@ async fn a_marca_is_spent_for_good_and_its_date_must_be_plausible() {
             "{date}: {body}"
         );
     }
-    let session = session_of(&portal, &me).await;
+    let session = portal.open_session(&me, false).await.1;
     assert!(certificates::mine(&portal.state, &session)
         .await
         .unwrap()
@@ -189,22 +178,4 @@ async fn a_marca_is_spent_for_good_and_its_date_must_be_plausible() {
     assert_eq!(status, 409, "{answer}");
     assert_eq!(answer["error"], "bollo_already_used");
     portal.stop().await;
-}
-
-async fn session_of(portal: &Portal, p: &Persona) -> shared::services::sessions::Session {
-    shared::services::sessions::create(
-        &portal.state,
-        shared::services::sessions::Identity {
-            codice_fiscale: p.codice_fiscale.clone(),
-            cognome: p.cognome.clone(),
-            nome: p.nome.clone(),
-            email: None,
-            idp: "test".into(),
-            level: 2,
-        },
-        false,
-    )
-    .await
-    .unwrap()
-    .1
 }

@@ -74,6 +74,18 @@ pub struct LogParams {
     after: Option<String>,
 }
 
+/// The `after` cursor as the previous page gave it (`next`), or none.
+fn cursor(raw: Option<String>) -> Result<Option<String>, Invalid> {
+    match raw.filter(|a| !a.is_empty()) {
+        Some(a) if !shared::keys::is_access_entry_sk(&a) => Err(Invalid::Parameter {
+            name: "after",
+            given: a.chars().take(40).collect(),
+            allowed: "il valore «next» della pagina precedente",
+        }),
+        other => Ok(other),
+    }
+}
+
 /// "Chi ha consultato i miei dati": the session's own access log, or a citizen's for an
 /// operator (`person`).
 async fn get_access_log(
@@ -89,7 +101,7 @@ async fn get_access_log(
         from: parse_date(p.from.as_deref())?,
         to: parse_date(p.to.as_deref())?,
         own: parse_flag("own", p.own.as_deref())?,
-        after: p.after.filter(|a| !a.is_empty()),
+        after: cursor(p.after)?,
     };
     Ok(Json(log::page(&app, &me.session, &q).await?))
 }

@@ -64,13 +64,9 @@ pub struct LogPage {
 }
 
 /// What an action was, for the person whose data it read.
-pub fn what(r: &AuditRecord) -> String {
-    let id = r
-        .detail
-        .as_deref()
-        .and_then(|d| d.split(' ').next())
-        .unwrap_or("");
-    match r.action {
+pub fn what(action: AuditAction, detail: Option<&str>) -> String {
+    let id = detail.and_then(|d| d.split(' ').next()).unwrap_or("");
+    match action {
         AuditAction::Login => "Accesso ai servizi".into(),
         AuditAction::Household => "Consultazione della scheda di famiglia".into(),
         AuditAction::PersonDetail => "Consultazione dei dati anagrafici".into(),
@@ -187,7 +183,7 @@ async fn collect(
                     at: rec.at,
                     role,
                     who,
-                    what: what(&rec),
+                    what: what(rec.action, rec.detail.as_deref()),
                     reason: rec.reason.clone(),
                 });
             }

@@ -2,7 +2,7 @@
 //! who, what, when and the stated reason. The access has happened whatever the mail does:
 //! a mail failure is logged (without addresses) and the request goes on.
 
-use super::{log, Access, AuditRecord};
+use super::{log, Access};
 use crate::app::AppState;
 use crate::domain::certificate::date_it;
 use crate::domain::italian_date;
@@ -15,17 +15,6 @@ pub async fn operator_access(app: &AppState, access: &Access) {
         return;
     };
     let now = app.clock.now();
-    let rec = AuditRecord {
-        at: now,
-        actor: access.actor.clone(),
-        subjects: access.subjects.clone(),
-        action: access.action,
-        detail: access.detail.clone(),
-        reason: access.reason.clone(),
-        chain: String::new(),
-        seq: 0,
-        prev: String::new(),
-    };
     let who = match (&op.name, &op.office) {
         (Some(n), Some(o)) => format!("{n} ({o})"),
         (Some(n), None) => n.clone(),
@@ -41,7 +30,7 @@ pub async fn operator_access(app: &AppState, access: &Access) {
         let mut text = format!(
             "Il {} {who} ha effettuato questa operazione sui tuoi dati anagrafici: {}.\n",
             date_it(italian_date(now)),
-            log::what(&rec)
+            log::what(access.action, access.detail.as_deref())
         );
         if let Some(r) = &access.reason {
             text.push_str(&format!("Motivo dichiarato: {r}\n"));

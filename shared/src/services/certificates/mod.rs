@@ -103,7 +103,8 @@ pub struct Summary {
     /// The uso's id (its title is added when listed).
     #[serde(default)]
     pub uso: String,
-    #[serde(default, skip_deserializing)]
+    /// Not stored: the catalogue's title, filled in when listed.
+    #[serde(default, skip_deserializing, skip_serializing_if = "String::is_empty")]
     pub uso_title: String,
     /// In bollo (a marca was used) rather than exempt.
     #[serde(default)]

@@ -2,15 +2,13 @@ use chrono::Duration;
 
 use super::fixture;
 use crate::domain::certificate::Channel;
-use crate::services::certificates::{issue, Request};
+use crate::services::certificates::{issue, Issued, Request};
 use crate::services::verify::{
     by_form, by_link, Outcome, LOCK_MINUTES, MAX_WRONG, MAX_WRONG_TOTAL,
 };
 
-#[tokio::test]
-async fn wrong_names_lock_the_manual_form_and_the_lock_expires() {
-    let f = fixture().await;
-    let (me, _) = f.with_mate();
+/// A certificate of residence `me` requests for themselves (exempt).
+async fn residenza(f: &super::Fixture, me: &crate::domain::person::Persona) -> Issued {
     let (_, s) = f.session(me, false).await;
     let req = Request {
         person: me.codice_fiscale.clone(),
@@ -18,9 +16,16 @@ async fn wrong_names_lock_the_manual_form_and_the_lock_expires() {
         uso: "pensioni".into(),
         ..Request::default()
     };
-    let issued = issue(&f.app, &s, &req, &Channel::Citizen, None)
+    issue(&f.app, &s, &req, &Channel::Citizen, None)
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn wrong_names_lock_the_manual_form_and_the_lock_expires() {
+    let f = fixture().await;
+    let (me, _) = f.with_mate();
+    let issued = residenza(&f, me).await;
     let id = issued.record.id.clone();
     let ok = by_form(&f.app, "client-a", &id, &me.cognome, &me.nome)
         .await
@@ -62,18 +67,7 @@ async fn wrong_names_lock_the_manual_form_and_the_lock_expires() {
 async fn many_clients_together_meet_a_much_higher_ceiling() {
     let f = fixture().await;
     let (me, _) = f.with_mate();
-    let (_, s) = f.session(me, false).await;
-    let req = Request {
-        person: me.codice_fiscale.clone(),
-        type_id: "residenza".into(),
-        uso: "pensioni".into(),
-        ..Request::default()
-    };
-    let id = issue(&f.app, &s, &req, &Channel::Citizen, None)
-        .await
-        .unwrap()
-        .record
-        .id;
+    let id = residenza(&f, me).await.record.id;
     for n in 0..MAX_WRONG_TOTAL {
         let client = format!("client-{}", n / (MAX_WRONG - 1));
         let wrong = by_form(&f.app, &client, &id, "Sbagliato", &me.nome)
