@@ -677,15 +677,50 @@ async fn certificazione_libera_is_for_operators_and_records_the_requester() {
         .any(|r| r.action == AuditAction::CertificateIssueLibera
             && r.subjects == vec![subject.codice_fiscale.clone()]));
 
-    let mut incomplete = body.clone();
-    incomplete["motivo"] = json!(" ");
-    let resp = portal
-        .post("/api/operator/certificates", &operator, &incomplete, &[])
+    // Each refusal names the field it is about, as its path in the body, for the form.
+    for (path, value, field, words) in [
+        ("motivo", json!(" "), "motivo", "motivo"),
+        (
+            "documento",
+            json!({"tipo": "passaporto", "numero": "", "ente": "Questura"}),
+            "documento.numero",
+            "numero del documento",
+        ),
+        ("uso", json!("pensionistico"), "uso", "Uso sconosciuto"),
+        (
+            "type",
+            json!("inesistente"),
+            "type",
+            "Tipo di certificato sconosciuto",
+        ),
+    ] {
+        let mut wrong = body.clone();
+        wrong[path] = value;
+        let resp = portal
+            .post("/api/operator/certificates", &operator, &wrong, &[])
+            .await;
+        assert_eq!(resp.status(), 400, "{path}");
+        let answer: Value = resp.json().await.unwrap();
+        assert_eq!(answer["field"], field, "{answer}");
+        assert!(
+            answer["message"].as_str().unwrap().contains(words),
+            "{answer}"
+        );
+    }
+    // Without a person, the operator's catalogue is the whole one (every type and uso).
+    let (status, whole) = portal
+        .get("/api/operator/catalog", Some(&operator.cookie))
         .await;
-    assert_eq!(resp.status(), 400);
-    assert!(resp.json::<Value>().await.unwrap()["message"]
-        .as_str()
-        .unwrap()
-        .contains("motivo"));
+    assert_eq!(status, 200);
+    let catalog = &portal.state.catalog;
+    assert_eq!(
+        whole["types"].as_array().unwrap().len(),
+        catalog.types.len()
+    );
+    assert_eq!(whole["usi"].as_array().unwrap().len(), catalog.usi.len());
+    let (status, _) = portal
+        .get("/api/operator/catalog", Some(&as_citizen.cookie))
+        .await;
+    assert_eq!(status, 403);
     portal.stop().await;
 }

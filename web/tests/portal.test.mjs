@@ -65,17 +65,33 @@ function watchCsp(page) {
   return violations;
 }
 
-/** axe on the page (WCAG 2.1 A and AA) and screenshots at 1280 and 360 px. */
+/** Phone and desktop screens the pages are checked at. */
+const SCREENS = [{ width: 1280, height: 900 }, { width: 360, height: 740 }];
+
+/**
+ * axe on the page (WCAG 2.1 A and AA) at 1280 and 360 px; at each width no horizontal scroll
+ * (the document is as wide as the screen) and the first heading inside the first screen;
+ * screenshots of both.
+ */
 async function audit(page, name) {
   await ready(page);
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  const found = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
-  assert.deepEqual(found, [], `${name}: accessibility violations`);
-  for (const width of [1280, 360]) {
-    await page.setViewportSize({ width, height: 900 });
-    await page.screenshot({ path: join(shots, `${name}-${width}.png`), fullPage: true });
+  const restore = page.viewportSize();
+  for (const screen of SCREENS) {
+    await page.setViewportSize(screen);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    const found = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
+    assert.deepEqual(found, [], `${name} at ${screen.width} px: accessibility violations`);
+    const layout = await page.evaluate(() => {
+      const h1 = document.querySelector('main h1, h1');
+      const box = h1.getBoundingClientRect();
+      return { width: document.documentElement.scrollWidth, top: box.top, bottom: box.bottom, shown: box.height > 0 };
+    });
+    assert.equal(layout.width, screen.width, `${name} at ${screen.width} px: no horizontal scroll`);
+    assert.ok(layout.shown && layout.top >= 0 && layout.bottom <= screen.height, `${name} at ${screen.width} px: the first heading in the first screen (${layout.top}–${layout.bottom})`);
+    await page.screenshot({ path: join(shots, `${name}-${screen.width}.png`), fullPage: true });
   }
-  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.setViewportSize(restore);
 }
 
 async function login(page) {
@@ -125,8 +141,8 @@ test('a citizen goes through the whole portal by clicking', async () => {
   await page.getByRole('link', { name: /^Certificazioni per / }).first().click();
   await ready(page);
   await page.getByLabel('Certificato', { exact: true }).selectOption({ label: 'Certificato di residenza' });
-  await page.getByLabel(/^Uso/).fill('Esente – Pensioni, assicurazioni sociali obbligatorie (INPS, INAIL)');
-  await page.getByLabel(/^Uso/).dispatchEvent('change');
+  await page.getByLabel("Cerca l'uso").fill('pensioni');
+  await page.locator('label[for="uso-pensioni"]').click();
   assert.equal(await page.locator('#campi-bollo').isHidden(), true, 'no bollo fields for an exempt uso');
   const [download] = await Promise.all([
     page.waitForEvent('download'),
@@ -139,12 +155,14 @@ test('a citizen goes through the whole portal by clicking', async () => {
   await page.waitForSelector('.alert-success');
 
   // A bollo uso shows the marca fields, validated as you type, and hides the preview.
-  await page.getByLabel(/^Uso/).fill('In bollo – Uso privato (banche, notai, assicurazioni, datori di lavoro)');
-  await page.getByLabel(/^Uso/).dispatchEvent('change');
+  await page.getByLabel("Cerca l'uso").fill('');
+  await page.locator('label[for="uso-uso_privato"]').click();
   assert.equal(await page.locator('#campi-bollo').isVisible(), true);
   assert.equal(await page.locator('#anteprima').isHidden(), true);
   await page.getByLabel(/Identificativo della marca/).fill('123');
+  await page.getByLabel(/Identificativo della marca/).press('Tab');
   assert.match(await page.getByLabel(/Identificativo della marca/).getAttribute('class'), /is-invalid/);
+  assert.match(await page.locator('#bollo-id-errore').innerText(), /14 cifre/);
 
   // The verification link from the certificate's QR code returns the same bytes.
   const prefix = join(dataDir, 'pagina');
@@ -153,6 +171,8 @@ test('a citizen goes through the whole portal by clicking', async () => {
   assert.ok(link.startsWith(`${base}/verifica/`), link);
   await page.goto(link);
   assert.match(await page.locator('h1').innerText(), /Verifica del certificato/);
+  await page.evaluate(() => { document.body.dataset.ready = 'true'; });
+  await audit(page, 'verifica-esito');
   const [original] = await Promise.all([
     page.waitForEvent('download'),
     page.getByRole('link', { name: "Scarica l'originale (PDF)" }).click(),
@@ -297,10 +317,25 @@ test('"Chi ha consultato i miei dati" shows a household member, an operator with
     await oPage.goto(`${site}/operatore.html`);
     await ready(oPage);
     const motivo = 'Verifica della residenza per un procedimento civile';
+    // Sent empty, every missing field is marked at once, with a summary linking to each.
+    await oPage.locator('#libera button[type="submit"]').click();
+    await oPage.waitForSelector('#riepilogo-errori .alert-danger');
+    const marked = await oPage.locator('#libera [aria-invalid="true"]').evaluateAll((els) => els.map((e) => e.id));
+    assert.deepEqual(marked, ['cf', 'tipo', 'uso', 'motivo', 'richiedente', 'doc-tipo', 'doc-numero', 'doc-ente']);
+    const summaryLinks = await oPage.locator('#riepilogo-errori a').evaluateAll((as) => as.map((x) => x.getAttribute('href')));
+    assert.deepEqual(summaryLinks, marked.map((id) => `#${id}`));
+    assert.match(await oPage.locator('#motivo-errore').innerText(), /Indica il motivo della richiesta/);
+    assert.equal(await oPage.evaluate(() => document.activeElement.closest('#riepilogo-errori') !== null), true, 'the summary has the focus');
+    await audit(oPage, 'operatore-errori');
+    // The type and uso are chosen by name from the catalogue, not typed as codes.
+    assert.ok((await oPage.locator('#tipo option').allInnerTexts()).includes('Certificato di residenza'));
     await oPage.getByLabel('Codice fiscale').fill(a);
+    await oPage.getByLabel('Certificato', { exact: true }).selectOption({ label: 'Certificato di residenza' });
+    await oPage.getByLabel('Uso', { exact: true }).selectOption('processuale');
+    assert.match(await oPage.locator('#uso-norma').innerText(), /Esente da imposta di bollo/);
     await oPage.getByLabel('Motivo della richiesta').fill(motivo);
     await oPage.getByLabel('Richiedente (cognome e nome)').fill('Avv. Carla Neri');
-    await oPage.getByLabel('Documento del richiedente').fill("carta d'identità");
+    await oPage.getByLabel('Documento del richiedente').selectOption("carta d'identità");
     await oPage.getByLabel('Numero del documento').fill('CA00000AA');
     await oPage.getByLabel('Rilasciato da').fill('Comune di Siena');
     const [download] = await Promise.all([oPage.waitForEvent('download'), oPage.locator('#libera button[type="submit"]').click()]);
@@ -393,6 +428,18 @@ test('certificates and declarations name whom they concern; a bad e-mail is mark
   assert.equal(await page.getByLabel('Situazione alla data').inputValue(), past);
   assert.equal(await page.getByLabel('Mostra deceduti').isChecked(), true);
   await audit(page, 'famiglia-deceduti');
+  // The printed scheda names the comune, the date of the situation, the day printed and the address.
+  const address = (await page.locator('#indirizzo-famiglia').innerText()).replace(/^Indirizzo: /, '');
+  assert.match(address, /^Via|^Viale|^Piazza|^Corso|^Largo|^Vicolo|\d{5}/);
+  await page.emulateMedia({ media: 'print' });
+  const printed = await page.locator('#stampa-intestazione').innerText();
+  assert.equal(await page.locator('#stampa-intestazione').isVisible(), true);
+  assert.equal(await page.locator('#filtri').isVisible(), false, 'the filters are not printed');
+  assert.match(printed, /^Comune di \S+/);
+  assert.ok(printed.includes(`situazione al ${past.slice(8, 10)}/${past.slice(5, 7)}/${past.slice(0, 4)}`), printed);
+  assert.ok(printed.includes('stampata il '), printed);
+  assert.ok(printed.includes(address), printed);
+  await page.emulateMedia({ media: 'screen' });
 
   // The footer: privacy notice, accessibility statement, legal notes.
   for (const name of ['Informativa privacy', 'Dichiarazione di accessibilità', 'Note legali']) {
@@ -401,5 +448,63 @@ test('certificates and declarations name whom they concern; a bad e-mail is mark
   await page.locator('footer').getByRole('link', { name: 'Informativa privacy' }).click();
   await ready(page);
   assert.match(await page.locator('#privacy-rpd').innerText(), /protezione dei dati/);
+  await context.close();
+});
+
+test('on a phone: the menu opens and closes; the uso is found by typing and chosen with the keyboard; a request without uso is marked on the group', async () => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const page = await context.newPage();
+  await login(page);
+  // The header fits one line per zone; the menu is one button until opened.
+  const name = await page.locator('.nome-utente').boundingBox();
+  const esci = await page.locator('#esci').boundingBox();
+  assert.ok(Math.abs((name.y + name.height / 2) - (esci.y + esci.height / 2)) < 4, 'name and "Esci" on one line');
+  const menu = page.locator('#apri-menu');
+  assert.equal(await menu.getAttribute('aria-expanded'), 'false');
+  assert.equal(await page.locator('#voci-menu').getByRole('link', { name: 'I miei certificati' }).isVisible(), false);
+  await menu.click();
+  assert.equal(await menu.getAttribute('aria-expanded'), 'true');
+  assert.equal(await page.locator('#voci-menu').getByRole('link', { name: 'I miei certificati' }).isVisible(), true);
+  await page.keyboard.press('Escape');
+  assert.equal(await menu.getAttribute('aria-expanded'), 'false');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'apri-menu');
+  const firstCard = await page.locator('.scheda-membro').first().boundingBox();
+  assert.ok(firstCard.y < 740, `the first household card starts in the first screen (${firstCard.y})`);
+
+  await page.getByRole('link', { name: /^Certificazioni per / }).first().click();
+  await ready(page);
+  // Sent without an uso: the group is marked, its message tied to it, a summary on top.
+  await page.locator('#richiedi').click();
+  await page.waitForSelector('#riepilogo-errori .alert-danger');
+  assert.match(await page.locator('#scelta-uso-errore').innerText(), /Scegli l'uso/);
+  assert.match(await page.locator('#scelta-uso').getAttribute('aria-describedby'), /scelta-uso-errore/);
+  assert.equal(await page.locator('#uso-pensioni').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.locator('#riepilogo-errori a').getAttribute('href'), '#cerca-uso');
+
+  // "pens" filters the list to the pension usi; Enter goes to the first, never sends.
+  await page.getByLabel("Cerca l'uso").focus();
+  await page.keyboard.type('pens');
+  const found = await page.locator('#elenco-usi input[name="uso"]:visible').evaluateAll((els) => els.map((e) => e.value));
+  assert.deepEqual([...found].sort(), ['pensione_estera', 'pensioni', 'pensioni_guerra']);
+  assert.match(await page.locator('#conteggio-usi').innerText(), /^3 usi corrispondono a «pens»/);
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.name), 'uso');
+  await page.keyboard.press('Space');
+  const first = await page.locator('input[name="uso"]:checked').getAttribute('value');
+  await page.keyboard.press('ArrowDown');
+  const second = await page.locator('input[name="uso"]:checked').getAttribute('value');
+  assert.ok(found.includes(first) && found.includes(second) && first !== second, `${first} then ${second}`);
+  const norma = page.locator(`#uso-${second}-norma`);
+  assert.equal(await norma.isVisible(), true, 'the chosen uso shows its legal text');
+  assert.match(await norma.innerText(), /^Esente da imposta di bollo ai sensi/);
+  assert.equal(await page.locator(`#uso-${first}-norma`).isVisible(), false);
+  assert.equal(await page.locator('#uso-pensioni').getAttribute('aria-invalid'), null, 'a valid choice clears the error');
+  assert.equal(await page.locator('#riepilogo-errori').isHidden(), true);
+  assert.equal(await page.locator('#stato').innerText(), '', 'nothing was sent');
+  // A word that matches nothing says so and suggests others.
+  await page.getByLabel("Cerca l'uso").fill('zzzz');
+  assert.match(await page.locator('#conteggio-usi').innerText(), /Nessun uso corrisponde a «zzzz»/);
+  await page.getByLabel("Cerca l'uso").fill('');
+  await audit(page, 'certificati-uso');
   await context.close();
 });

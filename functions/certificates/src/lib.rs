@@ -65,10 +65,13 @@ async fn operator_catalog(
     State(app): State<AppState>,
     Operator(me): Operator,
     Query(p): Query<PersonParam>,
-) -> ApiResult<impl IntoResponse> {
-    let person = p.required()?;
+) -> ApiResult<Response> {
+    // Without a person, the whole catalogue for the operator's form.
+    let Some(person) = p.given() else {
+        return Ok(Json(certificates::full_catalog(&app)).into_response());
+    };
     let view = certificates::catalog_for(&app, &me.session, &person, Scope::Registry).await?;
-    Ok(Json(view))
+    Ok(Json(view).into_response())
 }
 
 fn pdf_response(status: StatusCode, issued: &Issued) -> Response {

@@ -8,7 +8,7 @@ use super::errors::{Forbidden, Invalid, NotFound};
 use super::{registry, ServiceResult};
 use crate::app::AppState;
 use crate::domain::codice_fiscale::CodiceFiscale;
-use crate::domain::person::{Persona, SpecieFamiglia};
+use crate::domain::person::{Indirizzo, Persona, SpecieFamiglia};
 use crate::domain::situation::{detail_at, members_at, Detail, Member};
 use crate::ports::{Clock, PortError};
 
@@ -19,6 +19,9 @@ pub struct HouseholdView {
     pub specie: SpecieFamiglia,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub denominazione: Option<String>,
+    /// Where the household lives at the date: the citizen's own residence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub indirizzo: Option<Indirizzo>,
     pub members: Vec<Member>,
 }
 
@@ -58,6 +61,7 @@ async fn load(
         .ok_or_else(|| PortError::Corrupt("household index without household record".into()))?;
     let persons = registry::household_persons(store, &id).await?;
     let members = members_at(&persons, &id, date, include_deceased);
+    let indirizzo = detail_at(&me, date).residenza;
     Ok(Loaded {
         date,
         view: HouseholdView {
@@ -65,6 +69,7 @@ async fn load(
             famiglia: id,
             specie: famiglia.specie,
             denominazione: famiglia.denominazione,
+            indirizzo,
             members,
         },
         persons,

@@ -17,6 +17,9 @@ struct ErrorBody<'a> {
     /// Where to log in again, when that solves it.
     #[serde(skip_serializing_if = "Option::is_none")]
     login: Option<String>,
+    /// The request field it is about (its path in the body), for the form to mark it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'static str>,
 }
 
 impl From<ServiceError> for ApiError {
@@ -57,6 +60,7 @@ impl IntoResponse for ApiError {
             error: self.0.code(),
             message: self.0.message(),
             login: self.0.login(),
+            field: self.0.field(),
         };
         (status, Json(body)).into_response()
     }

@@ -37,9 +37,12 @@ pub struct PersonParam {
 
 impl PersonParam {
     pub fn required(self) -> ApiResult<String> {
-        self.person
-            .filter(|s| !s.trim().is_empty())
-            .ok_or_else(|| Invalid::PersonRequired.into())
+        self.given().ok_or_else(|| Invalid::PersonRequired.into())
+    }
+
+    /// The person, when one was named.
+    pub fn given(self) -> Option<String> {
+        self.person.filter(|s| !s.trim().is_empty())
     }
 }
 

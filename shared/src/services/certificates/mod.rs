@@ -28,7 +28,7 @@ use super::errors::{Conflict, Forbidden, NotFound};
 use super::sessions::Session;
 use super::{registry, ServiceResult};
 use crate::app::AppState;
-use crate::domain::catalog::{Archive, Context, Fact};
+use crate::domain::catalog::{Archive, Catalog, CertificateType, Context, Fact};
 use crate::domain::certificate::{normalize_name, CertificateRecord};
 use crate::keys;
 use crate::ports::PortError;
@@ -89,6 +89,13 @@ pub struct CatalogView {
     pub contestuale_facts: Vec<Fact>,
     /// Archives whose certificates never need a bollo, with the reason.
     pub exempt_archives: Vec<Archive>,
+}
+
+/// Every certificate type and uso, for a form that has no person yet.
+#[derive(Debug, Clone, Serialize)]
+pub struct FullCatalog {
+    pub types: Vec<TypeView>,
+    pub usi: Vec<UsoView>,
 }
 
 /// An entry of "I miei certificati".
@@ -178,15 +185,7 @@ pub async fn catalog_for(
     let types = c
         .types_for(&ctx)
         .into_iter()
-        .map(|ty| TypeView {
-            id: ty.id.clone(),
-            archive: ty.archive.clone(),
-            archive_title: c
-                .archive(&ty.archive)
-                .map(|a| a.title.clone())
-                .unwrap_or_default(),
-            title: ty.title.clone(),
-        })
+        .map(|ty| type_view(c, ty))
         .collect();
     let subject = t.person.codice_fiscale.clone();
     audit::record(
@@ -201,16 +200,7 @@ pub async fn catalog_for(
         person: subject,
         person_name: format!("{} {}", t.person.cognome, t.person.nome),
         types,
-        usi: c
-            .usi
-            .iter()
-            .map(|u| UsoView {
-                id: u.id.clone(),
-                title: u.title.clone(),
-                bollo: u.bollo,
-                exemption: u.exemption.clone(),
-            })
-            .collect(),
+        usi: uso_views(c),
         contestuale_facts: c.contestuale_facts.clone(),
         exempt_archives: c
             .archives
@@ -219,6 +209,40 @@ pub async fn catalog_for(
             .cloned()
             .collect(),
     })
+}
+
+/// The whole catalogue, before a person is chosen: the operator's form lists every type
+/// (whether one applies to the person is checked when the certificate is issued).
+pub fn full_catalog(app: &AppState) -> FullCatalog {
+    let c = &app.catalog;
+    FullCatalog {
+        types: c.types.iter().map(|ty| type_view(c, ty)).collect(),
+        usi: uso_views(c),
+    }
+}
+
+fn type_view(c: &Catalog, ty: &CertificateType) -> TypeView {
+    TypeView {
+        id: ty.id.clone(),
+        archive: ty.archive.clone(),
+        archive_title: c
+            .archive(&ty.archive)
+            .map(|a| a.title.clone())
+            .unwrap_or_default(),
+        title: ty.title.clone(),
+    }
+}
+
+fn uso_views(c: &Catalog) -> Vec<UsoView> {
+    c.usi
+        .iter()
+        .map(|u| UsoView {
+            id: u.id.clone(),
+            title: u.title.clone(),
+            bollo: u.bollo,
+            exemption: u.exemption.clone(),
+        })
+        .collect()
 }
 
 /// Finds the codice fiscale of a person by generalità for certificazione libera.

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::super::access::{self, Scope, Target};
-use super::super::errors::CertificateProblem as Problem;
+use super::super::errors::{CertificateProblem as Problem, LiberaField};
 use super::super::sessions::Session;
 use super::super::ServiceResult;
 use crate::app::AppState;
@@ -190,21 +190,19 @@ pub(super) fn content(app: &AppState, plan: &Plan, date: NaiveDate) -> Content {
 
 /// The operator's record of a certificazione libera: every field present and short.
 pub(super) fn validate_libera(l: &Libera) -> Result<(), Problem> {
-    for (value, what) in [
-        (&l.motivo, "il motivo della richiesta"),
-        (&l.richiedente, "cognome e nome del richiedente"),
-        (&l.documento_tipo, "il tipo di documento del richiedente"),
-        (
-            &l.documento_numero,
-            "il numero del documento del richiedente",
-        ),
-        (&l.documento_ente, "l'ente che ha rilasciato il documento"),
-    ] {
+    for field in LiberaField::ALL {
+        let value = match field {
+            LiberaField::Motivo => &l.motivo,
+            LiberaField::Richiedente => &l.richiedente,
+            LiberaField::DocumentoTipo => &l.documento_tipo,
+            LiberaField::DocumentoNumero => &l.documento_numero,
+            LiberaField::DocumentoEnte => &l.documento_ente,
+        };
         if value.trim().is_empty() {
-            return Err(Problem::LiberaMissing(what));
+            return Err(Problem::LiberaMissing(field));
         }
         if value.len() > 256 {
-            return Err(Problem::LiberaTooLong(what));
+            return Err(Problem::LiberaTooLong(field));
         }
     }
     Ok(())

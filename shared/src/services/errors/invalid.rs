@@ -44,8 +44,49 @@ pub enum CertificateProblem {
     BolloDateTooOld(chrono::NaiveDate),
     TypeNotAvailable(String),
     PreviewNotAllowed,
-    LiberaMissing(&'static str),
-    LiberaTooLong(&'static str),
+    LiberaMissing(LiberaField),
+    LiberaTooLong(LiberaField),
+}
+
+/// A field of the operator's record of a certificazione libera.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiberaField {
+    Motivo,
+    Richiedente,
+    DocumentoTipo,
+    DocumentoNumero,
+    DocumentoEnte,
+}
+
+impl LiberaField {
+    pub const ALL: [LiberaField; 5] = [
+        LiberaField::Motivo,
+        LiberaField::Richiedente,
+        LiberaField::DocumentoTipo,
+        LiberaField::DocumentoNumero,
+        LiberaField::DocumentoEnte,
+    ];
+
+    /// Its path in the request body.
+    pub fn path(self) -> &'static str {
+        match self {
+            LiberaField::Motivo => "motivo",
+            LiberaField::Richiedente => "richiedente",
+            LiberaField::DocumentoTipo => "documento.tipo",
+            LiberaField::DocumentoNumero => "documento.numero",
+            LiberaField::DocumentoEnte => "documento.ente",
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            LiberaField::Motivo => "il motivo della richiesta",
+            LiberaField::Richiedente => "cognome e nome del richiedente",
+            LiberaField::DocumentoTipo => "il tipo di documento del richiedente",
+            LiberaField::DocumentoNumero => "il numero del documento del richiedente",
+            LiberaField::DocumentoEnte => "l'ente che ha rilasciato il documento",
+        }
+    }
 }
 
 /// What is wrong in a self-declaration request.
@@ -72,6 +113,24 @@ impl Invalid {
             Invalid::IdempotencyKey => "invalid_idempotency_key",
             Invalid::Certificate(p) => p.code(),
             Invalid::Declaration(p) => p.code(),
+        }
+    }
+
+    /// The request field the refusal is about (its path in the body), for the form to mark it.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Invalid::CodiceFiscale(_) | Invalid::PersonRequired | Invalid::PersonOrGeneralita => {
+                Some("person")
+            }
+            Invalid::BirthDate => Some("generalita.data_nascita"),
+            Invalid::Email(_) | Invalid::EmailRequired => Some("email"),
+            Invalid::Pec(_) => Some("pec"),
+            Invalid::MessageTooLong { .. } => Some("message"),
+            Invalid::Certificate(p) => p.field(),
+            Invalid::Declaration(DeclarationProblem::FactsRequired)
+            | Invalid::Declaration(DeclarationProblem::UnknownFact(_)) => Some("facts"),
+            Invalid::Declaration(DeclarationProblem::TextTooLong) => Some("testo"),
+            _ => None,
         }
     }
 
@@ -118,6 +177,27 @@ impl Invalid {
 }
 
 impl CertificateProblem {
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            CertificateProblem::UnknownType(_) | CertificateProblem::TypeNotAvailable(_) => {
+                Some("type")
+            }
+            CertificateProblem::UnknownUso(_) | CertificateProblem::PreviewNotAllowed => {
+                Some("uso")
+            }
+            CertificateProblem::UnknownFact(_) | CertificateProblem::FactsRequired => Some("facts"),
+            CertificateProblem::BolloRequired
+            | CertificateProblem::BolloNotRequired
+            | CertificateProblem::BolloId => Some("bollo.id"),
+            CertificateProblem::BolloDateFormat
+            | CertificateProblem::BolloDateFuture
+            | CertificateProblem::BolloDateTooOld(_) => Some("bollo.date"),
+            CertificateProblem::LiberaMissing(f) | CertificateProblem::LiberaTooLong(f) => {
+                Some(f.path())
+            }
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             CertificateProblem::UnknownType(_) => "unknown_type",
@@ -152,8 +232,8 @@ impl CertificateProblem {
             CertificateProblem::BolloDateTooOld(since) => format!("La data di emissione della marca da bollo non è plausibile: le marche da bollo con identificativo di 14 cifre esistono dal {}. Controlla la data stampata sulla marca.", since.format("%d/%m/%Y")),
             CertificateProblem::TypeNotAvailable(title) => format!("Il {} non può essere rilasciato per la persona indicata in base ai dati anagrafici.", title.to_lowercase()),
             CertificateProblem::PreviewNotAllowed => "L'anteprima non è disponibile per i certificati in bollo.".into(),
-            CertificateProblem::LiberaMissing(what) => format!("Indica {what}."),
-            CertificateProblem::LiberaTooLong(what) => format!("Testo troppo lungo per {what} (massimo 256 caratteri)."),
+            CertificateProblem::LiberaMissing(f) => format!("Indica {}.", f.what()),
+            CertificateProblem::LiberaTooLong(f) => format!("Testo troppo lungo per {} (massimo 256 caratteri).", f.what()),
         }
     }
 }

@@ -5,7 +5,7 @@
 mod invalid;
 mod refusals;
 
-pub use invalid::{CertificateProblem, DeclarationProblem, Invalid};
+pub use invalid::{CertificateProblem, DeclarationProblem, Invalid, LiberaField};
 pub use refusals::{Conflict, Forbidden, NotFound};
 
 use crate::ports::PortError;
@@ -73,6 +73,14 @@ impl ServiceError {
     }
 
     /// Where to log in again, for a refusal that a new login solves.
+    /// The request field a refusal is about, when it is about one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            ServiceError::Invalid(i) => i.field(),
+            _ => None,
+        }
+    }
+
     pub fn login(&self) -> Option<String> {
         match self {
             ServiceError::InsufficientLevel { required, idp } => {
