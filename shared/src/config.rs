@@ -156,6 +156,8 @@ pub struct Config {
     /// The catalogue of certificates and usi; the embedded one when absent.
     pub catalog_file: Option<PathBuf>,
     pub saml: SamlSettings,
+    /// The CNS / TS-CNS login (smart card, TLS client certificate).
+    pub cns: crate::cns::CnsSettings,
     /// Trusted identity providers (`IDP_REGISTRY`, a JSON file of `IdpEntry`).
     pub idps: Vec<IdpEntry>,
     /// Cloud adapters instead of the local ones (set when `TABLE_NAME` is).
@@ -290,8 +292,14 @@ impl Config {
         let public_base_url = var("PUBLIC_BASE_URL", &format!("http://127.0.0.1:{port}"))
             .trim_end_matches('/')
             .to_string();
+        let data_dir = PathBuf::from(var("DATA_DIR", "./data"));
+        let cns = crate::cns::CnsSettings::from_env(&data_dir).map_err(|reason| ConfigError {
+            name: "CNS_*",
+            reason,
+        })?;
         Ok(Config {
-            data_dir: PathBuf::from(var("DATA_DIR", "./data")),
+            data_dir,
+            cns,
             port,
             public_base_url,
             municipality: Municipality::from_env(),
@@ -365,6 +373,7 @@ impl Config {
                 key_file: None,
                 cert_file: None,
             },
+            cns: crate::cns::CnsSettings::off(),
             idps: vec![],
             cloud: None,
         }

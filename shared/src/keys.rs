@@ -110,6 +110,11 @@ pub fn used_assertion(assertion_id: &str) -> Key {
 }
 
 /// A request already answered (replay cache).
+/// The card a CNS login host checked for a pending login, until the portal's host takes it.
+pub fn cns_ticket(relay_state: &str) -> Key {
+    record(format!("CNSTICKET#{relay_state}"))
+}
+
 pub fn used_request(request_id: &str) -> Key {
     record(format!("SAMLUSED#{request_id}"))
 }

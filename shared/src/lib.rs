@@ -1,5 +1,6 @@
 pub mod adapters;
 pub mod app;
+pub mod cns;
 pub mod config;
 pub mod domain;
 pub mod json;

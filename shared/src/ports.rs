@@ -36,6 +36,7 @@ pub enum Port {
     Payments,
     Protocollo,
     Notifier,
+    RevocationLists,
 }
 
 impl std::fmt::Display for Port {
@@ -253,6 +254,13 @@ pub struct Attachment {
 #[async_trait]
 pub trait Mailer: Send + Sync {
     async fn send(&self, mail: &Mail) -> PortResult<()>;
+}
+
+/// The certificate revocation lists a CNS card's certificate names (its CRL distribution
+/// points): the DER of the list at an http(s) address signed by a trusted CA.
+#[async_trait]
+pub trait CrlSource: Send + Sync {
+    async fn crl(&self, url: &str) -> PortResult<Vec<u8>>;
 }
 
 /// The time of the system; tests move it.

@@ -38,8 +38,26 @@ impl Portal {
         Self::start_with(data_dir, |s| s).await
     }
 
+    /// As `start`, with the CNS login configured by `cns` and its TLS login host (the local
+    /// runner's) served on `tls`, already bound (its address is in `cns.base_url`).
+    pub async fn start_with_cns(
+        data_dir: &Path,
+        cns: shared::cns::CnsSettings,
+        tls: tokio::net::TcpListener,
+    ) -> Portal {
+        Self::launch(data_dir, |s| s, Some((cns, tls))).await
+    }
+
     /// As `start`, with the adapters changed by `adapt` (e.g. wrapped to inject failures).
     pub async fn start_with(data_dir: &Path, adapt: impl FnOnce(AppState) -> AppState) -> Portal {
+        Self::launch(data_dir, adapt, None).await
+    }
+
+    async fn launch(
+        data_dir: &Path,
+        adapt: impl FnOnce(AppState) -> AppState,
+        cns: Option<(shared::cns::CnsSettings, tokio::net::TcpListener)>,
+    ) -> Portal {
         let clock = Arc::new(ManualClock::new(
             Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap(),
         ));
@@ -49,11 +67,20 @@ impl Portal {
         config.demo_population = 120;
         // SAML and verification links must name the address the portal really listens on.
         config.public_base_url = base.clone();
+        let (cns, tls) = cns.unzip();
+        if let Some(cns) = cns {
+            config.cns = cns;
+        }
         std::fs::create_dir_all(data_dir).unwrap();
         let state = AppState::local(config, clock.clone()).expect("adapters open");
         let (state, app) = anagrafe_local::prepare(adapt(state))
             .await
             .expect("portal starts");
+        if let Some(tls) = tls {
+            anagrafe_local::cns_tls::serve(app.clone(), data_dir, tls, Vec::new())
+                .await
+                .expect("CNS login host starts");
+        }
         let server = tokio::spawn(async move {
             axum::serve(
                 listener,

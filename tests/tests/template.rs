@@ -102,15 +102,41 @@ fn every_page_behind_cloudfront_gets_the_portals_security_headers() {
     ] {
         assert!(t.contains(expected), "template lacks {expected}");
     }
-    // Every cache behaviour (the default and the three paths) carries the policy.
+    // Every cache behaviour (the portal's default and four paths, the CNS host's default)
+    // carries the policy.
     assert_eq!(
         t.matches("ResponseHeadersPolicyId: !Ref SecurityHeaders")
             .count(),
-        4
+        6
     );
     assert_eq!(
         verify::ORIGIN_HEADER,
         "x-origin-verify",
         "the header CloudFront sets is the one the function checks"
+    );
+}
+
+#[test]
+fn the_cns_login_host_asks_for_the_card_through_cloudfront_viewer_mtls() {
+    let t = std::fs::read_to_string(template()).unwrap();
+    for expected in [
+        "Type: AWS::CloudFront::TrustStore",
+        "ViewerMtlsConfig:",
+        "Mode: optional",
+        "TrustStoreId: !GetAtt CnsTrustStore.Id",
+        "Headers: [CloudFront-Viewer-Cert-Pem, CloudFront-Viewer-Cert-Present]",
+        "CNS_TRUST_BUNDLE: !If [CreateCns, /opt/cns/trust.pem",
+        "Path: \"/cns/{proxy+}\"",
+        "PathPattern: /cns/*",
+    ] {
+        assert!(t.contains(expected), "template lacks {expected}");
+    }
+    // The CNS host's origin carries the secret header the function requires before it reads
+    // the certificate header.
+    let cns = &t[t.find("  CnsDistribution:").unwrap()..];
+    let cns = &cns[..cns.find("\n\n").unwrap()];
+    assert!(
+        cns.contains("HeaderName: X-Origin-Verify")
+            && cns.contains("HeaderValue: !Ref OriginSecret")
     );
 }

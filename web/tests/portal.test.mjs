@@ -29,8 +29,13 @@ before(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   dataDir = mkdtempSync(join(tmpdir(), 'anagrafe-web-'));
+  // A CNS trust bundle (one test CA), so that the access page offers "Entra con CNS".
+  const bundle = join(dataDir, 'cns-ca.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dataDir, 'cns-ca.key'),
+    '-out', bundle, '-days', '30', '-subj', '/C=IT/O=Regione di prova/CN=CA Cittadini di prova'], { stdio: 'ignore' });
   server = spawn(bin, [], {
-    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, PUBLIC_BASE_URL: base, DEMO_POPULATION: '60', RUST_LOG: 'warn' },
+    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, PUBLIC_BASE_URL: base, DEMO_POPULATION: '60', RUST_LOG: 'warn',
+      CNS_TRUST_BUNDLE: bundle, CNS_PORT: '0' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let i = 0; i < 300; i++) {
@@ -224,13 +229,25 @@ test('every page passes axe (WCAG 2.1 AA) logged out and logged in, at 1280 and 
   const page = await context.newPage();
   const csp = watchCsp(page);
   for (const [name, path] of [['home', '/'], ['accesso', '/accesso.html'], ['non-trovata', '/non-esiste.html'], ['verifica', '/verifica'],
-    ['uscito', '/uscito.html'], ['privacy', '/privacy.html'], ['accessibilita', '/accessibilita.html'], ['note-legali', '/note-legali.html']]) {
+    ['uscito', '/uscito.html'], ['privacy', '/privacy.html'], ['accessibilita', '/accessibilita.html'], ['note-legali', '/note-legali.html'],
+    ['cns-rifiutata', '/cns/esito?motivo=scaduta']]) {
     const response = await page.goto(`${base}${path}`);
     const headers = response.headers();
     assert.match(headers['content-security-policy'] || '', /default-src '(self|none)'/, `${path}: CSP in force`);
     assert.equal(headers['x-content-type-options'], 'nosniff', path);
     assert.match(headers['content-security-policy'], /frame-ancestors 'none'/, path);
-    if (name === 'verifica') {
+    if (name === 'accesso') {
+      // The CNS button and what a citizen needs for it.
+      assert.equal(await page.getByRole('link', { name: 'Entra con CNS / TS-CNS' }).getAttribute('href'), '/cns/start');
+      await page.locator('#istruzioni-cns summary').click();
+      assert.match(await page.locator('#istruzioni-cns').innerText(), /lettore di smart card[\s\S]*PIN[\s\S]*attivata/);
+    }
+    if (name === 'cns-rifiutata') {
+      assert.equal(response.status(), 403);
+      assert.match(await page.locator('h1').innerText(), /Carta scaduta/);
+      assert.equal(await page.getByRole('link', { name: 'Torna alla pagina di accesso' }).getAttribute('href'), '/accesso.html');
+    }
+    if (name === 'verifica' || name === 'cns-rifiutata') {
       await page.evaluate(() => { document.body.dataset.ready = 'true'; });
     }
     await audit(page, `fuori-${name}`);

@@ -5,6 +5,7 @@
 
 pub mod checks;
 pub mod cli;
+pub mod cns;
 pub mod lockdown;
 pub mod pages;
 pub mod saml;
@@ -35,6 +36,8 @@ pub use saml::Saml;
 struct Ctx {
     app: AppState,
     saml: Arc<Saml>,
+    /// The CNS login is configured (its button is shown).
+    cns_login: bool,
 }
 
 impl axum::extract::FromRef<Ctx> for AppState {
@@ -43,7 +46,7 @@ impl axum::extract::FromRef<Ctx> for AppState {
     }
 }
 
-fn secure_cookies(app: &AppState) -> bool {
+pub(crate) fn secure_cookies(app: &AppState) -> bool {
     !app.config.public_base_url.starts_with("http://")
 }
 
@@ -130,7 +133,7 @@ async fn acs(
 }
 
 /// The browser-binding cookie of the login, if the browser sent it.
-struct BrowserBinding(Option<String>);
+pub(crate) struct BrowserBinding(pub(crate) Option<String>);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for BrowserBinding {
     type Rejection = std::convert::Infallible;
@@ -314,7 +317,8 @@ async fn idps(State(ctx): State<Ctx>) -> Json<serde_json::Value> {
             login: format!("/saml/login?idp={}", i.entry.key),
         })
         .collect();
-    Json(serde_json::json!({ "idps": list }))
+    let cns = ctx.cns_login.then_some("/cns/start");
+    Json(serde_json::json!({ "idps": list, "cns": cns }))
 }
 
 /// Public facts the pages show before login: the municipality and its welcome message.
@@ -341,15 +345,19 @@ pub fn router(state: AppState) -> Router {
             return harden(
                 Router::new()
                     .route("/saml/{*rest}", axum::routing::any(unavailable))
+                    .merge(cns::router(state.clone(), cns::verifier(&state)))
                     .merge(health("/api/health/auth", "auth")),
             );
         }
     };
     let level = state.config.saml.level;
+    let verifier = cns::verifier(&state);
     let ctx = Ctx {
-        app: state,
+        cns_login: verifier.is_some(),
+        app: state.clone(),
         saml: Arc::new(saml),
     };
+    let cns_routes = cns::router(state, verifier);
     let account = Router::new()
         .route("/api/me", get(me).put(update_me))
         .with_state(ctx.clone());
@@ -363,6 +371,7 @@ pub fn router(state: AppState) -> Router {
             .route("/api/portal", get(portal))
             .with_state(ctx)
             .merge(requires_level(account, level))
+            .merge(cns_routes)
             .merge(health("/api/health/auth", "auth")),
     )
 }

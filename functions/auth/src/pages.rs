@@ -3,6 +3,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use shared::cns::Refusal;
 
 /// A page of the login flow.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +34,26 @@ pub enum Page {
     },
     /// Logout asked without a session.
     NotLoggedIn,
+    /// The CNS login is not configured (no trust bundle).
+    CnsUnavailable,
+    /// The card presented at the CNS login does not open a session.
+    CardRefused(Refusal),
+}
+
+/// Why a card was refused, in a citizen's words: the title and what to do.
+fn card_refused(r: Refusal) -> (&'static str, &'static str) {
+    match r {
+        Refusal::NoCertificate => ("Nessuna carta presentata", "Il browser non ha presentato il certificato della carta. Inserisci la CNS o la TS-CNS nel lettore, controlla che il software della carta (middleware) sia installato e riprova: quando il browser lo chiede, scegli il certificato della carta e digita il PIN."),
+        Refusal::Unreadable => ("Certificato illeggibile", "Il certificato presentato non è leggibile. Reinserisci la carta nel lettore e riprova, oppure accedi con SPID o CIE."),
+        Refusal::Untrusted => ("Carta non riconosciuta", "La carta presentata non è stata rilasciata da un ente riconosciuto per la Carta Nazionale dei Servizi. Usa la tua CNS o TS-CNS, oppure accedi con SPID o CIE."),
+        Refusal::Expired => ("Carta scaduta", "Il certificato della tua carta è scaduto. La nuova TS-CNS arriva per posta prima della scadenza; per le altre CNS rivolgiti all'ente che l'ha rilasciata. Nel frattempo puoi accedere con SPID o CIE."),
+        Refusal::NotYetValid => ("Carta non ancora valida", "Il certificato della tua carta non è ancora in vigore: controlla la data e l'ora del computer o riprova più tardi."),
+        Refusal::Revoked => ("Carta revocata o sospesa", "Il certificato della tua carta risulta revocato o sospeso dall'ente che l'ha rilasciata: rivolgiti a quell'ente. Puoi accedere con SPID o CIE."),
+        Refusal::RevocationUnknown => ("Verifica della carta non disponibile", "In questo momento non è possibile verificare che la carta non sia stata revocata. Riprova tra qualche minuto oppure accedi con SPID o CIE."),
+        Refusal::NotCns => ("Certificato non valido per l'accesso", "Il certificato scelto non è quello di autenticazione di una Carta Nazionale dei Servizi. Quando il browser chiede il certificato, scegli quello della carta, che riporta il tuo codice fiscale."),
+        Refusal::WrongUsage => ("Carta non abilitata all'accesso", "Il certificato della carta non è abilitato all'accesso ai servizi online. Se hai una TS-CNS, attivala con il PIN presso uno degli sportelli indicati dalla tua Regione (di solito gli uffici dell'ASL)."),
+        Refusal::NoCodiceFiscale => ("Codice fiscale non leggibile", "Il certificato della carta non riporta un codice fiscale valido: rivolgiti all'ente che ha rilasciato la carta, oppure accedi con SPID o CIE."),
+    }
 }
 
 /// The message AgID prescribes for each SPID error code of a non-Success Response.
@@ -69,7 +90,12 @@ impl Page {
             }
             Page::Rejected | Page::IdpError(_) => StatusCode::FORBIDDEN,
             Page::NotInRegistry { .. } | Page::Logout { .. } | Page::NotLoggedIn => StatusCode::OK,
-            Page::Busy | Page::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Page::Busy | Page::Unavailable | Page::CnsUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Page::CardRefused(Refusal::RevocationUnknown) => StatusCode::SERVICE_UNAVAILABLE,
+            Page::CardRefused(Refusal::NoCertificate) => StatusCode::UNAUTHORIZED,
+            Page::CardRefused(_) => StatusCode::FORBIDDEN,
             Page::RequestFailed => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -88,6 +114,11 @@ impl Page {
             Page::RequestFailed => ("Accesso non disponibile", "Non è stato possibile preparare la richiesta di accesso.".into()),
             Page::Logout { .. } => ("Esci dal portale", "Vuoi uscire dai Servizi Demografici online? La sessione sarà chiusa su questo dispositivo.".into()),
             Page::NotLoggedIn => ("Non sei collegato", "Non c'è una sessione aperta su questo dispositivo.".into()),
+            Page::CnsUnavailable => ("Accesso con CNS non disponibile", "L'accesso con la Carta Nazionale dei Servizi non è attivo su questo portale: accedi con SPID o CIE.".into()),
+            Page::CardRefused(r) => {
+                let (title, text) = card_refused(*r);
+                (title, text.into())
+            }
         }
     }
 
@@ -98,6 +129,7 @@ impl Page {
                 r#"<form method="post" action="/saml/logout"><input type="hidden" name="csrf_token" value="{}"><button type="submit" class="pulsante">Esci</button></form>"#,
                 esc(csrf_token)
             ),
+            Page::CardRefused(_) | Page::CnsUnavailable => r#"<p><a class="pulsante" href="/accesso.html">Torna alla pagina di accesso</a></p>"#.into(),
             _ => r#"<p><a class="pulsante" href="/">Torna alla pagina iniziale</a></p>"#.into(),
         }
     }

@@ -12,7 +12,6 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
-use subtle::ConstantTimeEq;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use shared::services::verify::{self, Outcome, SealStatus};
@@ -30,13 +29,10 @@ const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-ac
 /// (Function URL / HTTP API) or the TCP peer; other forwarding headers are never trusted.
 pub struct Client(pub String);
 
-/// The header CloudFront adds to every request to the verify origin.
-pub const ORIGIN_HEADER: &str = "x-origin-verify";
+pub use shared::web::ORIGIN_HEADER;
 
 fn viewer_address(parts: &Parts, secret: Option<&str>) -> Option<String> {
-    let secret = secret.filter(|s| !s.is_empty())?;
-    let sent = parts.headers.get(ORIGIN_HEADER)?.as_bytes();
-    if !bool::from(sent.ct_eq(secret.as_bytes())) {
+    if !shared::web::from_edge(parts, secret) {
         return None;
     }
     let viewer = parts

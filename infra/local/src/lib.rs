@@ -1,7 +1,9 @@
 //! The one-process local portal: every function's router, the static site, the local
 //! adapters under `DATA_DIR`, and the demo population imported on first start.
 
+pub mod cns_tls;
 pub mod demo_idp;
+mod dev_cert;
 mod tsa;
 
 use std::path::PathBuf;

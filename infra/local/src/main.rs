@@ -5,8 +5,11 @@ async fn main() -> anyhow::Result<()> {
     shared::web::init_tracing();
     let config = shared::config::Config::from_env()?;
     let port = config.port;
-    let (_, app) =
+    let (state, app) =
         anagrafe_local::build(config, Arc::new(shared::adapters::clock::SystemClock)).await?;
+    if let Some(cns) = anagrafe_local::cns_tls::start(&state, app.clone()).await {
+        println!("Accesso con CNS: https://{cns}/cns/login (certificato di sviluppo)");
+    }
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!(
         "Anagrafe online: http://127.0.0.1:{}/",

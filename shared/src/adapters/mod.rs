@@ -2,6 +2,7 @@
 //! cloud issue and pass the same contract tests.
 
 pub mod clock;
+pub mod crl_http;
 pub mod dynamo;
 mod dynamo_batch;
 pub mod ecdsa;

@@ -150,15 +150,25 @@ pub fn browser_cookie(value: &str, secure: bool) -> String {
     } else {
         "SameSite=Lax"
     };
+    binding_cookie(value, "/saml/acs", site)
+}
+
+/// The binding cookie limited to `path`, with its SameSite (and Secure) attributes.
+pub fn binding_cookie(value: &str, path: &str, site: &str) -> String {
     format!(
-        "{BROWSER_COOKIE}={value}; Path=/saml/acs; HttpOnly; {site}; Max-Age={}",
+        "{BROWSER_COOKIE}={value}; Path={path}; HttpOnly; {site}; Max-Age={}",
         PENDING_MINUTES * 60
     )
 }
 
 /// The Set-Cookie value that removes the browser binding.
 pub fn clear_browser_cookie(secure: bool) -> String {
-    browser_cookie("", secure).replace(&format!("Max-Age={}", PENDING_MINUTES * 60), "Max-Age=0")
+    expired(&browser_cookie("", secure))
+}
+
+/// A Set-Cookie value made to remove the cookie it sets.
+pub fn expired(cookie: &str) -> String {
+    cookie.replace(&format!("Max-Age={}", PENDING_MINUTES * 60), "Max-Age=0")
 }
 
 /// Ends a pending login without a session (the identity provider answered with an error).
@@ -196,33 +206,44 @@ pub async fn complete(
     let Ok(cf) = CodiceFiscale::parse(cf) else {
         return Ok(Outcome::Refused(Refusal::NoFiscalNumber));
     };
-    enroll(app, &cf, &pending.idp, asserted).await
+    enroll(
+        app,
+        &cf,
+        &pending.idp,
+        asserted.level,
+        asserted.email.as_deref(),
+        asserted.pec.as_deref(),
+        None,
+    )
+    .await
 }
 
 /// First access: a citizen found in the registry gets a session (with the profile from the
 /// identity provider's attributes); anyone else is told they are not in the registry.
-async fn enroll(
+pub(crate) async fn enroll(
     app: &AppState,
     cf: &CodiceFiscale,
     idp: &str,
-    asserted: &Asserted,
+    level: u8,
+    email: Option<&str>,
+    pec: Option<&str>,
+    detail: Option<String>,
 ) -> ServiceResult<Outcome> {
     let Some(person) = registry::person(app.store.as_ref(), cf.as_str()).await? else {
         return Ok(Outcome::NotInRegistry);
     };
-    let email = asserted.email.as_deref();
-    let profile = profile::enroll(app, cf.as_str(), email, asserted.pec.as_deref()).await?;
+    let profile = profile::enroll(app, cf.as_str(), email, pec).await?;
     let identity = Identity {
         codice_fiscale: person.codice_fiscale.clone(),
         cognome: person.cognome.clone(),
         nome: person.nome.clone(),
         email: profile.email,
         idp: idp.to_string(),
-        level: asserted.level,
+        level,
     };
     let operator = app.config.operator(&person.codice_fiscale).is_some();
     let (token, _) = sessions::create(app, identity, operator).await?;
     let me = person.codice_fiscale.clone();
-    audit::record(app, &me, vec![me.clone()], AuditAction::Login, None).await?;
+    audit::record(app, &me, vec![me.clone()], AuditAction::Login, detail).await?;
     Ok(Outcome::Session { token })
 }

@@ -7,6 +7,7 @@ pub mod access;
 pub mod audit;
 pub mod autocert;
 pub mod certificates;
+pub mod cns_login;
 pub mod delivery;
 pub mod errors;
 pub mod household;

@@ -6,6 +6,7 @@
 //! use case's outcome to a response.
 
 mod body;
+mod client_cert;
 mod error;
 mod scheduled;
 mod session;
@@ -22,6 +23,7 @@ use crate::config::Config;
 use crate::services::errors::Invalid;
 use crate::services::ServiceError;
 pub use body::{bounded_bytes, content_type_is, FormBody, JsonBody, Query, RawBody, JSON_LIMIT};
+pub use client_cert::{from_edge, ClientCertificate, PeerCertificate, ORIGIN_HEADER};
 pub use error::{ApiError, ApiResult};
 pub use scheduled::{Scheduled, SCHEDULER_API};
 pub use session::{

@@ -68,6 +68,7 @@ pub fn what(action: AuditAction, detail: Option<&str>) -> String {
     let id = detail.and_then(|d| d.split(' ').next()).unwrap_or("");
     match action {
         AuditAction::Login => "Accesso ai servizi".into(),
+        AuditAction::CnsLoginRefused => "Accesso con CNS non riuscito".into(),
         AuditAction::Household => "Consultazione della scheda di famiglia".into(),
         AuditAction::PersonDetail => "Consultazione dei dati anagrafici".into(),
         AuditAction::CertificateCatalog => "Consultazione dei certificati disponibili".into(),

@@ -23,6 +23,8 @@ pub use chain::{AuditChain, Link};
 #[serde(rename_all = "snake_case")]
 pub enum AuditAction {
     Login,
+    /// A CNS card refused at login (no subject: the card's name is not trusted then).
+    CnsLoginRefused,
     Household,
     PersonDetail,
     CertificateCatalog,

@@ -21,5 +21,9 @@ export default async function accesso() {
     $('#blocco-altri').hidden = false;
     for (const i of others) $('#elenco-altri').append(el('a', { class: 'btn btn-outline-primary', href: i.login }, `Entra con ${i.name}`));
   }
+  if (r.ok && r.data.cns) {
+    $('#blocco-cns').hidden = false;
+    $('#pulsante-cns').href = r.data.cns;
+  }
   if (!idps.length) notice($('#messaggio-accesso'), 'warning', "L'accesso non è al momento disponibile: nessun gestore dell'identità è configurato.");
 }
