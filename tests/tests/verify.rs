@@ -127,6 +127,19 @@ async fn qr_link_and_form_return_the_original_byte_for_byte() {
         !html.contains(&cert.person.codice_fiscale),
         "no codice fiscale on the page"
     );
+    // The comune's coat of arms in the header, served by the verification function itself:
+    // the PNG the certificates print.
+    assert!(html.contains(r#"<img class="stemma" src="/verifica/stemma.png""#));
+    let (status, arms_headers, arms) = get(&format!("{}/verifica/stemma.png", portal.base)).await;
+    assert_eq!(status, 200);
+    assert_eq!(arms_headers["content-type"], "image/png");
+    let printed = portal.state.arms.as_ref().expect("the demo's arms");
+    let decoded = shared::pdf::Arms::from_png(&arms).unwrap();
+    assert_eq!(
+        (decoded.width, decoded.height),
+        (printed.width, printed.height)
+    );
+    assert_eq!(decoded.rgb, printed.rgb);
     let csp = headers["content-security-policy"].to_str().unwrap();
     assert!(
         csp.contains("default-src 'none'")

@@ -148,9 +148,27 @@ async fn answer(
     Ok(resp)
 }
 
-/// "Comune di …", the name the pages carry.
-fn ente(app: &AppState) -> String {
-    format!("Comune di {}", app.config.municipality.name)
+/// "Comune di …" and its coat of arms, as the pages carry them.
+fn ente(app: &AppState) -> pages::Ente {
+    pages::Ente {
+        name: format!("Comune di {}", app.config.municipality.name),
+        arms: app.arms.is_some(),
+    }
+}
+
+/// The comune's coat of arms as configured (the PNG the documents print).
+async fn arms(State(app): State<AppState>) -> Response {
+    match &app.arms {
+        Some(a) => (
+            [
+                (header::CONTENT_TYPE, "image/png"),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            a.png.clone(),
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 async fn form_page(State(app): State<AppState>) -> Html<String> {
@@ -260,6 +278,7 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .route("/verifica", get(form_page).post(submit))
         .route("/verifica/stile.css", get(stylesheet))
+        .route("/verifica/stemma.png", get(arms))
         .route("/verifica/{id}", get(by_link))
         .route("/verifica/{id}/originale", get(original))
         .with_state(state)

@@ -23,8 +23,19 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-/// A page in the comune's name (`ente`: "Comune di …").
-fn layout(ente: &str, title: &str, body: &str) -> String {
+/// Whose pages they are: "Comune di …", and whether its coat of arms is configured.
+pub struct Ente {
+    pub name: String,
+    pub arms: bool,
+}
+
+/// A page in the comune's name, with its coat of arms when there is one.
+fn layout(ente: &Ente, title: &str, body: &str) -> String {
+    let arms = if ente.arms {
+        r#"<img class="stemma" src="/verifica/stemma.png" alt="" height="56">"#
+    } else {
+        ""
+    };
     format!(
         r##"<!doctype html>
 <html lang="it">
@@ -37,7 +48,7 @@ fn layout(ente: &str, title: &str, body: &str) -> String {
 </head>
 <body>
 <a class="skip" href="#contenuto">Vai al contenuto</a>
-<header class="testata"><div class="wrap"><p class="ente">{ente}</p><p class="servizio">Servizi Demografici online – Verifica dei certificati anagrafici</p></div></header>
+<header class="testata"><div class="wrap">{arms}<div><p class="ente">{ente}</p><p class="servizio">Servizi Demografici online – Verifica dei certificati anagrafici</p></div></div></header>
 <main id="contenuto" class="wrap">
 {body}
 </main>
@@ -45,12 +56,12 @@ fn layout(ente: &str, title: &str, body: &str) -> String {
 </body>
 </html>"##,
         title = esc(title),
-        ente = esc(ente),
+        ente = esc(&ente.name),
     )
 }
 
 /// The form of the manual verification, with an optional error shown above it.
-pub fn form(ente: &str, error: Option<&str>, values: (&str, &str, &str)) -> String {
+pub fn form(ente: &Ente, error: Option<&str>, values: (&str, &str, &str)) -> String {
     let alert = error
         .map(|e| {
             format!(
@@ -85,7 +96,7 @@ pub fn form(ente: &str, error: Option<&str>, values: (&str, &str, &str)) -> Stri
 
 /// A certificate found: valid, or past its online verification.
 fn found(
-    ente: &str,
+    ente: &Ente,
     r: &CertificateRecord,
     valid: bool,
     seal: Option<&SealStatus>,
@@ -157,7 +168,7 @@ fn found(
 
 /// The result page of a verification; `download` is the link to the original when valid.
 pub fn result(
-    ente: &str,
+    ente: &Ente,
     outcome: &Outcome,
     seal: Option<&SealStatus>,
     download: Option<&str>,
@@ -178,7 +189,7 @@ pub fn result(
 }
 
 /// Too many attempts: until when, and the QR route that stays open.
-fn locked(ente: &str, certificate: bool, until: Option<chrono::DateTime<chrono::Utc>>) -> String {
+fn locked(ente: &Ente, certificate: bool, until: Option<chrono::DateTime<chrono::Utc>>) -> String {
     let why = match (certificate, until) {
         (true, Some(t)) => format!("Troppi tentativi errati per questo certificato da questo collegamento: la verifica manuale è sospesa fino alle {} del {}. Il codice QR stampato sul certificato resta utilizzabile: inquadralo con la fotocamera del telefono.", time_it(t), date_it(italian_date(t))),
         (true, None) => format!("Troppi tentativi errati per questo certificato: la verifica manuale è sospesa per {LOCK_MINUTES} minuti. Il codice QR stampato sul certificato resta utilizzabile."),

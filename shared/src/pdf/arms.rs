@@ -14,6 +14,8 @@ pub struct Arms {
     pub height: u32,
     pub rgb: Vec<u8>,
     pub alpha: Option<Vec<u8>>,
+    /// The PNG as given (the verification pages show it).
+    pub png: Vec<u8>,
 }
 
 fn deflate(data: &[u8]) -> Vec<u8> {
@@ -62,6 +64,7 @@ impl Arms {
             height: frame.height,
             rgb: deflate(&rgb),
             alpha: (!alpha.is_empty()).then(|| deflate(&alpha)),
+            png: bytes.to_vec(),
         })
     }
 
