@@ -414,6 +414,14 @@ test('certificates and declarations name whom they concern; a bad e-mail is mark
   await ready(page);
   await page.waitForFunction((n) => document.querySelector('h1').textContent.includes(n), member);
   assert.equal(await page.locator('#prepara').innerText(), `Prepara la dichiarazione per ${member}`);
+  // The server's refusal of a bad address lands on the e-mail field, tied to it.
+  await page.locator('label[for="consegna-email"]').click();
+  await page.getByLabel('Indirizzo e-mail').fill('non-un-indirizzo');
+  await page.locator('#prepara').click();
+  await page.waitForSelector('#dichiarazione #email[aria-invalid="true"]');
+  assert.match(await page.locator('#email').getAttribute('aria-describedby'), /email-errore/);
+  assert.match(await page.locator('#email-errore').innerText(), /Indirizzo e-mail non valido/);
+  assert.equal(await page.locator('#riepilogo-errori a').getAttribute('href'), '#email');
 
   // Mio account: a bad address is marked on its field, its message tied to it.
   await page.goto(`${base}/account.html`);
