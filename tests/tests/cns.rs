@@ -310,7 +310,7 @@ fn the_trust_bundle_keeps_only_current_idv_cas_not_expired() {
     assert_eq!(bundle.len(), 1);
     let trusted = std::fs::read_to_string(pki.join("trusted/ca.pem")).unwrap();
     assert_eq!(
-        shared::cns::pem_blocks(&pem, "CERTIFICATE").unwrap(),
-        shared::cns::pem_blocks(&trusted, "CERTIFICATE").unwrap()
+        shared::cns::certificates(&pem).unwrap(),
+        shared::cns::certificates(&trusted).unwrap()
     );
 }

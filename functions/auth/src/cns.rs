@@ -74,6 +74,17 @@ fn relay(p: &StateParam) -> Option<&str> {
     (!s.is_empty() && s.len() <= 128 && s.bytes().all(|b| b.is_ascii_hexdigit())).then_some(s)
 }
 
+/// The browser binding of a CNS login, limited to `/cns/complete` (a top-level navigation
+/// from the login host, same site: Lax is enough).
+fn binding_cookie(app: &AppState, value: &str) -> String {
+    let site = if secure_cookies(app) {
+        "SameSite=Lax; Secure"
+    } else {
+        "SameSite=Lax"
+    };
+    login::binding_cookie(value, "/cns/complete", site)
+}
+
 fn see_other(location: String) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
 }
@@ -85,12 +96,7 @@ async fn start(State(c): State<Cns>) -> Response {
     let Ok(started) = cns_login::start(&c.app).await else {
         return Page::Busy.into_response();
     };
-    let site = if secure_cookies(&c.app) {
-        "SameSite=Lax; Secure"
-    } else {
-        "SameSite=Lax"
-    };
-    let binding = login::binding_cookie(&started.browser_secret, "/cns/complete", site);
+    let binding = binding_cookie(&c.app, &started.browser_secret);
     let base = &c.app.config.cns.base_url;
     let to = format!("{base}/cns/login?state={}", started.relay_state);
     (

@@ -16,6 +16,7 @@ use axum::serve::{IncomingStream, Listener};
 use axum::Router;
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSupportedAlgorithms};
+use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{DigitallySignedStruct, DistinguishedName, ServerConfig, SignatureScheme};
@@ -158,16 +159,8 @@ fn server_config(
     hints: Vec<Vec<u8>>,
 ) -> anyhow::Result<ServerConfig> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let chain = shared::cns::pem_blocks(cert_pem, "CERTIFICATE")
-        .map_err(anyhow::Error::msg)?
-        .into_iter()
-        .map(CertificateDer::from)
-        .collect();
-    let key = shared::cns::pem_blocks(key_pem, "PRIVATE KEY")
-        .map_err(anyhow::Error::msg)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| anyhow::anyhow!("no PKCS#8 key in the development key file"))?;
+    let chain = shared::cns::certificates(cert_pem).map_err(anyhow::Error::msg)?;
+    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())?;
     let verifier = AnyCard {
         hints: hints
             .iter()
@@ -178,7 +171,7 @@ fn server_config(
     Ok(ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .with_client_cert_verifier(Arc::new(verifier))
-        .with_single_cert(chain, PrivateKeyDer::Pkcs8(key.into()))?)
+        .with_single_cert(chain, key)?)
 }
 
 /// Serves `router`'s CNS login over HTTPS on `tcp` with the client-certificate request.

@@ -11,6 +11,7 @@ pub mod tsl;
 
 use std::time::Duration;
 
+use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
 use webpki::{
     CertRevocationList, EndEntityCert, KeyUsage, OwnedCertRevocationList, RevocationCheckDepth,
@@ -108,8 +109,7 @@ impl TrustBundle {
     pub fn from_pem(text: &str) -> Result<Self, String> {
         let mut anchors = Vec::new();
         let mut subjects = Vec::new();
-        for block in pem_blocks(text, "CERTIFICATE")? {
-            let der = CertificateDer::from(block);
+        for der in certificates(text)? {
             let anchor = webpki::anchor_from_trusted_cert(&der)
                 .map_err(|e| format!("certificato della CA non valido: {e}"))?
                 .to_owned();
@@ -131,27 +131,11 @@ impl TrustBundle {
     }
 }
 
-/// The decoded blocks of one label in a PEM text.
-pub fn pem_blocks(text: &str, label: &str) -> Result<Vec<Vec<u8>>, String> {
-    use base64::Engine;
-    let (begin, end) = (
-        format!("-----BEGIN {label}-----"),
-        format!("-----END {label}-----"),
-    );
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find(&begin) {
-        let after = &rest[start + begin.len()..];
-        let stop = after.find(&end).ok_or("blocco PEM non chiuso")?;
-        let body: String = after[..stop].split_whitespace().collect();
-        out.push(
-            base64::engine::general_purpose::STANDARD
-                .decode(body)
-                .map_err(|_| "blocco PEM non in base64")?,
-        );
-        rest = &after[stop + end.len()..];
-    }
-    Ok(out)
+/// The certificates (DER) of a PEM text, in order; text between the blocks is ignored.
+pub fn certificates(pem: &str) -> Result<Vec<CertificateDer<'static>>, String> {
+    CertificateDer::pem_slice_iter(pem.as_bytes())
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("PEM non leggibile: {e}"))
 }
 
 /// The checks and what they need: the trust bundle, the accepted policies, the CRLs.

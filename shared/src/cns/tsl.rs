@@ -85,7 +85,7 @@ pub fn bundle(tsl: &str, now: DateTime<Utc>) -> Result<(String, Report), String>
                     report.skipped.push((name.clone(), "certificato scaduto"))
                 }
                 Some(_) => {
-                    pem.push_str(&format!("# {name}\n{}", to_pem(&der)));
+                    pem.push_str(&format!("# {name}\n{}", to_pem(&der)?));
                     report.included.push(name.clone());
                 }
             }
@@ -100,15 +100,6 @@ fn expiry(der: &[u8]) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(after.as_secs() as i64, 0)
 }
 
-fn to_pem(der: &[u8]) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let lines: Vec<&str> = b64
-        .as_bytes()
-        .chunks(64)
-        .map(|c| std::str::from_utf8(c).unwrap_or_default())
-        .collect();
-    format!(
-        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-        lines.join("\n")
-    )
+fn to_pem(der: &[u8]) -> Result<String, String> {
+    der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, der).map_err(|e| e.to_string())
 }

@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 use subtle::ConstantTimeEq;
 
 use crate::app::AppState;
-use crate::cns::{pem_blocks, MAX_CERTIFICATE_BYTES};
+use crate::cns::{certificates, MAX_CERTIFICATE_BYTES};
 
 /// The header CloudFront adds to every request to an origin that trusts its viewer headers.
 pub const ORIGIN_HEADER: &str = "x-origin-verify";
@@ -40,7 +40,11 @@ fn from_cloudfront(parts: &Parts) -> Option<Vec<u8>> {
         return None;
     }
     let pem = percent_encoding::percent_decode(raw).decode_utf8().ok()?;
-    pem_blocks(&pem, "CERTIFICATE").ok()?.into_iter().next()
+    certificates(&pem)
+        .ok()?
+        .into_iter()
+        .next()
+        .map(|c| c.to_vec())
 }
 
 impl<S> FromRequestParts<S> for ClientCertificate

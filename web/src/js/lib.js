@@ -88,6 +88,17 @@ export function showErrors(summary, errors) {
   summary.firstChild.focus();
 }
 
+/**
+ * An API refusal: on its field when it names one of the form's (`fields` maps the API's field
+ * paths to the form's ids), else as a message in `target`.
+ */
+export function refusal(summary, target, data, fields) {
+  const field = fields[data.field];
+  if (!field) { notice(target, 'danger', data.message); return; }
+  showErrors(summary, [[field, data.message]]);
+  target.replaceChildren();
+}
+
 export function save(blob, name) {
   const url = URL.createObjectURL(blob);
   const a = el('a', { href: url, download: name });

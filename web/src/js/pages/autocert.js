@@ -1,5 +1,5 @@
 // Autocertificazioni: pre-filled self-declarations for a member of the household.
-import { $, api, busy, deliveryChoice, el, filename, notice, params, requireLogin, save, showErrors } from '../lib.js';
+import { $, api, busy, deliveryChoice, el, filename, notice, params, refusal, requireLogin, save, showErrors } from '../lib.js';
 
 export default async function autocert() {
   const m = await requireLogin();
@@ -43,9 +43,8 @@ export default async function autocert() {
     prepara.disabled = true;
     const res = await api('/api/autocert', { method: 'POST', body, csrf: m.csrf_token, raw: true }).finally(() => { prepara.disabled = false; });
     // A refusal about a field goes next to it (with the summary on top), the others below.
-    const field = { email: 'email', message: 'messaggio-email' }[res.data?.field];
-    showErrors($('#riepilogo-errori'), !res.ok && field ? [[field, res.data.message]] : []);
-    if (!res.ok) { if (field) stato.replaceChildren(); else notice(stato, 'danger', res.data.message); return; }
+    showErrors($('#riepilogo-errori'), []);
+    if (!res.ok) { refusal($('#riepilogo-errori'), stato, res.data, { email: 'email', message: 'messaggio-email' }); return; }
     if (res.blob) { save(res.blob, filename(res.headers, 'dichiarazione.pdf')); notice(stato, 'success', 'Dichiarazione scaricata: stampala, controllala e firmala.'); } else notice(stato, 'success', res.data.message);
   });
 }

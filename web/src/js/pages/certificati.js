@@ -1,6 +1,6 @@
 // Certificazioni for a member of the household: type, uso, marca da bollo, delivery; every
 // error on its field with a summary on top; the same request never issues twice.
-import { $, api, busy, deliveryChoice, el, fieldError, filename, notice, params, requireLogin, save, showErrors, today } from '../lib.js';
+import { $, api, busy, deliveryChoice, el, fieldError, filename, notice, params, refusal, requireLogin, save, showErrors, today } from '../lib.js';
 import { usoPicker } from './uso.js';
 
 /** The form's field for each path the API names in a refusal. */
@@ -86,11 +86,7 @@ export default async function certificati() {
     showErrors(summary, errors);
     return errors.length ? null : body;
   };
-  /** A refusal of the API: on its field when it names one, else under the buttons. */
-  const refused = (data) => {
-    const field = FIELDS[data.field];
-    if (field) { showErrors(summary, [[field, data.message]]); stato.replaceChildren(); } else notice(stato, 'danger', data.message);
-  };
+  const refused = (data) => refusal(summary, stato, data, FIELDS);
   let key = crypto.randomUUID();
   $('#anteprima').addEventListener('click', async () => {
     const body = request();

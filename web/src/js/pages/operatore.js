@@ -1,6 +1,6 @@
 // Certificazione libera (operators): the person by codice fiscale or generalità, type and uso
 // chosen from the catalogue, the requester's document; every error on its field at once.
-import { $, api, busy, el, fieldError, filename, notice, requireLogin, save, showErrors, today } from '../lib.js';
+import { $, api, busy, el, fieldError, filename, notice, refusal, requireLogin, save, showErrors, today } from '../lib.js';
 
 /** The form's field for each path the API names in a refusal. */
 const FIELDS = {
@@ -77,11 +77,7 @@ export default async function operatore() {
     button.disabled = true;
     const res = await api('/api/operator/certificates', { method: 'POST', body, csrf: m.csrf_token, raw: true, headers: { 'Idempotency-Key': key } })
       .finally(() => { button.disabled = false; });
-    if (!res.ok) {
-      const field = FIELDS[res.data.field];
-      if (field) { showErrors(summary, [[field, res.data.message]]); $('#stato').replaceChildren(); } else notice($('#stato'), 'danger', res.data.message);
-      return;
-    }
+    if (!res.ok) { refusal(summary, $('#stato'), res.data, FIELDS); return; }
     key = crypto.randomUUID();
     save(res.blob, filename(res.headers, 'certificato.pdf'));
     notice($('#stato'), 'success', `Certificato ${res.headers.get('x-certificate-id')} rilasciato.`);
