@@ -83,6 +83,7 @@ fn spec(portal: &Portal, request_id: &str, who: &Persona, level: u8) -> Response
         not_before: now,
         until: now + Duration::minutes(5),
         level,
+        response_issuer_format: true,
         attributes: vec![
             (
                 "fiscalNumber".into(),
@@ -455,5 +456,175 @@ async fn metadata_is_signed_and_spid_shaped() {
         .await
         .unwrap()
         .contains("Gestore dell'identità sconosciuto"));
+    portal.stop().await;
+}
+
+#[tokio::test]
+async fn cie_has_its_own_federation_metadata_and_a_demo_cie_login_is_level_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let portal = Portal::start(dir.path()).await;
+    let me = portal.citizen();
+
+    // Its own entity and signed metadata: the administrative contact with the cie:
+    // extensions (the comune's Belfiore code), Company, only the CIE attributes.
+    let xml = client()
+        .get(format!("{}/saml/cie/metadata", portal.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let cie_entity = format!("{}/saml/cie/metadata", portal.base);
+    for expected in [
+        format!("entityID=\"{cie_entity}\""),
+        "xmlns:cie=\"https://www.cartaidentita.interno.gov.it/saml-extensions\"".into(),
+        "contactType=\"administrative\"".into(),
+        "<cie:Public/><cie:IPACode>c_x000</cie:IPACode><cie:IPACategory>L6</cie:IPACategory><cie:Municipality>X000</cie:Municipality><cie:Province>SI</cie:Province><cie:Country>IT</cie:Country>".into(),
+        "<md:Company>Comune di Valdemo</md:Company>".into(),
+        "<md:EmailAddress>protocollo@comune.example</md:EmailAddress>".into(),
+    ] {
+        assert!(xml.contains(&expected), "CIE metadata lacks {expected}: {xml}");
+    }
+    let requested: Vec<&str> = xml
+        .split("RequestedAttribute Name=\"")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap())
+        .collect();
+    assert_eq!(
+        requested,
+        ["name", "familyName", "dateOfBirth", "fiscalNumber"]
+    );
+    assert!(!xml.contains("spid:") && !xml.contains("<ds:SignatureValue/>"));
+
+    // The login uses it: an AuthnRequest from the CIE entity, ForceAuthn, to the demo CIE
+    // IdP (whose entityID is its SSO URL).
+    let (status, idps) = portal.get("/api/auth/idps", None).await;
+    assert_eq!(status, 200);
+    assert!(idps["idps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["key"] == "demo-cie" && i["kind"] == "cie"));
+    let r = client()
+        .get(format!("{}/saml/login?idp=demo-cie", portal.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 302);
+    let browser = set_cookie(&r, "anagrafe_login").unwrap();
+    let sso = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        sso.starts_with(&format!("{}/demo-idp/cie/sso?", portal.base)),
+        "{sso}"
+    );
+    let url = reqwest::Url::parse(&sso).unwrap();
+    let q: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+    let raw = B64.decode(&q["SAMLRequest"]).unwrap();
+    let mut request = String::new();
+    flate2::read::DeflateDecoder::new(raw.as_slice())
+        .read_to_string(&mut request)
+        .unwrap();
+    let req: samael::schema::AuthnRequest = request.parse().unwrap();
+    assert_eq!(req.force_authn, Some(true));
+    assert_eq!(req.issuer.unwrap().value.unwrap(), cie_entity);
+
+    let page = client()
+        .get(&sso)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let form = [
+        ("fiscalNumber", me.codice_fiscale.clone()),
+        ("request_id", hidden(&page, "request_id")),
+        ("relay_state", hidden(&page, "relay_state")),
+        ("level", hidden(&page, "level")),
+        ("profile", hidden(&page, "profile")),
+    ];
+    let answer = client()
+        .post(format!("{}/demo-idp/login", portal.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let response = String::from_utf8(B64.decode(hidden(&answer, "SAMLResponse")).unwrap()).unwrap();
+    // As the Ministry's IdP answers: Response Issuer without Format, SpidL3, no e-mail.
+    assert!(response.contains(&format!(
+        "<saml:Issuer>{}/demo-idp/cie/sso</saml:Issuer>",
+        portal.base
+    )));
+    assert!(response.contains("https://www.spid.gov.it/SpidL3") && !response.contains("\"email\""));
+    let r = client()
+        .post(format!("{}/saml/acs", portal.base))
+        .header("Cookie", &browser)
+        .form(&[
+            ("SAMLResponse", hidden(&answer, "SAMLResponse")),
+            ("RelayState", hidden(&answer, "RelayState")),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let cookie = set_cookie(&r, "anagrafe_session").unwrap();
+    let (status, me_json) = portal.get("/api/me", Some(&cookie)).await;
+    assert_eq!(status, 200);
+    assert_eq!(me_json["codice_fiscale"], me.codice_fiscale.as_str());
+    assert_eq!(me_json["level"], 3);
+    assert_eq!(me_json["idp"], "demo-cie");
+
+    // A Response for the SPID entity is not one for the CIE login (wrong Audience).
+    let (request_id, relay, browser) = {
+        let r = client()
+            .get(format!("{}/saml/login?idp=demo-cie", portal.base))
+            .send()
+            .await
+            .unwrap();
+        let browser = set_cookie(&r, "anagrafe_login").unwrap();
+        let sso = r.headers()["location"].to_str().unwrap().to_string();
+        let page = client()
+            .get(&sso)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        (
+            hidden(&page, "request_id"),
+            hidden(&page, "relay_state"),
+            browser,
+        )
+    };
+    let mut wrong = spec(&portal, &request_id, &me, 3);
+    wrong.idp = format!("{}/demo-idp/cie/sso", portal.base);
+    wrong.response_issuer_format = false;
+    let (status, set, _) = post_acs(
+        &portal,
+        &sign(wrong.xml(true), &demo_key(&portal)),
+        &relay,
+        &browser,
+    )
+    .await;
+    assert!(
+        status >= 400 && set.is_none(),
+        "audience of the SPID entity refused"
+    );
+    // The same answer addressed to the CIE entity is accepted: the audience was the fault.
+    wrong.sp = cie_entity.clone();
+    let (status, set, _) = post_acs(
+        &portal,
+        &sign(wrong.xml(true), &demo_key(&portal)),
+        &relay,
+        &browser,
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert!(set.is_some());
     portal.stop().await;
 }

@@ -71,6 +71,7 @@ fn spec(portal: &Portal, login: &Login, who: &Persona, level: u8) -> ResponseSpe
         not_before: now,
         until: now + chrono::Duration::minutes(5),
         level,
+        response_issuer_format: true,
         attributes: vec![(
             "fiscalNumber".into(),
             format!("TINIT-{}", who.codice_fiscale),

@@ -63,28 +63,55 @@ async fn spid_sp_test_passes_metadata_authn_request_and_response_tests() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let summary = text
+    let (executed, failed) = summary(&text);
+    assert!(
+        executed > 200,
+        "metadata, AuthnRequest and Response tests ran: {text}"
+    );
+    assert_eq!(failed, 0, "{text}");
+    assert!(out.status.success(), "{text}");
+    portal.stop().await;
+}
+
+/// "executed N tests, M failed" of the tool's closing line.
+fn summary(text: &str) -> (usize, usize) {
+    let line = text
         .lines()
         .rev()
         .find(|l| l.contains("executed"))
         .unwrap_or_else(|| panic!("no summary in {text}"));
-    println!("{summary}");
-    let executed: usize = summary
-        .split("executed ")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap();
-    let failed: usize = summary
-        .split("tests, ")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap();
-    assert!(
-        executed > 200,
-        "metadata, AuthnRequest and Response tests ran: {summary}"
+    println!("{line}");
+    let number = |after: &str| -> usize {
+        line.split(after)
+            .nth(1)
+            .and_then(|s| s.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no count after {after:?} in {line}"))
+    };
+    (number("executed "), number("tests, "))
+}
+
+#[tokio::test]
+async fn spid_sp_test_passes_the_cie_public_sp_profile_on_the_cie_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    let portal = Portal::start(dir.path()).await;
+    let tool = tool_bin(".venv-spid", "spid_sp_test");
+    let url = format!("{}/saml/cie/metadata", portal.base);
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(tool)
+            .args(["--metadata-url", &url, "-pr", "cie-sp-public"])
+            .output()
+            .expect("spid_sp_test runs")
+    })
+    .await
+    .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
     );
+    let (executed, failed) = summary(&text);
+    assert!(executed >= 70, "the CIE metadata tests ran: {text}");
     assert_eq!(failed, 0, "{text}");
     assert!(out.status.success(), "{text}");
     portal.stop().await;

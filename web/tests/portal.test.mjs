@@ -237,6 +237,8 @@ test('every page passes axe (WCAG 2.1 AA) logged out and logged in, at 1280 and 
     assert.equal(headers['x-content-type-options'], 'nosniff', path);
     assert.match(headers['content-security-policy'], /frame-ancestors 'none'/, path);
     if (name === 'accesso') {
+      // CIE through its own federation (locally the demo IdP plays the Ministry's).
+      assert.equal(await page.getByRole('link', { name: 'Entra con CIE' }).getAttribute('href'), '/saml/login?idp=demo-cie');
       // The CNS button and what a citizen needs for it.
       assert.equal(await page.getByRole('link', { name: 'Entra con CNS / TS-CNS' }).getAttribute('href'), '/cns/start');
       await page.locator('#istruzioni-cns summary').click();

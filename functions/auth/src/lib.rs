@@ -50,15 +50,25 @@ pub(crate) fn secure_cookies(app: &AppState) -> bool {
     !app.config.public_base_url.starts_with("http://")
 }
 
-async fn metadata(State(ctx): State<Ctx>) -> Response {
+fn metadata_response(xml: &str) -> Response {
     (
         [(
             header::CONTENT_TYPE,
             "application/samlmetadata+xml; charset=utf-8",
         )],
-        ctx.saml.sp.metadata.clone(),
+        xml.to_string(),
     )
         .into_response()
+}
+
+/// The SPID metadata (the entity registered with AgID).
+async fn metadata(State(ctx): State<Ctx>) -> Response {
+    metadata_response(&ctx.saml.sp.metadata)
+}
+
+/// The CIE metadata (the entity federated on the Ministry's portal).
+async fn cie_metadata(State(ctx): State<Ctx>) -> Response {
+    metadata_response(&ctx.saml.sp.cie_metadata)
 }
 
 #[derive(Deserialize)]
@@ -364,6 +374,7 @@ pub fn router(state: AppState) -> Router {
     harden(
         Router::new()
             .route("/saml/metadata", get(metadata))
+            .route("/saml/cie/metadata", get(cie_metadata))
             .route("/saml/login", get(login))
             .route("/saml/acs", axum::routing::post(acs))
             .route("/saml/logout", get(logout_page).post(logout))

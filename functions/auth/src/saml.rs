@@ -109,6 +109,7 @@ impl Saml {
             pending.issued_at,
             &idp.sso_redirect,
             pending.level,
+            self.sp.entity_for(idp.entry.kind),
         );
         req.signed_redirect(relay, &self.sp.keys.key)
             .ok()
@@ -146,7 +147,7 @@ impl Saml {
             request_id: pending.request_id.clone(),
             request_instant: pending.issued_at,
             level: pending.level,
-            sp_entity_id: self.sp.entity_id.clone(),
+            sp_entity_id: self.sp.entity_for(idp.entry.kind).to_string(),
             acs: self.sp.acs.clone(),
             idp_entity_id: idp.entity_id.clone(),
             now,

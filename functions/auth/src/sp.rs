@@ -19,7 +19,7 @@ use samael::schema::{
     RequestedAuthnContext,
 };
 
-use shared::config::Config;
+use shared::config::{Config, IdpKind};
 
 pub const ENTITY: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:entity";
 pub const TRANSIENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient";
@@ -112,14 +112,31 @@ pub fn load_or_create(
     Ok(Keys { key, cert })
 }
 
-/// The SP of this portal.
+/// The SP of this portal: one entity for SPID (registered with AgID), one for CIE
+/// (federated by the Ministry of the Interior), same key, ACS and logout.
 pub struct Sp {
     pub entity_id: String,
+    pub cie_entity_id: String,
     pub acs: String,
     pub slo: String,
     pub keys: Keys,
     pub metadata: String,
+    pub cie_metadata: String,
 }
+
+/// The attributes the SPID entity asks for.
+const SPID_ATTRIBUTES: [&str; 6] = [
+    "fiscalNumber",
+    "name",
+    "familyName",
+    "dateOfBirth",
+    "email",
+    "digitalAddress",
+];
+/// CIE gives only the eIDAS minimum data set.
+const CIE_ATTRIBUTES: [&str; 4] = ["name", "familyName", "dateOfBirth", "fiscalNumber"];
+/// The IPA category of the comuni ("Comuni e loro Consorzi e Associazioni").
+const IPA_CATEGORY_COMUNI: &str = "L6";
 
 impl Sp {
     /// The SP's key and certificate files: `SAML_KEY_FILE` / `SAML_CERT_FILE`, or
@@ -170,52 +187,106 @@ impl Sp {
             acs: format!("{base}/saml/acs"),
             slo: format!("{base}/saml/logout"),
             entity_id,
+            cie_entity_id: format!("{base}/saml/cie/metadata"),
             keys,
             metadata: String::new(),
+            cie_metadata: String::new(),
         };
-        sp.metadata = sp.signed_metadata(config)?;
+        sp.metadata = sp.signed_metadata(config, false)?;
+        sp.cie_metadata = sp.signed_metadata(config, true)?;
         Ok(sp)
     }
 
-    /// The SPID metadata of a public SP, signed (RSA-SHA256, exclusive c14n).
-    fn signed_metadata(&self, config: &Config) -> Result<String, Error> {
+    /// The entity an identity provider of `kind` knows this SP by.
+    pub fn entity_for(&self, kind: IdpKind) -> &str {
+        if kind == IdpKind::Cie {
+            &self.cie_entity_id
+        } else {
+            &self.entity_id
+        }
+    }
+
+    /// The ContactPerson each federation asks of a public SP: SPID's `other` with the `spid:`
+    /// extensions (Avviso 29 v3), CIE's `administrative` with the `cie:` ones, `Company` and
+    /// the comune's Belfiore code.
+    fn contact(config: &Config, cie: bool) -> String {
+        let s = &config.saml;
+        let (ipa, email, phone) = (
+            xml_escape(&s.ipa_code),
+            xml_escape(&s.contact_email),
+            xml_escape(&s.contact_phone),
+        );
+        if !cie {
+            return format!(
+                r#"<md:ContactPerson contactType="other"><md:Extensions><spid:IPACode>{ipa}</spid:IPACode><spid:Public/></md:Extensions><md:EmailAddress>{email}</md:EmailAddress><md:TelephoneNumber>{phone}</md:TelephoneNumber></md:ContactPerson>"#
+            );
+        }
+        let m = &config.municipality;
+        format!(
+            r#"<md:ContactPerson contactType="administrative"><md:Extensions><cie:Public/><cie:IPACode>{ipa}</cie:IPACode><cie:IPACategory>{IPA_CATEGORY_COMUNI}</cie:IPACategory><cie:Municipality>{code}</cie:Municipality><cie:Province>{province}</cie:Province><cie:Country>IT</cie:Country></md:Extensions><md:Company>{org}</md:Company><md:EmailAddress>{email}</md:EmailAddress><md:TelephoneNumber>{phone}</md:TelephoneNumber></md:ContactPerson>"#,
+            code = xml_escape(&m.code),
+            province = xml_escape(&m.province),
+            org = xml_escape(&format!("Comune di {}", m.name)),
+        )
+    }
+
+    /// The metadata of a public SP for SPID or CIE, signed (RSA-SHA256, exclusive c14n).
+    fn signed_metadata(&self, config: &Config, cie: bool) -> Result<String, Error> {
         let id = format!("_{}", uuid::Uuid::new_v4());
         let cert = B64.encode(self.keys.cert.to_der()?);
         let org = xml_escape(&format!("Comune di {}", config.municipality.name));
         let url = xml_escape(&config.saml.organization_url);
-        let ipa = xml_escape(&config.saml.ipa_code);
-        let email = xml_escape(&config.saml.contact_email);
-        let phone = xml_escape(&config.saml.contact_phone);
         let (eid, acs, slo) = (
-            xml_escape(&self.entity_id),
+            xml_escape(if cie {
+                &self.cie_entity_id
+            } else {
+                &self.entity_id
+            }),
             xml_escape(&self.acs),
             xml_escape(&self.slo),
         );
+        let (ns, attributes) = if cie {
+            (
+                r#"xmlns:cie="https://www.cartaidentita.interno.gov.it/saml-extensions""#,
+                &CIE_ATTRIBUTES[..],
+            )
+        } else {
+            (
+                r#"xmlns:spid="https://spid.gov.it/saml-extensions""#,
+                &SPID_ATTRIBUTES[..],
+            )
+        };
+        let requested: String = attributes
+            .iter()
+            .map(|a| format!(r#"<md:RequestedAttribute Name="{a}"/>"#))
+            .collect();
+        let contact = Sp::contact(config, cie);
         let xml = format!(
             r##"<?xml version="1.0" encoding="UTF-8"?>
-<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" xmlns:spid="https://spid.gov.it/saml-extensions" entityID="{eid}" ID="{id}">
+<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" {ns} entityID="{eid}" ID="{id}">
 <ds:Signature><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="#{id}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>
 <md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol" AuthnRequestsSigned="true" WantAssertionsSigned="true">
 <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
 <md:SingleLogoutService Binding="{REDIRECT}" Location="{slo}"/>
 <md:NameIDFormat>{TRANSIENT}</md:NameIDFormat>
 <md:AssertionConsumerService index="0" isDefault="true" Binding="{POST}" Location="{acs}"/>
-<md:AttributeConsumingService index="0"><md:ServiceName xml:lang="it">Servizi Demografici online</md:ServiceName><md:RequestedAttribute Name="fiscalNumber"/><md:RequestedAttribute Name="name"/><md:RequestedAttribute Name="familyName"/><md:RequestedAttribute Name="dateOfBirth"/><md:RequestedAttribute Name="email"/><md:RequestedAttribute Name="digitalAddress"/></md:AttributeConsumingService>
+<md:AttributeConsumingService index="0"><md:ServiceName xml:lang="it">Servizi Demografici online</md:ServiceName>{requested}</md:AttributeConsumingService>
 </md:SPSSODescriptor>
 <md:Organization><md:OrganizationName xml:lang="it">{org}</md:OrganizationName><md:OrganizationDisplayName xml:lang="it">{org}</md:OrganizationDisplayName><md:OrganizationURL xml:lang="it">{url}</md:OrganizationURL></md:Organization>
-<md:ContactPerson contactType="other"><md:Extensions><spid:IPACode>{ipa}</spid:IPACode><spid:Public/></md:Extensions><md:EmailAddress>{email}</md:EmailAddress><md:TelephoneNumber>{phone}</md:TelephoneNumber></md:ContactPerson>
+{contact}
 </md:EntityDescriptor>"##
         );
         Ok(Crypto::sign_xml(xml, &self.keys.key.private_key_to_der()?)?)
     }
 
-    /// A SPID AuthnRequest for `level`, to the IdP's SSO location.
+    /// A SPID (or CIE) AuthnRequest for `level`, to the IdP's SSO location, issued by `entity`.
     pub fn authn_request(
         &self,
         id: &str,
         now: DateTime<Utc>,
         destination: &str,
         level: u8,
+        entity: &str,
     ) -> AuthnRequest {
         AuthnRequest {
             id: id.to_string(),
@@ -224,8 +295,8 @@ impl Sp {
             destination: Some(destination.to_string()),
             issuer: Some(Issuer {
                 format: Some(ENTITY.into()),
-                name_qualifier: Some(self.entity_id.clone()),
-                value: Some(self.entity_id.clone()),
+                name_qualifier: Some(entity.to_string()),
+                value: Some(entity.to_string()),
                 ..Issuer::default()
             }),
             name_id_policy: Some(NameIdPolicy {

@@ -12,7 +12,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
-use chrono::{Duration, SecondsFormat, Utc};
+use chrono::Duration;
 use openssl::pkey::{PKey, Private};
 use samael::crypto::{Crypto, CryptoProvider};
 use samael::schema::AuthnRequest;
@@ -24,21 +24,74 @@ use shared::services::import::Record;
 use shared::services::registry;
 use shared::web::AppState;
 
+use crate::demo_response::esc;
+pub use crate::demo_response::ResponseSpec;
+
 pub const KEY: &str = "demo";
+/// The demo IdP playing the CIE identity provider (the Ministry's, federated separately).
+pub const CIE_KEY: &str = "demo-cie";
+
+/// Which identity provider the demo plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    Spid,
+    Cie,
+}
 
 pub struct DemoIdp {
     base: String,
     entity_id: String,
+    /// As the CIE IdP: its entityID is its SSO URL.
+    cie_entity_id: String,
     sp_entity_id: String,
+    cie_sp_entity_id: String,
     acs: String,
     key: PKey<Private>,
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+impl DemoIdp {
+    fn entity(&self, p: Profile) -> &str {
+        match p {
+            Profile::Spid => &self.entity_id,
+            Profile::Cie => &self.cie_entity_id,
+        }
+    }
+
+    fn sp_entity(&self, p: Profile) -> &str {
+        match p {
+            Profile::Spid => &self.sp_entity_id,
+            Profile::Cie => &self.cie_sp_entity_id,
+        }
+    }
+
+    fn sso(&self, p: Profile) -> String {
+        match p {
+            Profile::Spid => format!("{}/sso", self.base),
+            Profile::Cie => format!("{}/cie/sso", self.base),
+        }
+    }
+}
+
+/// The signed metadata of the demo IdP as `entity_id`, answering at `sso`.
+fn signed_metadata(keys: &auth::sp::Keys, entity_id: &str, sso: &str) -> anyhow::Result<String> {
+    let id = format!("_{}", uuid::Uuid::new_v4());
+    let cert = B64.encode(keys.cert.to_der()?);
+    let (eid, sso) = (esc(entity_id), esc(sso));
+    let xml = format!(
+        r##"<?xml version="1.0" encoding="UTF-8"?>
+<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="{eid}" ID="{id}">
+<ds:Signature><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="#{id}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>
+<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol" WantAuthnRequestsSigned="true">
+<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+<md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:transient</md:NameIDFormat>
+<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="{sso}"/>
+<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="{sso}"/>
+</md:IDPSSODescriptor>
+</md:EntityDescriptor>"##
+    );
+    Crypto::sign_xml(xml, &keys.key.private_key_to_der()?)
+        .map_err(|e| anyhow::anyhow!("demo IdP metadata: {e}"))
 }
 
 /// Creates (first start) or loads the demo IdP's key, writes its signed metadata under
@@ -54,41 +107,49 @@ pub fn install(mut state: AppState) -> anyhow::Result<(AppState, Arc<DemoIdp>)> 
         (&entity_id, "IdP demo di Anagrafe online", "Valdemo", "demo"),
     )
     .map_err(|e| anyhow::anyhow!("demo IdP key: {e}"))?;
-    let id = format!("_{}", uuid::Uuid::new_v4());
-    let cert = B64.encode(keys.cert.to_der()?);
-    let (eid, sso) = (esc(&entity_id), esc(&format!("{base}/sso")));
-    let xml = format!(
-        r##"<?xml version="1.0" encoding="UTF-8"?>
-<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="{eid}" ID="{id}">
-<ds:Signature><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="#{id}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>
-<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol" WantAuthnRequestsSigned="true">
-<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
-<md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:transient</md:NameIDFormat>
-<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="{sso}"/>
-<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="{sso}"/>
-</md:IDPSSODescriptor>
-</md:EntityDescriptor>"##
-    );
-    let signed = Crypto::sign_xml(xml, &keys.key.private_key_to_der()?)
-        .map_err(|e| anyhow::anyhow!("demo IdP metadata: {e}"))?;
-    let path = dir.join("metadata.xml");
-    std::fs::write(&path, signed)?;
-    let idp = Arc::new(DemoIdp {
+    let idp = DemoIdp {
+        cie_entity_id: format!("{base}/cie/sso"),
         base,
         entity_id,
         sp_entity_id: format!("{}/saml/metadata", config.public_base_url),
+        cie_sp_entity_id: format!("{}/saml/cie/metadata", config.public_base_url),
         acs: format!("{}/saml/acs", config.public_base_url),
-        key: keys.key,
-    });
+        key: keys.key.clone(),
+    };
+    let mut entries = Vec::new();
+    for (profile, key, name, kind, file) in [
+        (
+            Profile::Spid,
+            KEY,
+            "IdP demo (solo ambiente locale)",
+            shared::config::IdpKind::Demo,
+            "metadata.xml",
+        ),
+        (
+            Profile::Cie,
+            CIE_KEY,
+            "CIE demo (solo ambiente locale)",
+            shared::config::IdpKind::Cie,
+            "cie-metadata.xml",
+        ),
+    ] {
+        let path = dir.join(file);
+        std::fs::write(
+            &path,
+            signed_metadata(&keys, idp.entity(profile), &idp.sso(profile))?,
+        )?;
+        entries.push(IdpEntry {
+            key: key.into(),
+            name: name.into(),
+            kind,
+            metadata: path,
+            logo: None,
+        });
+    }
+    let idp = Arc::new(idp);
     let mut config = config.clone();
-    config.idps.retain(|i| i.key != KEY);
-    config.idps.push(IdpEntry {
-        key: KEY.into(),
-        name: "IdP demo (solo ambiente locale)".into(),
-        kind: shared::config::IdpKind::Demo,
-        metadata: path,
-        logo: None,
-    });
+    config.idps.retain(|i| i.key != KEY && i.key != CIE_KEY);
+    config.idps.extend(entries);
     state.config = Arc::new(config);
     Ok((state, idp))
 }
@@ -133,16 +194,20 @@ fn decode_request(b64: &str) -> Option<AuthnRequest> {
     xml.parse().ok()
 }
 
-async fn sso(State(ctx): State<Ctx>, params: SsoParams) -> Response {
+async fn sso(ctx: Ctx, profile: Profile, params: SsoParams) -> Response {
     let Some(req) = params.saml_request.as_deref().and_then(decode_request) else {
         return bad("AuthnRequest mancante o illeggibile.");
     };
-    if req.issuer.as_ref().and_then(|i| i.value.as_deref()) != Some(ctx.idp.sp_entity_id.as_str()) {
+    if req.issuer.as_ref().and_then(|i| i.value.as_deref()) != Some(ctx.idp.sp_entity(profile)) {
         return bad(
             "Il service provider che ha inviato la richiesta non è registrato presso questo IdP.",
         );
     }
-    let level = req
+    // CIE: every request forces a new authentication, always at level 3.
+    if profile == Profile::Cie && req.force_authn != Some(true) {
+        return bad("Le richieste di autenticazione CIE devono avere ForceAuthn.");
+    }
+    let asked = req
         .requested_authn_context
         .as_ref()
         .and_then(|c| c.authn_context_class_refs.as_ref())
@@ -151,6 +216,12 @@ async fn sso(State(ctx): State<Ctx>, params: SsoParams) -> Response {
         .and_then(|v| v.strip_prefix("https://www.spid.gov.it/SpidL"))
         .and_then(|l| l.parse::<u8>().ok())
         .unwrap_or(1);
+    let level = if profile == Profile::Cie { 3 } else { asked };
+    let profile_name = if profile == Profile::Cie {
+        "cie"
+    } else {
+        "spid"
+    };
     let relay = params.relay_state.unwrap_or_default();
     // The demo citizens: living residents of the demo export.
     let export = std::fs::read_to_string(ctx.app.config.data_dir.join("demo-export.jsonl"))
@@ -184,7 +255,7 @@ async fn sso(State(ctx): State<Ctx>, params: SsoParams) -> Response {
 <main class="wrap"><h1>Scegli un cittadino della popolazione demo</h1>
 <p>Livello di autenticazione richiesto: SpidL{level}.</p>
 <form method="post" action="{base}/login" class="modulo">
-<input type="hidden" name="request_id" value="{id}"><input type="hidden" name="relay_state" value="{relay}"><input type="hidden" name="level" value="{level}">
+<input type="hidden" name="request_id" value="{id}"><input type="hidden" name="relay_state" value="{relay}"><input type="hidden" name="level" value="{level}"><input type="hidden" name="profile" value="{profile_name}">
 <ul class="cittadini">
 {options}</ul>
 <button type="submit">Accedi</button>
@@ -196,12 +267,20 @@ async fn sso(State(ctx): State<Ctx>, params: SsoParams) -> Response {
     .into_response()
 }
 
-async fn sso_get(state: State<Ctx>, Query(p): Query<SsoParams>) -> Response {
-    sso(state, p).await
+async fn sso_get(State(ctx): State<Ctx>, Query(p): Query<SsoParams>) -> Response {
+    sso(ctx, Profile::Spid, p).await
 }
 
-async fn sso_post(state: State<Ctx>, Form(p): Form<SsoParams>) -> Response {
-    sso(state, p).await
+async fn sso_post(State(ctx): State<Ctx>, Form(p): Form<SsoParams>) -> Response {
+    sso(ctx, Profile::Spid, p).await
+}
+
+async fn cie_sso_get(State(ctx): State<Ctx>, Query(p): Query<SsoParams>) -> Response {
+    sso(ctx, Profile::Cie, p).await
+}
+
+async fn cie_sso_post(State(ctx): State<Ctx>, Form(p): Form<SsoParams>) -> Response {
+    sso(ctx, Profile::Cie, p).await
 }
 
 #[derive(Deserialize)]
@@ -211,6 +290,12 @@ struct LoginForm {
     request_id: String,
     relay_state: String,
     level: u8,
+    #[serde(default = "spid")]
+    profile: Profile,
+}
+
+fn spid() -> Profile {
+    Profile::Spid
 }
 
 async fn login(State(ctx): State<Ctx>, Form(f): Form<LoginForm>) -> Response {
@@ -220,32 +305,37 @@ async fn login(State(ctx): State<Ctx>, Form(f): Form<LoginForm>) -> Response {
     };
     let idp = &ctx.idp;
     let now = ctx.app.clock.now();
+    let cie = f.profile == Profile::Cie;
+    let mut attributes = vec![
+        (
+            "fiscalNumber".into(),
+            format!("TINIT-{}", person.codice_fiscale),
+        ),
+        ("name".into(), person.nome.clone()),
+        ("familyName".into(), person.cognome.clone()),
+        ("dateOfBirth".into(), person.nascita.data.to_string()),
+    ];
+    // CIE gives only the minimum data set; the demo SPID identity also has an e-mail.
+    if !cie {
+        let email = format!(
+            "{}.{}@example.org",
+            person.nome.to_lowercase().replace(' ', ""),
+            person.cognome.to_lowercase().replace([' ', '\''], "")
+        );
+        attributes.push(("email".into(), email));
+    }
     let spec = ResponseSpec {
-        idp: idp.entity_id.clone(),
-        sp: idp.sp_entity_id.clone(),
+        idp: idp.entity(f.profile).to_string(),
+        sp: idp.sp_entity(f.profile).to_string(),
         acs: idp.acs.clone(),
         in_response_to: f.request_id.clone(),
         issued: now,
         not_before: now,
         until: now + Duration::minutes(5),
-        level: f.level.clamp(1, 3),
-        attributes: vec![
-            (
-                "fiscalNumber".into(),
-                format!("TINIT-{}", person.codice_fiscale),
-            ),
-            ("name".into(), person.nome.clone()),
-            ("familyName".into(), person.cognome.clone()),
-            ("dateOfBirth".into(), person.nascita.data.to_string()),
-            (
-                "email".into(),
-                format!(
-                    "{}.{}@example.org",
-                    person.nome.to_lowercase().replace(' ', ""),
-                    person.cognome.to_lowercase().replace([' ', '\''], "")
-                ),
-            ),
-        ],
+        // The CIE IdP always answers at SpidL3, with a Response Issuer without Format.
+        level: if cie { 3 } else { f.level.clamp(1, 3) },
+        response_issuer_format: !cie,
+        attributes,
     };
     let signed = match idp
         .key
@@ -278,54 +368,6 @@ async fn login(State(ctx): State<Ctx>, Form(f): Form<LoginForm>) -> Response {
         .into_response()
 }
 
-/// A SPID-shaped Response; fields are public so tests can craft faulty ones.
-pub struct ResponseSpec {
-    pub idp: String,
-    pub sp: String,
-    pub acs: String,
-    pub in_response_to: String,
-    pub issued: chrono::DateTime<Utc>,
-    pub not_before: chrono::DateTime<Utc>,
-    pub until: chrono::DateTime<Utc>,
-    pub level: u8,
-    pub attributes: Vec<(String, String)>,
-}
-
-impl ResponseSpec {
-    /// The Response XML; with `signature_template` the Assertion carries the enveloped
-    /// signature template that `Crypto::sign_xml` fills.
-    pub fn xml(&self, signature_template: bool) -> String {
-        let ts = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Millis, true);
-        let (issued, not_before, until) = (ts(self.issued), ts(self.not_before), ts(self.until));
-        let assertion_id = format!("_{}", uuid::Uuid::new_v4());
-        let response_id = format!("_{}", uuid::Uuid::new_v4());
-        let attributes: String = self
-            .attributes
-            .iter()
-            .map(|(name, value)| format!(r#"<saml:Attribute Name="{}"><saml:AttributeValue xsi:type="xs:string">{}</saml:AttributeValue></saml:Attribute>"#, esc(name), esc(value)))
-            .collect();
-        let signature = if signature_template {
-            format!(
-                r##"<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="#{assertion_id}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/></ds:Signature>"##
-            )
-        } else {
-            String::new()
-        };
-        let (eid, sp, acs, req) = (
-            esc(&self.idp),
-            esc(&self.sp),
-            esc(&self.acs),
-            esc(&self.in_response_to),
-        );
-        let level = self.level;
-        format!(
-            r##"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ID="{response_id}" Version="2.0" IssueInstant="{issued}" Destination="{acs}" InResponseTo="{req}"><saml:Issuer Format="urn:oasis:names:tc:SAML:2.0:nameid-format:entity">{eid}</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status><saml:Assertion ID="{assertion_id}" Version="2.0" IssueInstant="{issued}"><saml:Issuer Format="urn:oasis:names:tc:SAML:2.0:nameid-format:entity">{eid}</saml:Issuer>{signature}<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient" NameQualifier="{eid}">_{nameid}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData InResponseTo="{req}" NotOnOrAfter="{until}" Recipient="{acs}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{not_before}" NotOnOrAfter="{until}"><saml:AudienceRestriction><saml:Audience>{sp}</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement AuthnInstant="{issued}" SessionIndex="_{session}"><saml:AuthnContext><saml:AuthnContextClassRef>https://www.spid.gov.it/SpidL{level}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement><saml:AttributeStatement>{attributes}</saml:AttributeStatement></saml:Assertion></samlp:Response>"##,
-            nameid = uuid::Uuid::new_v4().simple(),
-            session = uuid::Uuid::new_v4().simple(),
-        )
-    }
-}
-
 async fn metadata(State(ctx): State<Ctx>) -> Response {
     let path = ctx.app.config.data_dir.join("demo-idp/metadata.xml");
     match std::fs::read_to_string(path) {
@@ -355,6 +397,7 @@ pub fn router(app: AppState, idp: Arc<DemoIdp>) -> Router {
         .route("/demo-idp/invio.js", get(submit_script))
         .route("/demo-idp/metadata", get(metadata))
         .route("/demo-idp/sso", get(sso_get).post(sso_post))
+        .route("/demo-idp/cie/sso", get(cie_sso_get).post(cie_sso_post))
         .route("/demo-idp/login", post(login))
         .with_state(Ctx { app, idp })
 }

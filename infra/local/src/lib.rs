@@ -3,6 +3,7 @@
 
 pub mod cns_tls;
 pub mod demo_idp;
+mod demo_response;
 mod dev_cert;
 mod tsa;
 

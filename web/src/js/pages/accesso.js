@@ -14,7 +14,12 @@ export default async function accesso() {
   const cie = idps.filter((i) => i.kind === 'cie');
   if (cie.length) {
     $('#blocco-cie').hidden = false;
-    for (const i of cie) $('#elenco-cie').append(el('a', { class: 'btn btn-primary', href: i.login }, 'Entra con CIE'));
+    // The Ministry's button: "Entra con CIE" with the card's mark; the IdP named when several.
+    for (const i of cie) {
+      $('#elenco-cie').append(el('a', { class: 'btn btn-spid btn-cie', href: i.login },
+        el('span', { class: 'spid-ico cie-ico', 'aria-hidden': 'true' }, 'CIE'),
+        cie.length > 1 ? `Entra con CIE (${i.name})` : 'Entra con CIE'));
+    }
   }
   const others = idps.filter((i) => i.kind === 'regional');
   if (others.length) {
