@@ -256,11 +256,13 @@ pub trait Mailer: Send + Sync {
     async fn send(&self, mail: &Mail) -> PortResult<()>;
 }
 
-/// The certificate revocation lists a CNS card's certificate names (its CRL distribution
-/// points): the DER of the list at an http(s) address signed by a trusted CA.
+/// Where a CNS card's revocation status is learnt, at the http(s) addresses its certificate
+/// (signed by a trusted CA) names: the DER of a CRL of a distribution point, or the DER answer
+/// of an OCSP responder to a DER request.
 #[async_trait]
-pub trait CrlSource: Send + Sync {
+pub trait RevocationSource: Send + Sync {
     async fn crl(&self, url: &str) -> PortResult<Vec<u8>>;
+    async fn ocsp(&self, url: &str, request: &[u8]) -> PortResult<Vec<u8>>;
 }
 
 /// The time of the system; tests move it.

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use axum::routing::get;
+use axum::routing::{get, post};
 use chrono::NaiveDate;
 use e2e::Portal;
 use shared::cns::{tsl, CnsSettings, RevocationPolicy};
@@ -15,7 +15,7 @@ use shared::domain::codice_fiscale::{check_character, CodiceFiscale};
 use shared::domain::person::Sesso;
 use shared::services::audit::{self, AuditAction};
 
-fn pki(dir: &Path, crl_url: &str, cf: &str) -> PathBuf {
+fn pki(dir: &Path, crl_url: &str, ocsp_url: &str, cf: &str) -> PathBuf {
     let bad = {
         let right = cf.chars().last().unwrap();
         let wrong = if right == 'A' { 'B' } else { 'A' };
@@ -41,6 +41,7 @@ fn pki(dir: &Path, crl_url: &str, cf: &str) -> PathBuf {
             cf,
             &bad,
             unknown.as_str(),
+            ocsp_url,
         ])
         .output()
         .expect("openssl available");
@@ -52,19 +53,78 @@ fn pki(dir: &Path, crl_url: &str, cf: &str) -> PathBuf {
     dir.to_path_buf()
 }
 
-/// Serves the trusted CA's CRL (read when asked: the PKI is made after the server starts).
-async fn crl_server(dir: PathBuf) -> String {
+/// Serves the trusted CA's CRL and its OCSP responder — openssl's, answering from the CA's
+/// database each request — (read when asked: the PKI is made after the server starts). The
+/// CRL's and the responder's addresses.
+async fn revocation_server(dir: PathBuf) -> (String, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/ca.crl", listener.local_addr().unwrap());
-    let app = axum::Router::new().route(
-        "/ca.crl",
-        get(move || {
-            let path = dir.join("trusted/crl.der");
-            async move { std::fs::read(path).unwrap_or_default() }
-        }),
-    );
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let crl_dir = dir.clone();
+    let app = axum::Router::new()
+        .route(
+            "/ca.crl",
+            get(move || {
+                let path = crl_dir.join("trusted/crl.der");
+                async move { std::fs::read(path).unwrap_or_default() }
+            }),
+        )
+        .route(
+            "/ocsp",
+            post(move |request: axum::body::Bytes| {
+                let dir = dir.clone();
+                async move {
+                    tokio::task::spawn_blocking(move || ocsp_answer(&dir, &request))
+                        .await
+                        .unwrap()
+                }
+            }),
+        );
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    url
+    (format!("{base}/ca.crl"), format!("{base}/ocsp"))
+}
+
+/// `openssl ocsp` as the CA's responder, signing with the CA's key, for one request.
+fn ocsp_answer(dir: &Path, request: &[u8]) -> Vec<u8> {
+    let n = uuid_like();
+    let (req, resp) = (
+        dir.join(format!("req-{n}.der")),
+        dir.join(format!("resp-{n}.der")),
+    );
+    std::fs::write(&req, request).unwrap();
+    let t = |p: &str| dir.join("trusted").join(p).to_str().unwrap().to_string();
+    let out = Command::new("openssl")
+        .args([
+            "ocsp",
+            "-index",
+            &t("index.txt"),
+            "-CA",
+            &t("ca.pem"),
+            "-rsigner",
+            &t("ca.pem"),
+            "-rkey",
+            &t("key.pem"),
+            "-nmin",
+            "5",
+        ])
+        .args([
+            "-reqin",
+            req.to_str().unwrap(),
+            "-respout",
+            resp.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read(resp).unwrap()
+}
+
+fn uuid_like() -> u64 {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 struct Attempt {
@@ -121,22 +181,28 @@ async fn only_a_good_card_opens_a_session_and_every_bad_one_is_told_why() {
 
     let pki_dir = dir.path().join("pki");
     std::fs::create_dir_all(&pki_dir).unwrap();
-    let crl_url = crl_server(pki_dir.clone()).await;
-    let pki = pki(&pki_dir, &crl_url, &citizen.codice_fiscale);
+    let (crl_url, ocsp_url) = revocation_server(pki_dir.clone()).await;
+    let pki = pki(&pki_dir, &crl_url, &ocsp_url, &citizen.codice_fiscale);
     let tls = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut cns = CnsSettings::off();
     cns.trust_bundle = Some(pki.join("trusted/ca.pem"));
     cns.base_url = format!("https://{}", tls.local_addr().unwrap());
     cns.revocation = RevocationPolicy::FailClosed;
     let portal = Portal::start_with_cns(&data, cns, tls).await;
+    // openssl's OCSP answers carry the real time: the portal's clock must agree.
+    portal.clock.set(chrono::Utc::now());
 
-    // The good card: a session for its holder, named from the registry.
-    let good = attempt(&portal, &pki, Some("good")).await;
-    assert!(good.url.ends_with("/famiglia.html"), "{}", good.url);
-    assert_eq!(good.me["codice_fiscale"], citizen.codice_fiscale.as_str());
-    assert_eq!(good.me["cognome"], citizen.cognome.as_str());
-    assert_eq!(good.me["idp"], "cns");
-    assert_eq!(good.me["level"], 2);
+    // The good card: a session for its holder, named from the registry — whether its status
+    // comes from the CRL (good), from OCSP with the CRL unreachable (ocspgood), or from the CRL
+    // with the OCSP responder unreachable (ocspdown).
+    for case in ["good", "ocspgood", "ocspdown"] {
+        let good = attempt(&portal, &pki, Some(case)).await;
+        assert!(good.url.ends_with("/famiglia.html"), "{case}: {}", good.url);
+        assert_eq!(good.me["codice_fiscale"], citizen.codice_fiscale.as_str());
+        assert_eq!(good.me["cognome"], citizen.cognome.as_str());
+        assert_eq!(good.me["idp"], "cns");
+        assert_eq!(good.me["level"], 2);
+    }
 
     for (case, code, words) in [
         (None, "nessun-certificato", "Nessuna carta presentata"),
@@ -147,6 +213,7 @@ async fn only_a_good_card_opens_a_session_and_every_bad_one_is_told_why() {
         ),
         (Some("expired"), "scaduta", "Carta scaduta"),
         (Some("revoked"), "revocata", "Carta revocata o sospesa"),
+        (Some("ocsprevoked"), "revocata", "Carta revocata o sospesa"),
         (
             Some("wrongeku"),
             "uso-non-consentito",
@@ -207,7 +274,7 @@ async fn only_a_good_card_opens_a_session_and_every_bad_one_is_told_why() {
         .iter()
         .filter(|r| r.action == AuditAction::CnsLoginRefused)
         .collect();
-    assert_eq!(refused.len(), 9);
+    assert_eq!(refused.len(), 10);
     assert!(refused.iter().all(|r| r.subjects.is_empty()));
     assert!(refused.iter().any(|r| r.detail.as_deref()
         == Some("esito revocata, emittente Regione di prova - CA Cittadini")));
@@ -233,7 +300,12 @@ async fn only_a_good_card_opens_a_session_and_every_bad_one_is_told_why() {
 #[test]
 fn the_trust_bundle_keeps_only_current_idv_cas_not_expired() {
     let dir = tempfile::tempdir().unwrap();
-    let pki = pki(dir.path(), "http://127.0.0.1:9/ca.crl", "RSSMRA80A01H501U");
+    let pki = pki(
+        dir.path(),
+        "http://127.0.0.1:9/ca.crl",
+        "http://127.0.0.1:9/ocsp",
+        "RSSMRA80A01H501U",
+    );
     let b64 = |p: &str| {
         let pem = std::fs::read_to_string(pki.join(p)).unwrap();
         pem.lines()
@@ -313,4 +385,52 @@ fn the_trust_bundle_keeps_only_current_idv_cas_not_expired() {
         shared::cns::certificates(&pem).unwrap(),
         shared::cns::certificates(&trusted).unwrap()
     );
+}
+
+/// The answer with one bit of its signature flipped.
+fn tampered(answer: &[u8]) -> Vec<u8> {
+    use der::{Decode, Encode};
+    use x509_ocsp::{BasicOcspResponse, OcspResponse};
+    let mut resp = OcspResponse::from_der(answer).unwrap();
+    let bytes = resp.response_bytes.as_mut().unwrap();
+    let mut basic = BasicOcspResponse::from_der(bytes.response.as_bytes()).unwrap();
+    let mut sig = basic.signature.raw_bytes().to_vec();
+    sig[8] ^= 1;
+    basic.signature = der::asn1::BitString::from_bytes(&sig).unwrap();
+    bytes.response = der::asn1::OctetString::new(basic.to_der().unwrap()).unwrap();
+    resp.to_der().unwrap()
+}
+
+#[test]
+fn ocsp_answers_of_the_cas_responder_are_checked_and_understood() {
+    use der::DecodePem;
+    use shared::cns::ocsp::{request, status, Status};
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki(
+        dir.path(),
+        "http://127.0.0.1:9/ca.crl",
+        "http://127.0.0.1:9/ocsp",
+        "RSSMRA80A01H501U",
+    );
+    let read =
+        |p: &str| x509_cert::Certificate::from_pem(std::fs::read(pki.join(p)).unwrap()).unwrap();
+    let (ca, other) = (read("trusted/ca.pem"), read("other/ca.pem"));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    for (case, expected) in [("ocspgood", Status::Good), ("ocsprevoked", Status::Revoked)] {
+        let card = read(&format!("{case}.pem"));
+        assert_eq!(
+            shared::cns::ocsp::responders(&card),
+            vec!["http://127.0.0.1:9/ocsp".to_string()]
+        );
+        let (req, id) = request(&ca, &card).unwrap();
+        let answer = ocsp_answer(&pki, &req);
+        assert_eq!(status(&answer, &ca, &id, now), Ok(expected), "{case}");
+        // Not signed by the card's CA, not current, or tampered with: refused.
+        assert!(status(&answer, &other, &id, now).is_err());
+        assert!(status(&answer, &ca, &id, now + 3600).is_err());
+        assert!(status(&tampered(&answer), &ca, &id, now).is_err());
+    }
 }

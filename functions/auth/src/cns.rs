@@ -13,7 +13,7 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
-use shared::adapters::crl_http::HttpCrls;
+use shared::adapters::revocation_http::HttpRevocation;
 use shared::cns::{CnsVerifier, Refusal, TrustBundle};
 use shared::services::cns_login::{self, Checked, Completed};
 use shared::services::login::{self, Outcome};
@@ -41,13 +41,13 @@ pub fn verifier(app: &AppState) -> Option<Arc<CnsVerifier>> {
     let trust = std::fs::read_to_string(path)
         .map_err(|e| e.to_string())
         .and_then(|pem| TrustBundle::from_pem(&pem));
-    let crls = HttpCrls::new().map_err(|e| e.to_string());
-    match (trust, crls) {
-        (Ok(trust), Ok(crls)) => Some(Arc::new(CnsVerifier {
+    let sources = HttpRevocation::new().map_err(|e| e.to_string());
+    match (trust, sources) {
+        (Ok(trust), Ok(sources)) => Some(Arc::new(CnsVerifier {
             trust,
             policies: settings.policies.clone(),
             revocation: settings.revocation,
-            crls: Arc::new(crls),
+            sources: Arc::new(sources),
         })),
         (Err(e), _) | (_, Err(e)) => {
             tracing::error!(error = %e, "CNS trust bundle unusable: CNS login off");

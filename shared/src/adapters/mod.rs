@@ -2,7 +2,6 @@
 //! cloud issue and pass the same contract tests.
 
 pub mod clock;
-pub mod crl_http;
 pub mod dynamo;
 mod dynamo_batch;
 pub mod ecdsa;
@@ -13,5 +12,6 @@ pub mod local_mailer;
 pub mod local_signer;
 pub mod local_store;
 pub mod local_tsa;
+pub mod revocation_http;
 pub mod s3;
 pub mod smtp;

@@ -5,23 +5,22 @@
 //! the certificate itself; revocation from the CRL its distribution point names, fetched only
 //! after the chain is proven (the address was signed by a trusted CA) and cached.
 
+pub mod ocsp;
 mod profile;
 mod settings;
 pub mod tsl;
+mod verifier;
 
 use std::time::Duration;
 
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
-use webpki::{
-    CertRevocationList, EndEntityCert, KeyUsage, OwnedCertRevocationList, RevocationCheckDepth,
-    RevocationOptionsBuilder, UnknownStatusPolicy,
-};
+use rustls_pki_types::{CertificateDer, TrustAnchor};
 
 use crate::domain::codice_fiscale::CodiceFiscale;
-use crate::ports::CrlSource;
+use der::Decode;
 pub use profile::Profile;
 pub use settings::CnsSettings;
+pub use verifier::CnsVerifier;
 
 /// The CNS authentication certificate policy (AgID); the CIE's and the declared-equivalent
 /// regional cards' are added by configuration.
@@ -29,7 +28,7 @@ pub const CNS_POLICY: &str = "1.3.76.16.2.1";
 /// A card's certificate is a few KiB; anything larger is refused before it is parsed.
 pub const MAX_CERTIFICATE_BYTES: usize = 16 * 1024;
 /// id-kp-clientAuth (1.3.6.1.5.5.7.3.2), DER value bytes.
-const EKU_CLIENT_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02];
+pub(crate) const EKU_CLIENT_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02];
 
 /// What to do when the revocation status cannot be learnt (CRL unreachable, stale, unsigned).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,25 +100,42 @@ pub struct CardHolder {
 /// advertises them so the browser offers only a card that fits).
 pub struct TrustBundle {
     anchors: Vec<TrustAnchor<'static>>,
+    /// The CAs' certificates, in the anchors' order (OCSP's CertID needs the issuer's).
+    certs: Vec<x509_cert::Certificate>,
     pub subjects: Vec<Vec<u8>>,
 }
 
 impl TrustBundle {
     /// The PEM bundle (as `cns-trust` writes it from AgID's trusted list).
     pub fn from_pem(text: &str) -> Result<Self, String> {
-        let mut anchors = Vec::new();
-        let mut subjects = Vec::new();
+        let (mut anchors, mut certs, mut subjects) = (Vec::new(), Vec::new(), Vec::new());
         for der in certificates(text)? {
+            let invalid =
+                |e: &dyn std::fmt::Display| format!("certificato della CA non valido: {e}");
             let anchor = webpki::anchor_from_trusted_cert(&der)
-                .map_err(|e| format!("certificato della CA non valido: {e}"))?
+                .map_err(|e| invalid(&e))?
                 .to_owned();
+            certs.push(x509_cert::Certificate::from_der(&der).map_err(|e| invalid(&e))?);
             subjects.push(anchor.subject.as_ref().to_vec());
             anchors.push(anchor);
         }
         if anchors.is_empty() {
             return Err("nessun certificato di CA nel bundle".into());
         }
-        Ok(TrustBundle { anchors, subjects })
+        Ok(TrustBundle {
+            anchors,
+            certs,
+            subjects,
+        })
+    }
+
+    /// The certificate of the CA a verified chain ended at.
+    fn issuer_of(&self, anchor: &TrustAnchor<'_>) -> Option<&x509_cert::Certificate> {
+        let at = self.anchors.iter().position(|a| {
+            a.subject == anchor.subject
+                && a.subject_public_key_info == anchor.subject_public_key_info
+        })?;
+        self.certs.get(at)
     }
 
     pub fn len(&self) -> usize {
@@ -138,98 +154,7 @@ pub fn certificates(pem: &str) -> Result<Vec<CertificateDer<'static>>, String> {
         .map_err(|e| format!("PEM non leggibile: {e}"))
 }
 
-/// The checks and what they need: the trust bundle, the accepted policies, the CRLs.
-pub struct CnsVerifier {
-    pub trust: TrustBundle,
-    /// Certificate policy OIDs (dotted) that make a certificate a CNS.
-    pub policies: Vec<String>,
-    pub revocation: RevocationPolicy,
-    pub crls: std::sync::Arc<dyn CrlSource>,
-}
-
-impl CnsVerifier {
-    /// Checks the certificate the browser presented (DER) at `now`.
-    pub async fn identify(&self, der: &[u8], now: UnixTime) -> Result<CardHolder, Refusal> {
-        if der.len() > MAX_CERTIFICATE_BYTES {
-            return Err(Refusal::Unreadable);
-        }
-        let cert = CertificateDer::from(der);
-        let ee = EndEntityCert::try_from(&cert).map_err(|_| Refusal::Unreadable)?;
-        self.chain(&ee, now, None)?;
-        let profile = Profile::read(der)?;
-        profile.check(&self.policies)?;
-        let codice_fiscale = profile.codice_fiscale()?;
-        match self.revocation_lists(&profile.crl_urls).await {
-            Some(crls) => {
-                let refs: Vec<&CertRevocationList<'_>> = crls.iter().collect();
-                match self.chain(&ee, now, Some(&refs)) {
-                    Ok(()) => {}
-                    Err(Refusal::RevocationUnknown)
-                        if self.revocation == RevocationPolicy::FailOpen =>
-                    {
-                        tracing::warn!("CNS: revocation status unknown, let in (fail-open)");
-                    }
-                    Err(r) => return Err(r),
-                }
-            }
-            None if self.revocation == RevocationPolicy::FailOpen => {
-                tracing::warn!("CNS: no CRL reachable, let in (fail-open)");
-            }
-            None => return Err(Refusal::RevocationUnknown),
-        }
-        Ok(CardHolder {
-            codice_fiscale,
-            issuer: profile.issuer,
-        })
-    }
-
-    fn chain(
-        &self,
-        ee: &EndEntityCert<'_>,
-        now: UnixTime,
-        crls: Option<&[&CertRevocationList<'_>]>,
-    ) -> Result<(), Refusal> {
-        let revocation = match crls {
-            Some(list) => Some(
-                RevocationOptionsBuilder::new(list)
-                    .map_err(|_| Refusal::RevocationUnknown)?
-                    .with_depth(RevocationCheckDepth::EndEntity)
-                    .with_status_policy(UnknownStatusPolicy::Deny)
-                    .with_expiration_policy(webpki::ExpirationPolicy::Enforce)
-                    .build(),
-            ),
-            None => None,
-        };
-        ee.verify_for_usage(
-            webpki::ALL_VERIFICATION_ALGS,
-            &self.trust.anchors,
-            &[],
-            now,
-            KeyUsage::required(EKU_CLIENT_AUTH),
-            revocation,
-            None,
-        )
-        .map(|_| ())
-        .map_err(refusal_of)
-    }
-
-    /// The CRLs of the certificate's distribution points that could be fetched and parsed.
-    async fn revocation_lists(&self, urls: &[String]) -> Option<Vec<CertRevocationList<'static>>> {
-        let mut crls = Vec::new();
-        for url in urls {
-            match self.crls.crl(url).await {
-                Ok(der) => match OwnedCertRevocationList::from_der(&der) {
-                    Ok(crl) => crls.push(CertRevocationList::from(crl)),
-                    Err(e) => tracing::warn!(error = %e, "CNS: CRL not parsable"),
-                },
-                Err(e) => tracing::warn!(error = %e, "CNS: CRL not reachable"),
-            }
-        }
-        (!crls.is_empty()).then_some(crls)
-    }
-}
-
-fn refusal_of(e: webpki::Error) -> Refusal {
+pub(crate) fn refusal_of(e: webpki::Error) -> Refusal {
     use webpki::Error as E;
     match e {
         E::CertExpired { .. } => Refusal::Expired,

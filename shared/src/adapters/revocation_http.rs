@@ -1,0 +1,100 @@
+//! `RevocationSource` over HTTP, with a short timeout, no redirects and a size cap: the CRL at
+//! a distribution point, kept for `cns::CRL_CACHE` (a CA publishes a new list every few hours;
+//! webpki refuses a list past its nextUpdate anyway), and OCSP (RFC 6960 §A.1: the DER request
+//! POSTed as `application/ocsp-request`), never cached.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+
+use crate::cns::CRL_CACHE;
+use crate::ports::{Port, PortError, PortResult, RevocationSource};
+
+/// The biggest list read: a regional CA's CRL is a few MB.
+const CRL_LIMIT: usize = 32 * 1024 * 1024;
+/// An OCSP answer is a few KB (with its responder's certificate).
+const OCSP_LIMIT: usize = 64 * 1024;
+
+pub struct HttpRevocation {
+    client: reqwest::Client,
+    cache: Mutex<HashMap<String, (Instant, Vec<u8>)>>,
+}
+
+fn failed(e: impl std::fmt::Display) -> PortError {
+    PortError::unavailable(Port::RevocationLists, e.to_string())
+}
+
+impl HttpRevocation {
+    pub fn new() -> PortResult<Self> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(failed)?;
+        Ok(HttpRevocation {
+            client,
+            cache: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn cached(&self, url: &str) -> Option<Vec<u8>> {
+        let cache = self.cache.lock().ok()?;
+        let (at, der) = cache.get(url)?;
+        (at.elapsed() < CRL_CACHE).then(|| der.clone())
+    }
+
+    /// The body of an answer, read up to `limit`.
+    async fn body(mut resp: reqwest::Response, limit: usize) -> PortResult<Vec<u8>> {
+        if !resp.status().is_success() {
+            return Err(failed(format!("answered {}", resp.status())));
+        }
+        let mut der = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(failed)? {
+            if der.len() + chunk.len() > limit {
+                return Err(failed("answer too large"));
+            }
+            der.extend_from_slice(&chunk);
+        }
+        Ok(der)
+    }
+}
+
+fn http(url: &str) -> PortResult<()> {
+    if url.starts_with("http://") || url.starts_with("https://") {
+        Ok(())
+    } else {
+        Err(failed("address is not http(s)"))
+    }
+}
+
+#[async_trait]
+impl RevocationSource for HttpRevocation {
+    async fn crl(&self, url: &str) -> PortResult<Vec<u8>> {
+        http(url)?;
+        if let Some(der) = self.cached(url) {
+            return Ok(der);
+        }
+        let resp = self.client.get(url).send().await.map_err(failed)?;
+        let der = Self::body(resp, CRL_LIMIT).await?;
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(url.to_string(), (Instant::now(), der.clone()));
+        }
+        Ok(der)
+    }
+
+    async fn ocsp(&self, url: &str, request: &[u8]) -> PortResult<Vec<u8>> {
+        http(url)?;
+        let resp = self
+            .client
+            .post(url)
+            .header("Content-Type", "application/ocsp-request")
+            .header("Accept", "application/ocsp-response")
+            .body(request.to_vec())
+            .send()
+            .await
+            .map_err(failed)?;
+        Self::body(resp, OCSP_LIMIT).await
+    }
+}
