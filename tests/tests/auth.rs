@@ -127,18 +127,15 @@ async fn post_acs(
     (r.status().as_u16(), cookie, r.text().await.unwrap())
 }
 
-#[tokio::test]
-async fn login_through_the_demo_idp_over_plain_http_reads_the_household() {
-    let dir = tempfile::tempdir().unwrap();
-    let portal = Portal::start(dir.path()).await;
-    let me = portal.citizen();
-    let (_, relay, _) = start(&portal, 2).await;
-    // Follow the redirect to the demo IdP, pick the citizen, get the auto-posting form.
+/// A login started at `idp` and followed to the demo IdP: the browser cookie, the SSO address
+/// and the demo IdP's page.
+async fn demo_page(portal: &Portal, idp: &str) -> (String, String, String) {
     let r = client()
-        .get(format!("{}/saml/login?idp=demo", portal.base))
+        .get(format!("{}/saml/login?idp={idp}", portal.base))
         .send()
         .await
         .unwrap();
+    assert_eq!(r.status(), 302);
     let browser = set_cookie(&r, "anagrafe_login").unwrap();
     let sso = r.headers()["location"].to_str().unwrap().to_string();
     let page = client()
@@ -149,17 +146,16 @@ async fn login_through_the_demo_idp_over_plain_http_reads_the_household() {
         .text()
         .await
         .unwrap();
-    assert!(
-        page.contains(&me.codice_fiscale),
-        "the demo citizens are listed"
-    );
-    let form = [
-        ("fiscalNumber", me.codice_fiscale.clone()),
-        ("request_id", hidden(&page, "request_id")),
-        ("relay_state", hidden(&page, "relay_state")),
-        ("level", hidden(&page, "level")),
-    ];
-    let answer = client()
+    (browser, sso, page)
+}
+
+/// The demo IdP's auto-posting answer for `who`, chosen on its `page`.
+async fn demo_answer(portal: &Portal, page: &str, who: &Persona) -> String {
+    let mut form = vec![("fiscalNumber", who.codice_fiscale.clone())];
+    for field in ["request_id", "relay_state", "level", "profile"] {
+        form.push((field, hidden(page, field)));
+    }
+    client()
         .post(format!("{}/demo-idp/login", portal.base))
         .form(&form)
         .send()
@@ -167,7 +163,22 @@ async fn login_through_the_demo_idp_over_plain_http_reads_the_household() {
         .unwrap()
         .text()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn login_through_the_demo_idp_over_plain_http_reads_the_household() {
+    let dir = tempfile::tempdir().unwrap();
+    let portal = Portal::start(dir.path()).await;
+    let me = portal.citizen();
+    let (_, relay, _) = start(&portal, 2).await;
+    // Follow the redirect to the demo IdP, pick the citizen, get the auto-posting form.
+    let (browser, _, page) = demo_page(&portal, "demo").await;
+    assert!(
+        page.contains(&me.codice_fiscale),
+        "the demo citizens are listed"
+    );
+    let answer = demo_answer(&portal, &page, &me).await;
     assert!(answer.contains(&format!("action=\"{}/saml/acs\"", portal.base)));
     let saml_response = hidden(&answer, "SAMLResponse");
     let relay_state = hidden(&answer, "RelayState");
@@ -506,14 +517,7 @@ async fn cie_has_its_own_federation_metadata_and_a_demo_cie_login_is_level_3() {
         .unwrap()
         .iter()
         .any(|i| i["key"] == "demo-cie" && i["kind"] == "cie"));
-    let r = client()
-        .get(format!("{}/saml/login?idp=demo-cie", portal.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 302);
-    let browser = set_cookie(&r, "anagrafe_login").unwrap();
-    let sso = r.headers()["location"].to_str().unwrap().to_string();
+    let (browser, sso, page) = demo_page(&portal, "demo-cie").await;
     assert!(
         sso.starts_with(&format!("{}/demo-idp/cie/sso?", portal.base)),
         "{sso}"
@@ -528,31 +532,7 @@ async fn cie_has_its_own_federation_metadata_and_a_demo_cie_login_is_level_3() {
     let req: samael::schema::AuthnRequest = request.parse().unwrap();
     assert_eq!(req.force_authn, Some(true));
     assert_eq!(req.issuer.unwrap().value.unwrap(), cie_entity);
-
-    let page = client()
-        .get(&sso)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let form = [
-        ("fiscalNumber", me.codice_fiscale.clone()),
-        ("request_id", hidden(&page, "request_id")),
-        ("relay_state", hidden(&page, "relay_state")),
-        ("level", hidden(&page, "level")),
-        ("profile", hidden(&page, "profile")),
-    ];
-    let answer = client()
-        .post(format!("{}/demo-idp/login", portal.base))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let answer = demo_answer(&portal, &page, &me).await;
     let response = String::from_utf8(B64.decode(hidden(&answer, "SAMLResponse")).unwrap()).unwrap();
     // As the Ministry's IdP answers: Response Issuer without Format, SpidL3, no e-mail.
     assert!(response.contains(&format!(
@@ -579,28 +559,8 @@ async fn cie_has_its_own_federation_metadata_and_a_demo_cie_login_is_level_3() {
     assert_eq!(me_json["idp"], "demo-cie");
 
     // A Response for the SPID entity is not one for the CIE login (wrong Audience).
-    let (request_id, relay, browser) = {
-        let r = client()
-            .get(format!("{}/saml/login?idp=demo-cie", portal.base))
-            .send()
-            .await
-            .unwrap();
-        let browser = set_cookie(&r, "anagrafe_login").unwrap();
-        let sso = r.headers()["location"].to_str().unwrap().to_string();
-        let page = client()
-            .get(&sso)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        (
-            hidden(&page, "request_id"),
-            hidden(&page, "relay_state"),
-            browser,
-        )
-    };
+    let (browser, _, page) = demo_page(&portal, "demo-cie").await;
+    let (request_id, relay) = (hidden(&page, "request_id"), hidden(&page, "relay_state"));
     let mut wrong = spec(&portal, &request_id, &me, 3);
     wrong.idp = format!("{}/demo-idp/cie/sso", portal.base);
     wrong.response_issuer_format = false;

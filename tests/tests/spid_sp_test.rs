@@ -39,20 +39,35 @@ async fn spid_sp_test_passes_metadata_authn_request_and_response_tests() {
     let authn_url = format!("{}/saml/login?idp=spid-sp-test", portal.base);
     let report = dir.path().join("report.json");
     let report_arg = report.to_str().unwrap().to_string();
+    let (ok, text) = spid_sp_test(vec![
+        "--metadata-url".into(),
+        metadata_url,
+        "--authn-url".into(),
+        authn_url,
+        "--extra".into(),
+        "-tr".into(),
+        "-rf".into(),
+        "json".into(),
+        "-o".into(),
+        report_arg,
+    ])
+    .await;
+    let (executed, failed) = summary(&text);
+    assert!(
+        executed > 200,
+        "metadata, AuthnRequest and Response tests ran: {text}"
+    );
+    assert_eq!(failed, 0, "{text}");
+    assert!(ok, "{text}");
+    portal.stop().await;
+}
+
+/// Runs the tool (off the async workers) with `args`: whether it succeeded, and all it printed.
+async fn spid_sp_test(args: Vec<String>) -> (bool, String) {
+    let tool = tool_bin(".venv-spid", "spid_sp_test");
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new(tool)
-            .args([
-                "--metadata-url",
-                &metadata_url,
-                "--authn-url",
-                &authn_url,
-                "--extra",
-                "-tr",
-                "-rf",
-                "json",
-                "-o",
-                &report_arg,
-            ])
+            .args(&args)
             .output()
             .expect("spid_sp_test runs")
     })
@@ -63,14 +78,7 @@ async fn spid_sp_test_passes_metadata_authn_request_and_response_tests() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let (executed, failed) = summary(&text);
-    assert!(
-        executed > 200,
-        "metadata, AuthnRequest and Response tests ran: {text}"
-    );
-    assert_eq!(failed, 0, "{text}");
-    assert!(out.status.success(), "{text}");
-    portal.stop().await;
+    (out.status.success(), text)
 }
 
 /// "executed N tests, M failed" of the tool's closing line.
@@ -95,24 +103,17 @@ fn summary(text: &str) -> (usize, usize) {
 async fn spid_sp_test_passes_the_cie_public_sp_profile_on_the_cie_metadata() {
     let dir = tempfile::tempdir().unwrap();
     let portal = Portal::start(dir.path()).await;
-    let tool = tool_bin(".venv-spid", "spid_sp_test");
     let url = format!("{}/saml/cie/metadata", portal.base);
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(tool)
-            .args(["--metadata-url", &url, "-pr", "cie-sp-public"])
-            .output()
-            .expect("spid_sp_test runs")
-    })
-    .await
-    .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (ok, text) = spid_sp_test(vec![
+        "--metadata-url".into(),
+        url,
+        "-pr".into(),
+        "cie-sp-public".into(),
+    ])
+    .await;
     let (executed, failed) = summary(&text);
     assert!(executed >= 70, "the CIE metadata tests ran: {text}");
     assert_eq!(failed, 0, "{text}");
-    assert!(out.status.success(), "{text}");
+    assert!(ok, "{text}");
     portal.stop().await;
 }
