@@ -5,12 +5,16 @@ use std::sync::Arc;
 use crate::adapters::local_tsa::LocalTsa;
 use crate::adapters::{
     local_archive::FsArchive, local_mailer::OutboxMailer, local_signer::SoftwareSigner,
-    local_store::RedbStore,
+    local_store::RedbStore, mail_notifier::MailNotifier, store_protocollo::StoreProtocollo,
 };
 use crate::config::Config;
+use crate::domain::applications::Services;
 use crate::domain::catalog::Catalog;
 use crate::pdf::Arms;
-use crate::ports::{ArchiveStore, Clock, Mailer, PortError, RegistryStore, Signer, Timestamper};
+use crate::ports::{
+    ArchiveStore, Clock, Mailer, Notifier, PortError, Protocollo, RegistryStore, Signer,
+    Timestamper,
+};
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +40,19 @@ pub fn load_catalog(config: &Config) -> Result<Catalog, StartError> {
     }
 }
 
+/// The online services from `APPLICATIONS_FILE`, or the embedded default.
+pub fn load_services(config: &Config) -> Result<Services, StartError> {
+    match &config.applications_file {
+        None => Ok(Services::default_services()),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| StartError::Catalog(format!("{}: {e}", path.display())))?;
+            Services::parse(&text)
+                .map_err(|e| StartError::Catalog(format!("{}: {e}", path.display())))
+        }
+    }
+}
+
 /// The adapters and settings a function works with.
 #[derive(Clone)]
 pub struct AppState {
@@ -46,6 +63,10 @@ pub struct AppState {
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
     pub catalog: Arc<Catalog>,
+    /// The online services citizens apply for.
+    pub services: Arc<Services>,
+    pub protocollo: Arc<dyn Protocollo>,
+    pub notifier: Arc<dyn Notifier>,
     /// The trusted time of seals (PAdES B-T); none: seals are B-B.
     pub timestamper: Option<Arc<dyn Timestamper>>,
     /// The comune's coat of arms for the documents' header.
@@ -80,13 +101,21 @@ impl AppState {
             Some(pem) => crate::adapters::kms::pem_chain(pem)?,
             None => Vec::new(),
         };
+        let store: Arc<dyn RegistryStore> = Arc::new(crate::adapters::dynamo::DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(&sdk),
+            &cloud.table,
+            clock.clone(),
+        ));
+        let mailer: Arc<dyn Mailer> = Arc::new(crate::adapters::smtp::SmtpMailer::new(
+            &cloud.smtp,
+            &config.mail_from,
+        ));
         Ok(AppState {
             catalog: Arc::new(load_catalog(&config)?),
-            store: Arc::new(crate::adapters::dynamo::DynamoStore::new(
-                aws_sdk_dynamodb::Client::new(&sdk),
-                &cloud.table,
-                clock.clone(),
-            )),
+            services: Arc::new(load_services(&config)?),
+            protocollo: Arc::new(StoreProtocollo::new(store.clone(), clock.clone())),
+            notifier: Arc::new(MailNotifier::new(mailer.clone())),
+            store,
             archive: Arc::new(crate::adapters::s3::S3Archive::new(
                 aws_sdk_s3::Client::from_conf(s3_config),
                 &cloud.bucket,
@@ -97,10 +126,7 @@ impl AppState {
                 &cloud.kms_key_id,
                 chain,
             )),
-            mailer: Arc::new(crate::adapters::smtp::SmtpMailer::new(
-                &cloud.smtp,
-                &config.mail_from,
-            )),
+            mailer,
             timestamper: match &config.tsa {
                 Some(t) => Some(Arc::new(crate::adapters::http_tsa::HttpTsa::new(
                     t.clone(),
@@ -125,12 +151,19 @@ impl AppState {
             Some(t) => Arc::new(crate::adapters::http_tsa::HttpTsa::new(t.clone())?),
             None => Arc::new(LocalTsa::in_data_dir(&dir, &name, clock.clone())?),
         };
+        let store: Arc<dyn RegistryStore> =
+            Arc::new(RedbStore::open(&dir.join("registry.redb"), clock.clone())?);
+        let mailer: Arc<dyn Mailer> =
+            Arc::new(OutboxMailer::open(&dir.join("outbox"), &config.mail_from)?);
         Ok(AppState {
             catalog,
-            store: Arc::new(RedbStore::open(&dir.join("registry.redb"), clock.clone())?),
+            services: Arc::new(load_services(&config)?),
+            protocollo: Arc::new(StoreProtocollo::new(store.clone(), clock.clone())),
+            notifier: Arc::new(MailNotifier::new(mailer.clone())),
+            store,
             archive: Arc::new(FsArchive::open(&dir.join("archive"), clock.clone())?),
             signer: Arc::new(signer),
-            mailer: Arc::new(OutboxMailer::open(&dir.join("outbox"), &config.mail_from)?),
+            mailer,
             timestamper: Some(timestamper),
             arms: load_arms(&config, true)?,
             audit: Default::default(),

@@ -155,6 +155,8 @@ pub struct Config {
     pub origin_secret: Option<String>,
     /// The catalogue of certificates and usi; the embedded one when absent.
     pub catalog_file: Option<PathBuf>,
+    /// The catalogue of online services (istanze); the embedded one when absent.
+    pub applications_file: Option<PathBuf>,
     pub saml: SamlSettings,
     /// The CNS / TS-CNS login (smart card, TLS client certificate).
     pub cns: crate::cns::CnsSettings,
@@ -323,6 +325,7 @@ impl Config {
             operators: operators(&var("OPERATORS", "")),
             audit_retention_days: parsed("AUDIT_RETENTION_DAYS", "1825")?,
             catalog_file: path("CATALOG_FILE"),
+            applications_file: path("APPLICATIONS_FILE"),
             saml: saml_from_env()?,
             cloud: cloud_from_env()?,
             idps: idps_from_env()?,
@@ -364,6 +367,7 @@ impl Config {
             arms_file: None,
             tsa: None,
             catalog_file: None,
+            applications_file: None,
             saml: SamlSettings {
                 ipa_code: "c_x000".into(),
                 contact_email: "protocollo@comune.example".into(),

@@ -247,6 +247,84 @@ pub fn download_token(token: &str) -> Key {
     record(format!("DL#{}", sha256_hex(token.as_bytes())))
 }
 
+// Applications (istanze) and the protocol register.
+
+/// An application with its answers, its history and its messages.
+pub fn application(id: &str) -> Key {
+    record(format!("ISTANZA#{id}"))
+}
+
+/// The marker of one version of an application: written only if absent, so of two
+/// concurrent changes of the same version exactly one is kept.
+pub fn application_version(id: &str, version: u32) -> Key {
+    key(format!("ISTANZA#{id}"), format!("V#{version:06}"))
+}
+
+/// An entry of a citizen's "Le mie pratiche".
+pub fn application_of(cf: &str, id: &str) -> Key {
+    key(applications_of(cf).pk, id)
+}
+
+pub fn applications_of(cf: &str) -> Prefix {
+    all(format!("PRATICHE#{cf}"))
+}
+
+/// An entry of the office's queue (sent applications).
+pub fn queued_application(id: &str) -> Key {
+    key(application_queue().pk, id)
+}
+
+pub fn application_queue() -> Prefix {
+    all("CODA#ISTANZE".into())
+}
+
+/// The id of an application from its list or queue entry.
+pub fn application_in(entry: &Key) -> &str {
+    &entry.sk
+}
+
+/// The last number of a year's protocol register.
+pub fn protocol_head(year: i32) -> Key {
+    key(format!("PROTOCOLLO#{year}"), "HEAD")
+}
+
+/// One registration of a year's protocol register.
+pub fn protocol_entry(year: i32, number: u64) -> Key {
+    key(format!("PROTOCOLLO#{year}"), format!("N#{number:010}"))
+}
+
+pub fn protocol_entries(year: i32) -> Prefix {
+    Prefix {
+        pk: format!("PROTOCOLLO#{year}"),
+        sk_prefix: "N#".into(),
+    }
+}
+
+/// The registration made for a caller's key (what makes a retry return the same number).
+pub fn protocol_request(request: &str) -> Key {
+    record(format!("PROTOREQ#{}", sha256_hex(request.as_bytes())))
+}
+
+/// A registry change waiting to be applied by the municipality's registry system.
+pub fn registry_change(id: &str) -> Key {
+    key(registry_outbox().pk, id)
+}
+
+pub fn registry_outbox() -> Prefix {
+    all("OUTBOX#ANAGRAFE".into())
+}
+
+/// Where a certificate's original is archived (expired by the bucket's lifecycle after six
+/// months, under this prefix).
+pub fn certificate_file(year: i32, id: &str, suffix: &str) -> String {
+    format!("certificati/{year}/{id}-{suffix}.pdf")
+}
+
+/// Where an application's file is archived (attachments and sealed letters; never public).
+pub fn application_file(year: i32, application: &str, file: &str) -> String {
+    format!("istanze/{year}/{application}/{file}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -274,3 +274,72 @@ pub trait Clock: Send + Sync {
         crate::domain::italian_date(self.now())
     }
 }
+
+/// Which way a registered document goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Received by the comune (an application, an answer).
+    Entrata,
+    /// Sent by the comune (a request, an outcome).
+    Uscita,
+}
+
+/// What the protocol register records of a document (DPR 445/2000 art. 53: sender or
+/// recipient, subject, the attachments' fingerprints).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Registration {
+    /// Registering twice with the same key returns the first number (a retry is safe).
+    pub key: String,
+    pub direction: Direction,
+    /// Codice fiscale of the correspondent.
+    pub correspondent: String,
+    pub subject: String,
+    /// (name, SHA-256 hex) of each document registered with it.
+    pub fingerprints: Vec<(String, String)>,
+}
+
+/// A protocol number: unique and without gaps in its year.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Protocol {
+    pub year: i32,
+    pub number: u64,
+    pub at: DateTime<Utc>,
+}
+
+impl std::fmt::Display for Protocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{:07}", self.year, self.number)
+    }
+}
+
+/// The comune's protocol register (protocollo informatico). Locally and on DynamoDB a
+/// numbered register per year in the `RegistryStore`; a real protocol system's adapter
+/// implements the same call: register once per key, answer the number and the instant.
+#[async_trait]
+pub trait Protocollo: Send + Sync {
+    async fn register(&self, r: &Registration) -> PortResult<Protocol>;
+}
+
+/// A message to a citizen about one of their applications.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// Codice fiscale of the citizen (App IO addresses citizens by it).
+    pub codice_fiscale: String,
+    /// The e-mail they gave, if any.
+    pub email: Option<String>,
+    /// The service's title and the new state only: no personal data.
+    pub subject: String,
+    pub text: String,
+    /// The application's page in the portal.
+    pub link: String,
+    /// The sealed letter of the transition, when there is one.
+    pub document: Option<Attachment>,
+}
+
+/// Tells citizens what happened to their applications: by e-mail through the `Mailer`
+/// today; an App IO adapter implements the same call.
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    async fn notify(&self, notice: &Notice) -> PortResult<()>;
+}

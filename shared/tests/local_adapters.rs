@@ -24,6 +24,15 @@ async fn redb_store_passes_the_contract() {
     contract::registry_store(store, &clock, "").await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_protocol_register_on_redb_passes_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = clock();
+    let store = Arc::new(RedbStore::open(&dir.path().join("r.redb"), clock.clone()).unwrap());
+    let register = shared::adapters::store_protocollo::StoreProtocollo::new(store, clock);
+    contract::protocollo(Arc::new(register), "").await;
+}
+
 #[tokio::test]
 async fn fs_archive_passes_the_contract() {
     let dir = tempfile::tempdir().unwrap();

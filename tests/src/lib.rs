@@ -81,13 +81,16 @@ impl Portal {
                 .await
                 .expect("CNS login host starts");
         }
+        let registry = anagrafe_local::apply_registry_changes(state.clone());
         let server = tokio::spawn(async move {
-            axum::serve(
+            let serve = axum::serve(
                 listener,
                 app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-            )
-            .await
-            .unwrap();
+            );
+            tokio::select! {
+                r = serve => r.unwrap(),
+                () = registry => {}
+            }
         });
         Portal {
             base,

@@ -59,6 +59,18 @@ async fn dynamodb_store_passes_the_contract() {
 /// The import on DynamoDB: bulk reads and writes in parallel batches; a second run writes
 /// nothing. Prints what one person costs in items and bytes, the figures the README's
 /// per-million estimate multiplies.
+/// The protocol register on DynamoDB: the same conditional transactions as on redb.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_protocol_register_on_dynamodb_passes_the_contract() {
+    let (_moto, endpoint) = moto();
+    let cfg = sdk(&endpoint).await;
+    let client = create_table(&cfg, "anagrafe").await;
+    let clock = clock();
+    let store = Arc::new(DynamoStore::new(client, "anagrafe", clock.clone()));
+    let register = shared::adapters::store_protocollo::StoreProtocollo::new(store, clock);
+    contract::protocollo(Arc::new(register), "").await;
+}
+
 #[tokio::test]
 async fn an_import_into_dynamodb_is_batched_and_idempotent() {
     use shared::services::import::import;

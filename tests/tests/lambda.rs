@@ -110,6 +110,7 @@ async fn every_function_answers_through_the_runtime_api_in_cloud_mode() {
             unauthenticated("/api/certificates/mine", "GET"),
         ),
         ("autocert", unauthenticated("/api/autocert/options", "GET")),
+        ("applications", unauthenticated("/api/istanze", "GET")),
         ("import", unauthenticated("/api/import", "POST")),
         (
             "verify",

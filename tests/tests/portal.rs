@@ -132,6 +132,9 @@ async fn the_openapi_document_describes_the_json_api() {
         ("/api/me", "get"),
         ("/api/me", "put"),
         ("/api/auth/idps", "get"),
+        ("/api/istanze", "post"),
+        ("/api/istanze/{id}/invia", "post"),
+        ("/api/operatore/istanze/{id}/prendi", "post"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),
@@ -149,13 +152,15 @@ async fn the_openapi_document_describes_the_json_api() {
         let concrete = path
             .replace("{cf}", "RSSMRA80A01H501U")
             .replace("{id}", "ZZZZ-ZZZZ-ZZZZ")
-            .replace("{function}", "household");
+            .replace("{function}", "household")
+            .replace("{file}", "ZZZZ");
         for method in item.as_object().unwrap().keys() {
             let url = format!("{}{concrete}", portal.base);
             let req = match method.as_str() {
                 "get" => client.get(url),
                 "post" => client.post(url).body("{}"),
                 "put" => client.put(url).body("{}"),
+                "delete" => client.delete(url),
                 other => panic!("undocumented method {other}"),
             };
             let resp = req

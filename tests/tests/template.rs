@@ -48,6 +48,9 @@ fn the_stack_has_what_the_design_requires() {
     let t = std::fs::read_to_string(template()).unwrap();
     for expected in [
         "ExpirationInDays: 180",
+        "Prefix: certificati/",
+        "Prefix: istanze/",
+        "Principal: {AWS: !GetAtt ApplicationsFunctionRole.Arn}",
         "PointInTimeRecoveryEnabled: true",
         "TimeToLiveSpecification: {AttributeName: ttl, Enabled: true}",
         "KeySpec: ECC_NIST_P256",
@@ -78,7 +81,7 @@ fn the_stack_has_what_the_design_requires() {
     ))
     .unwrap();
     assert!(makefile.contains("build-AuthFunction:") && makefile.contains("package-auth.sh"));
-    assert_eq!(t.matches("BuildMethod: rust-cargolambda").count(), 5);
+    assert_eq!(t.matches("BuildMethod: rust-cargolambda").count(), 6);
 }
 
 #[test]

@@ -84,6 +84,7 @@ pub fn router(
         .merge(certificates::router(state.clone()))
         .merge(autocert::router(state.clone()))
         .merge(verify::router(state.clone()))
+        .merge(applications::router(state.clone()))
         .merge(import::router(state))
         .route("/api/{*rest}", any(api_not_found))
         .fallback_service(
@@ -121,4 +122,26 @@ pub async fn prepare(state: AppState) -> anyhow::Result<(AppState, Router)> {
     )?;
     let router = router(state.clone(), demo, Arc::new(tsa));
     Ok((state, router))
+}
+
+/// The local registry system: applies the registry changes of accepted declarations
+/// (the outbox) every second, as the municipality's system would take them. Runs until
+/// dropped, beside the server.
+pub async fn apply_registry_changes(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        match shared::services::applications::effect::apply_pending(&state).await {
+            Ok(reports) => {
+                for r in reports {
+                    tracing::info!(
+                        persons = r.persons,
+                        written = r.written,
+                        "registry change applied"
+                    );
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "registry changes not applied"),
+        }
+    }
 }

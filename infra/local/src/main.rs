@@ -10,6 +10,7 @@ async fn main() -> anyhow::Result<()> {
     if let Some(cns) = anagrafe_local::cns_tls::start(&state, app.clone()).await {
         println!("Accesso con CNS: https://{cns}/cns/login (certificato di sviluppo)");
     }
+    tokio::spawn(anagrafe_local::apply_registry_changes(state.clone()));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!(
         "Anagrafe online: http://127.0.0.1:{}/",

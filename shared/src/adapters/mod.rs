@@ -12,6 +12,8 @@ pub mod local_mailer;
 pub mod local_signer;
 pub mod local_store;
 pub mod local_tsa;
+pub mod mail_notifier;
 pub mod revocation_http;
 pub mod s3;
 pub mod smtp;
+pub mod store_protocollo;

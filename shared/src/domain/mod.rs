@@ -1,5 +1,6 @@
 //! Plain types and rules of the registry; no I/O.
 
+pub mod applications;
 pub mod catalog;
 pub mod certificate;
 pub mod codice_fiscale;

@@ -4,6 +4,7 @@
 //! there is one, and answers a typed result or a `ServiceError`.
 
 pub mod access;
+pub mod applications;
 pub mod audit;
 pub mod autocert;
 pub mod certificates;

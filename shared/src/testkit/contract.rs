@@ -1,4 +1,4 @@
-//! Contract tests every `RegistryStore` and `ArchiveStore` adapter must pass: the local ones
+//! Contract tests every `RegistryStore`, `ArchiveStore` and `Protocollo` adapter must pass: the local ones
 //! here, the cloud ones against an AWS-compatible server. One suite, every backend.
 
 use chrono::Duration;
@@ -268,4 +268,49 @@ pub async fn archive_store(archive: Arc<dyn ArchiveStore>, clock: &ManualClock, 
     );
     archive.delete(&key).await.unwrap();
     archive.delete(&key).await.unwrap();
+}
+
+fn registration(key: &str) -> crate::ports::Registration {
+    crate::ports::Registration {
+        key: key.into(),
+        direction: crate::ports::Direction::Entrata,
+        correspondent: "RSSMRA80A01H501U".into(),
+        subject: "Prova".into(),
+        fingerprints: vec![("a.pdf".into(), "00".repeat(32))],
+    }
+}
+
+/// Concurrent registrations get the numbers 1..=N of the year, each once; registering a
+/// key again answers its first number. Run it on a register with no entries yet.
+pub async fn protocollo(register: Arc<dyn crate::ports::Protocollo>, ns: &str) {
+    let tasks: Vec<_> = (0..12)
+        .map(|i| {
+            let r = register.clone();
+            let key = format!("{ns}k{i}");
+            tokio::spawn(async move { r.register(&registration(&key)).await })
+        })
+        .collect();
+    let mut numbers = Vec::new();
+    for t in tasks {
+        numbers.push(t.await.unwrap().unwrap());
+    }
+    let again = register
+        .register(&registration(&format!("{ns}k7")))
+        .await
+        .unwrap();
+    assert!(
+        numbers.contains(&again),
+        "a retry answers the first registration"
+    );
+    let mut n: Vec<u64> = numbers.iter().map(|p| p.number).collect();
+    n.sort();
+    assert_eq!(n, (1..=12).collect::<Vec<_>>());
+    let next = register
+        .register(&registration(&format!("{ns}k12")))
+        .await
+        .unwrap();
+    assert_eq!(
+        (next.number, next.to_string()),
+        (13, format!("{}/0000013", next.year))
+    );
 }

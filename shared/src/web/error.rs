@@ -19,7 +19,10 @@ struct ErrorBody<'a> {
     login: Option<String>,
     /// The request field it is about (its path in the body), for the form to mark it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<&'static str>,
+    field: Option<String>,
+    /// Every field to correct, when a form has several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<&'a [crate::domain::applications::form::Problem]>,
 }
 
 impl From<ServiceError> for ApiError {
@@ -44,7 +47,8 @@ api_error_from!(
     crate::services::errors::Invalid,
     crate::services::errors::Forbidden,
     crate::services::errors::NotFound,
-    crate::services::errors::Conflict
+    crate::services::errors::Conflict,
+    crate::services::errors::FormRefusal
 );
 
 impl IntoResponse for ApiError {
@@ -61,6 +65,7 @@ impl IntoResponse for ApiError {
             message: self.0.message(),
             login: self.0.login(),
             field: self.0.field(),
+            errors: self.0.problems(),
         };
         (status, Json(body)).into_response()
     }

@@ -84,6 +84,16 @@ pub fn what(action: AuditAction, detail: Option<&str>) -> String {
         AuditAction::AutocertBuild => "Preparazione di un'autocertificazione".into(),
         AuditAction::AccessLog => "Consultazione del registro degli accessi".into(),
         AuditAction::OwnData => "Scaricamento di tutti i dati".into(),
+        AuditAction::ApplicationPrefill => "Precompilazione di una domanda on line".into(),
+        AuditAction::ApplicationSubmit => format!("Invio della domanda on line {id}"),
+        AuditAction::ApplicationDeskQueue => {
+            "L'ufficio ha consultato l'elenco delle pratiche".into()
+        }
+        AuditAction::ApplicationDeskView => format!("L'ufficio ha consultato la pratica {id}"),
+        AuditAction::ApplicationDeskFile => {
+            format!("L'ufficio ha aperto un allegato della pratica {id}")
+        }
+        AuditAction::ApplicationDeskAction => format!("L'ufficio ha lavorato la pratica {id}"),
     }
 }
 

@@ -38,6 +38,16 @@ pub enum AuditAction {
     AutocertBuild,
     AccessLog,
     OwnData,
+    /// A draft prefilled with the registry's data of the applicant's household.
+    ApplicationPrefill,
+    ApplicationSubmit,
+    /// An operator read the queue of applications (their applicants' names).
+    ApplicationDeskQueue,
+    /// An operator read an application (its data, its files).
+    ApplicationDeskView,
+    ApplicationDeskFile,
+    /// An operator changed an application's state.
+    ApplicationDeskAction,
 }
 
 /// An access to record.

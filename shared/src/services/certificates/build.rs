@@ -89,7 +89,7 @@ pub(super) async fn build(
         size: signed.len(),
         secret_hash: sha256_hex(secret.as_bytes()),
         pin_hash: keys::pin_hash(&pin),
-        archive_key: format!("{}/{}-{}.pdf", now.year(), id, crockford(6)),
+        archive_key: keys::certificate_file(now.year(), id, &crockford(6)),
         municipality: app.config.municipality.name.clone(),
         libera: channel.libera().cloned(),
         unlimited_validity: plan.kind.validity == crate::domain::catalog::Validity::Illimitata,

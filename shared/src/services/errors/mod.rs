@@ -2,8 +2,11 @@
 //! one place where refusals are worded. Each refusal has a stable code (the `error` of the
 //! JSON answer), an HTTP status and a message for the citizen.
 
+mod form;
 mod invalid;
 mod refusals;
+
+pub use form::FormRefusal;
 
 pub use invalid::{CertificateProblem, DeclarationProblem, Invalid, LiberaField};
 pub use refusals::{Conflict, Forbidden, NotFound};
@@ -15,6 +18,9 @@ use crate::ports::PortError;
 pub enum ServiceError {
     #[error("{}", .0.message())]
     Invalid(Invalid),
+    /// An application's answers or attachment refused, field by field.
+    #[error("{}", .0.message())]
+    Form(FormRefusal),
     #[error("{}", .0.message())]
     Forbidden(Forbidden),
     #[error("{}", .0.message())]
@@ -46,6 +52,7 @@ impl ServiceError {
     pub fn code(&self) -> &'static str {
         match self {
             ServiceError::Invalid(i) => i.code(),
+            ServiceError::Form(f) => f.code(),
             ServiceError::Forbidden(f) => f.code(),
             ServiceError::NotFound(_) => "not_found",
             ServiceError::Unauthenticated => "unauthenticated",
@@ -61,6 +68,7 @@ impl ServiceError {
     pub fn status(&self) -> u16 {
         match self {
             ServiceError::Invalid(_) => 400,
+            ServiceError::Form(f) => f.status(),
             ServiceError::Unauthenticated => 401,
             ServiceError::Forbidden(_) | ServiceError::InsufficientLevel { .. } => 403,
             ServiceError::NotFound(_) => 404,
@@ -74,9 +82,18 @@ impl ServiceError {
 
     /// Where to log in again, for a refusal that a new login solves.
     /// The request field a refusal is about, when it is about one.
-    pub fn field(&self) -> Option<&'static str> {
+    pub fn field(&self) -> Option<String> {
         match self {
-            ServiceError::Invalid(i) => i.field(),
+            ServiceError::Invalid(i) => i.field().map(str::to_string),
+            ServiceError::Form(f) => f.field(),
+            _ => None,
+        }
+    }
+
+    /// Every field to correct, when there are several.
+    pub fn problems(&self) -> Option<&[crate::domain::applications::form::Problem]> {
+        match self {
+            ServiceError::Form(FormRefusal::Fields(p)) => Some(p),
             _ => None,
         }
     }
@@ -120,6 +137,12 @@ impl From<CertificateProblem> for ServiceError {
 impl From<DeclarationProblem> for ServiceError {
     fn from(p: DeclarationProblem) -> Self {
         ServiceError::Invalid(Invalid::Declaration(p))
+    }
+}
+
+impl From<FormRefusal> for ServiceError {
+    fn from(f: FormRefusal) -> Self {
+        ServiceError::Form(f)
     }
 }
 

@@ -48,6 +48,9 @@ pub enum NotFound {
     MyCertificate,
     AccessLog,
     Route,
+    Service,
+    Application,
+    ApplicationFile,
 }
 
 impl NotFound {
@@ -69,6 +72,9 @@ impl NotFound {
                 "Registro degli accessi non trovato: puoi consultare solo il tuo.".into()
             }
             NotFound::Route => "Il servizio richiesto non esiste: controlla l'indirizzo.".into(),
+            NotFound::Service => "Il servizio on line indicato non esiste: scegli un servizio dall'elenco.".into(),
+            NotFound::Application => "Pratica non trovata tra le tue pratiche.".into(),
+            NotFound::ApplicationFile => "Documento o allegato non trovato in questa pratica.".into(),
         }
     }
 }
@@ -82,6 +88,19 @@ pub enum Conflict {
     /// The certificate was issued, the e-mail did not leave: a retry reuses it.
     CertificateMailFailed(String),
     DeclarationMailFailed,
+    /// The application changed since it was read (another tab, another operator).
+    ApplicationChanged,
+    /// Another operator took the application first.
+    AlreadyTaken,
+    /// The action is not allowed in the application's state.
+    NotNow {
+        action: &'static str,
+        state: &'static str,
+    },
+    /// A citizen keeps this many applications already.
+    TooManyApplications(usize),
+    /// A rejection before the 10 days of a preavviso have passed.
+    ObservationsOpen(chrono::NaiveDate),
 }
 
 impl Conflict {
@@ -91,6 +110,11 @@ impl Conflict {
             Conflict::IdempotencyKeyReused => "idempotency_conflict",
             Conflict::AmbiguousPerson => "ambiguous_person",
             Conflict::CertificateMailFailed(_) | Conflict::DeclarationMailFailed => "mail_failed",
+            Conflict::ApplicationChanged => "application_changed",
+            Conflict::AlreadyTaken => "already_taken",
+            Conflict::NotNow { .. } => "not_allowed_now",
+            Conflict::ObservationsOpen(_) => "observations_open",
+            Conflict::TooManyApplications(_) => "too_many_applications",
         }
     }
 
@@ -101,6 +125,11 @@ impl Conflict {
             Conflict::AmbiguousPerson => "Più persone corrispondono alle generalità indicate: indica il codice fiscale.".into(),
             Conflict::CertificateMailFailed(id) => format!("Il certificato {id} è stato emesso ma l'invio per e-mail non è riuscito. Riprova: non sarà usata un'altra marca da bollo, oppure scaricalo da «I miei certificati»."),
             Conflict::DeclarationMailFailed => "L'invio per e-mail non è riuscito: riprova o scarica la dichiarazione.".into(),
+            Conflict::ApplicationChanged => "La pratica è stata modificata nel frattempo: ricarica la pagina e riprova.".into(),
+            Conflict::AlreadyTaken => "Un altro operatore ha già preso in carico la pratica.".into(),
+            Conflict::NotNow { action, state } => format!("L'operazione «{action}» non è possibile quando la pratica è nello stato «{state}»."),
+            Conflict::TooManyApplications(n) => format!("Hai già {n} pratiche nel servizio: elimina le bozze che non ti servono per iniziarne una nuova."),
+            Conflict::ObservationsOpen(until) => format!("Il termine per le osservazioni al preavviso di rigetto scade il {}: la pratica potrà essere decisa dopo quella data o dopo la risposta del cittadino.", until.format("%d/%m/%Y")),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Use-case tests: each use case on a temporary local store (redb, files, software key)
 //! seeded with a small demo population, with a clock the test moves.
 
+mod applications;
 mod certificates;
 mod household;
 mod import;

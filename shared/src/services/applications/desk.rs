@@ -1,0 +1,227 @@
+//! The operators' desk: the queue of sent applications (overdue first), reading one (each
+//! reading audited), taking it in charge (of two operators racing, one wins), the office's
+//! actions with their reasons, and internal notes the citizen never sees.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::super::audit::{self, AuditAction};
+use super::super::errors::{Conflict, NotFound, ServiceError};
+use super::super::ServiceResult;
+use super::citizen::text;
+use super::effect;
+use super::flow::{self, Made};
+use super::record::{self, Application, Note};
+use super::views::Summary;
+use crate::app::AppState;
+use crate::domain::applications::{Action, Role, State};
+use crate::keys;
+use crate::services::errors::Invalid;
+use crate::services::sessions::Session;
+
+/// The queue's filters.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Filter {
+    #[serde(default)]
+    pub service: Option<String>,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub due_before: Option<NaiveDate>,
+}
+
+/// The sent applications matching `f`: overdue first, then by due date.
+pub async fn queue(app: &AppState, op: &Session, f: &Filter) -> ServiceResult<Vec<Summary>> {
+    let state = match f.state.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(State::parse(s).ok_or_else(|| Invalid::Parameter {
+            name: "state",
+            given: s.chars().take(40).collect(),
+            allowed: "uno degli stati della pratica",
+        })?),
+    };
+    let today = app.clock.today();
+    let mut all: Vec<Application> = record::list(app, &keys::application_queue())
+        .await?
+        .into_iter()
+        .filter(|a| {
+            f.service
+                .as_deref()
+                .is_none_or(|s| s.is_empty() || a.service == s)
+        })
+        .filter(|a| state.is_none_or(|s| a.state == s))
+        .filter(|a| {
+            f.due_before
+                .is_none_or(|d| a.due_date.is_some_and(|due| due <= d))
+        })
+        .collect();
+    all.sort_by_key(|a| {
+        (
+            !a.overdue(today),
+            a.state.is_final(),
+            a.due_date,
+            a.created_at,
+        )
+    });
+    // The queue names the applicants: reading it is an access to their data.
+    if !all.is_empty() {
+        let subjects = all
+            .iter()
+            .map(|a| a.applicant.codice_fiscale.clone())
+            .collect();
+        let who = &op.identity.codice_fiscale;
+        audit::record(app, who, subjects, AuditAction::ApplicationDeskQueue, None).await?;
+    }
+    Ok(all
+        .iter()
+        .filter_map(|a| {
+            app.services
+                .get(&a.service)
+                .map(|s| Summary::of(a, &s.title, today, true))
+        })
+        .collect())
+}
+
+async fn sent(app: &AppState, id: &str) -> ServiceResult<Application> {
+    match record::load(app, id).await? {
+        Some(a) if a.state != State::Bozza => Ok(a),
+        _ => Err(NotFound::Application.into()),
+    }
+}
+
+fn subjects(app: &AppState, a: &Application) -> Vec<String> {
+    let mut s = vec![a.applicant.codice_fiscale.clone()];
+    if let Some(service) = app.services.get(&a.service) {
+        let others = flow::members(a, service)
+            .into_iter()
+            .filter(|m| *m != a.applicant.codice_fiscale);
+        s.extend(others);
+    }
+    s
+}
+
+/// An application as the office reads it (audited).
+pub async fn read(app: &AppState, op: &Session, id: &str) -> ServiceResult<Application> {
+    let a = sent(app, id).await?;
+    let who = &op.identity.codice_fiscale;
+    audit::record(
+        app,
+        who,
+        subjects(app, &a),
+        AuditAction::ApplicationDeskView,
+        Some(a.id.clone()),
+    )
+    .await?;
+    Ok(a)
+}
+
+/// A file of an application, as the office opens it (audited).
+pub async fn file(
+    app: &AppState,
+    op: &Session,
+    id: &str,
+    file: &str,
+) -> ServiceResult<(String, String, Vec<u8>)> {
+    let a = sent(app, id).await?;
+    let out = super::citizen::file(app, &a, file).await?;
+    let who = &op.identity.codice_fiscale;
+    let detail = Some(format!("{} {file}", a.id));
+    audit::record(
+        app,
+        who,
+        subjects(app, &a),
+        AuditAction::ApplicationDeskFile,
+        detail,
+    )
+    .await?;
+    Ok(out)
+}
+
+/// Takes an application in charge; `Conflict::AlreadyTaken` for the operator who came second.
+pub async fn take(app: &AppState, op: &Session, id: &str) -> ServiceResult<Application> {
+    let mut a = sent(app, id).await?;
+    if a.assignee.is_some() {
+        return Err(Conflict::AlreadyTaken.into());
+    }
+    let service = record::service(app, &a.service)?;
+    let who = op.identity.codice_fiscale.clone();
+    let mut made = Made::default();
+    flow::step(app, &mut a, service, Action::Take, &who, None, &mut made).await?;
+    a.assignee = Some(who.clone());
+    match flow::commit(app, &mut a, service, made).await {
+        Err(ServiceError::Conflict(Conflict::ApplicationChanged)) => {
+            Err(Conflict::AlreadyTaken.into())
+        }
+        other => other,
+    }?;
+    audit::record(
+        app,
+        &who,
+        subjects(app, &a),
+        AuditAction::ApplicationDeskAction,
+        Some(a.id.clone()),
+    )
+    .await?;
+    Ok(a)
+}
+
+/// An office's action on an application it has in charge.
+pub async fn act(
+    app: &AppState,
+    op: &Session,
+    id: &str,
+    action: &str,
+    reason: &str,
+) -> ServiceResult<Application> {
+    let action = Action::parse(action).filter(|a| a.role() == Role::Office && *a != Action::Take).ok_or_else(|| {
+        Invalid::Parameter { name: "action", given: action.chars().take(40).collect(), allowed: "request_integration, resume, accept, accept_with_reserve, confirm, pre_reject, reject, cancel" }
+    })?;
+    let mut a = sent(app, id).await?;
+    let who = op.identity.codice_fiscale.clone();
+    if a.assignee.as_deref().is_some_and(|x| x != who) {
+        return Err(Conflict::AlreadyTaken.into());
+    }
+    let reason = text("reason", reason, action.needs_reason())?;
+    if action == Action::Reject && a.state == State::PreavvisoRigetto {
+        if let Some(until) = a.reply_until.filter(|d| *d >= app.clock.today()) {
+            return Err(Conflict::ObservationsOpen(until).into());
+        }
+    }
+    let service = record::service(app, &a.service)?;
+    let mut made = Made::default();
+    flow::step(app, &mut a, service, action, &who, reason, &mut made).await?;
+    if action == Action::AcceptWithReserve {
+        made.extra
+            .extend(effect::change_for(app, &a, service).await?);
+    }
+    flow::commit(app, &mut a, service, made).await?;
+    audit::record(
+        app,
+        &who,
+        subjects(app, &a),
+        AuditAction::ApplicationDeskAction,
+        Some(a.id.clone()),
+    )
+    .await?;
+    Ok(a)
+}
+
+/// Adds an internal note.
+pub async fn note(
+    app: &AppState,
+    op: &Session,
+    id: &str,
+    body: &str,
+) -> ServiceResult<Application> {
+    let mut a = sent(app, id).await?;
+    let body = text("text", body, true)?.unwrap_or_default();
+    let now = app.clock.now();
+    a.notes.push(Note {
+        by: op.identity.codice_fiscale.clone(),
+        text: body,
+        at: now,
+    });
+    record::save(app, &mut a, vec![]).await?;
+    Ok(a)
+}
