@@ -180,11 +180,52 @@ async fn a_residence_declaration_goes_from_draft_to_the_registry() {
             && pdfsig.contains("Certificate is Trusted."),
         "{pdfsig}"
     );
+    // The receipt e-mailed: the service and the state in the subject, no personal data
+    // there; the link back to the application; the very PDF attached.
+    let mail = receipt_mail(&portal);
+    let subject = mail["subject"].as_str().unwrap();
+    assert!(
+        subject.contains("Dichiarazione di residenza o cambio di abitazione")
+            && subject.contains("protocollata"),
+        "{subject}"
+    );
+    assert!(
+        !subject.contains(&me.codice_fiscale) && !subject.contains(&me.cognome),
+        "{subject}"
+    );
+    assert_eq!(mail["to"], "cittadino@example.it");
+    assert!(
+        mail["text"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("/pratica.html?id={id}")),
+        "{mail}"
+    );
+    assert_eq!(
+        mail["attachments"][0]["sha256"].as_str(),
+        Some(sha(&pdf).as_str())
+    );
     // The sample receipt of the README (`RECEIPT_SAMPLE=<path>`).
     if let Some(path) = std::env::var_os("RECEIPT_SAMPLE") {
         std::fs::write(path, &pdf).unwrap();
     }
     desk_works_it(&portal, &who, &id).await;
+}
+
+/// The one e-mail in the local outbox, read by Python's e-mail parser.
+fn receipt_mail(portal: &Portal) -> Value {
+    let outbox = portal.state.config.data_dir.join("outbox");
+    let emls: Vec<_> = std::fs::read_dir(&outbox)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .collect();
+    assert_eq!(emls.len(), 1, "{emls:?}");
+    let summary = e2e::run(
+        e2e::venv_bin("python"),
+        &[&e2e::script("read_eml.py"), emls[0].to_str().unwrap()],
+    );
+    serde_json::from_str(&summary).unwrap()
 }
 
 async fn desk_works_it(portal: &Portal, who: &Login, id: &str) {

@@ -4,117 +4,33 @@
 // screenshots at 1280 and 360 px go to target/screenshots.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { AxeBuilder } from '@axe-core/playwright';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { audit, launchBrowser, login as loginAt, loginAs, python, ready, repo, shots, startPortal, watchCsp } from './kit.mjs';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const bin = process.env.ANAGRAFE_BIN || join(repo, 'target', 'debug', 'anagrafe-local');
-const python = process.env.TEST_PYTHON || join(repo, '.venv', 'bin', 'python');
-const shots = join(repo, 'target', 'screenshots');
-let server, browser, base, dataDir;
-
-const freePort = () => new Promise((resolve) => {
-  const s = createServer();
-  s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-});
+let portal, browser, base, dataDir;
 
 before(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  dataDir = mkdtempSync(join(tmpdir(), 'anagrafe-web-'));
   // A CNS trust bundle (one test CA), so that the access page offers "Entra con CNS".
-  const bundle = join(dataDir, 'cns-ca.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dataDir, 'cns-ca.key'),
-    '-out', bundle, '-days', '30', '-subj', '/C=IT/O=Regione di prova/CN=CA Cittadini di prova'], { stdio: 'ignore' });
-  server = spawn(bin, [], {
-    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, PUBLIC_BASE_URL: base, DEMO_POPULATION: '60', RUST_LOG: 'warn',
-      CNS_TRUST_BUNDLE: bundle, CNS_PORT: '0' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  portal = await startPortal((dir) => {
+    const bundle = join(dir, 'cns-ca.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'cns-ca.key'),
+      '-out', bundle, '-days', '30', '-subj', '/C=IT/O=Regione di prova/CN=CA Cittadini di prova'], { stdio: 'ignore' });
+    return { CNS_TRUST_BUNDLE: bundle, CNS_PORT: '0' };
   });
-  for (let i = 0; i < 300; i++) {
-    try { if ((await fetch(`${base}/api/health/auth`)).ok) break; } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  mkdirSync(shots, { recursive: true });
+  ({ base, dataDir } = portal);
+  browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
-  server?.kill();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  portal?.stop();
 });
 
 const sha = (b) => createHash('sha256').update(b).digest('hex');
-
-async function ready(page) {
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 15000 });
-}
-
-/** Collects what the browser reports as Content-Security-Policy violations on the page. */
-function watchCsp(page) {
-  const violations = [];
-  page.on('console', (msg) => {
-    if (/Content Security Policy/i.test(msg.text())) violations.push(`${page.url()}: ${msg.text()}`);
-  });
-  return violations;
-}
-
-/** Phone and desktop screens the pages are checked at. */
-const SCREENS = [{ width: 1280, height: 900 }, { width: 360, height: 740 }];
-
-/**
- * axe on the page (WCAG 2.1 A and AA) at 1280 and 360 px; at each width no horizontal scroll
- * (the document is as wide as the screen) and the first heading inside the first screen;
- * screenshots of both.
- */
-async function audit(page, name) {
-  await ready(page);
-  const restore = page.viewportSize();
-  for (const screen of SCREENS) {
-    await page.setViewportSize(screen);
-    await page.evaluate(() => window.scrollTo(0, 0));
-    const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-    const found = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
-    assert.deepEqual(found, [], `${name} at ${screen.width} px: accessibility violations`);
-    const layout = await page.evaluate(() => {
-      const h1 = document.querySelector('main h1, h1');
-      const box = h1.getBoundingClientRect();
-      return { width: document.documentElement.scrollWidth, top: box.top, bottom: box.bottom, shown: box.height > 0 };
-    });
-    assert.equal(layout.width, screen.width, `${name} at ${screen.width} px: no horizontal scroll`);
-    assert.ok(layout.shown && layout.top >= 0 && layout.bottom <= screen.height, `${name} at ${screen.width} px: the first heading in the first screen (${layout.top}–${layout.bottom})`);
-    await page.screenshot({ path: join(shots, `${name}-${screen.width}.png`), fullPage: true });
-  }
-  await page.setViewportSize(restore);
-}
-
-async function login(page) {
-  await page.goto(`${base}/`);
-  await ready(page);
-  await page.getByRole('link', { name: 'Accedi ai servizi' }).click();
-  await ready(page);
-  await page.getByRole('button', { name: 'Entra con SPID' }).click();
-  await page.getByRole('link', { name: /IdP demo/ }).click();
-  await page.waitForSelector('input[name="fiscalNumber"]');
-  const first = page.locator('input[name="fiscalNumber"]').first();
-  const cf = await first.getAttribute('value');
-  await first.check();
-  await page.getByRole('button', { name: 'Accedi' }).click();
-  await page.waitForURL(`${base}/famiglia.html`);
-  await ready(page);
-  return cf;
-}
+const login = (page) => loginAt(page, base);
 
 test('a citizen goes through the whole portal by clicking', async () => {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
@@ -273,41 +189,15 @@ test('every page passes axe (WCAG 2.1 AA) logged out and logged in, at 1280 and 
   await context.close();
 });
 
-/** Logs in through the demo IdP as the demo citizen `cf` (the first one when absent). */
-async function loginAs(page, site, cf) {
-  await page.goto(`${site}/accesso.html`);
-  await ready(page);
-  await page.getByRole('button', { name: 'Entra con SPID' }).click();
-  await page.getByRole('link', { name: /IdP demo/ }).click();
-  await page.waitForSelector('input[name="fiscalNumber"]');
-  const all = await page.locator('input[name="fiscalNumber"]').evaluateAll((els) => els.map((e) => e.value));
-  const chosen = cf || all[0];
-  await page.locator(`input[name="fiscalNumber"][value="${chosen}"]`).check();
-  await page.getByRole('button', { name: 'Accedi' }).click();
-  await page.waitForURL(`${site}/famiglia.html`);
-  await ready(page);
-  return { cf: chosen, all };
-}
-
 test('"Chi ha consultato i miei dati" shows a household member, an operator with the motivo and a verification', async () => {
   // A portal whose operator is a demo citizen (its demo population is the same as the main one's).
   const probe = await browser.newContext();
   const { all } = await loginAs(await probe.newPage(), base);
   await probe.close();
   const operatorCf = all[all.length - 1];
-  const port = await freePort();
-  const site = `http://127.0.0.1:${port}`;
-  const dir = mkdtempSync(join(tmpdir(), 'anagrafe-web-log-'));
-  const portal = spawn(bin, [], {
-    env: { ...process.env, PORT: String(port), DATA_DIR: dir, PUBLIC_BASE_URL: site, DEMO_POPULATION: '60', RUST_LOG: 'warn',
-      OPERATORS: `${operatorCf}:Anna Bianchi:Ufficio Anagrafe centrale` },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const second = await startPortal({ OPERATORS: `${operatorCf}:Anna Bianchi:Ufficio Anagrafe centrale` }, 'anagrafe-web-log-');
+  const { base: site, dataDir: dir } = second;
   try {
-    for (let i = 0; i < 300; i++) {
-      try { if ((await fetch(`${site}/api/health/auth`)).ok) break; } catch { /* not yet */ }
-      await new Promise((r) => setTimeout(r, 100));
-    }
     const ctx = () => browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
     // A logs in and names a member of the household, B.
     const aCtx = await ctx();
@@ -392,8 +282,7 @@ test('"Chi ha consultato i miei dati" shows a household member, an operator with
     assert.deepEqual(csp, []);
     await aCtx.close();
   } finally {
-    portal.kill();
-    rmSync(dir, { recursive: true, force: true });
+    second.stop();
   }
 });
 

@@ -12,6 +12,12 @@ const pages = {
   accessi: () => import('./pages/accessi.js'),
   account: () => import('./pages/account.js'),
   operatore: () => import('./pages/operatore.js'),
+  istanze: () => import('./pages/istanze.js'),
+  istanza: () => import('./pages/istanza.js'),
+  pratiche: () => import('./pages/pratiche.js'),
+  pratica: () => import('./pages/pratica.js'),
+  scrivania: () => import('./pages/scrivania.js'),
+  'scrivania-pratica': () => import('./pages/scrivania-pratica.js'),
 };
 
 async function main() {

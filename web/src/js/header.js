@@ -38,12 +38,14 @@ export async function header() {
   if (!m) return;
   $('#menu').hidden = false;
   collapsibleMenu();
-  if (m.operator) $('#menu-operatore').hidden = false;
+  if (m.operator) { $('#menu-operatore').hidden = false; $('#menu-scrivania').hidden = false; }
   const logout = el('form', { method: 'post', action: '/saml/logout', class: 'd-inline' },
     el('input', { type: 'hidden', name: 'csrf_token', value: m.csrf_token }),
     el('button', { type: 'submit', class: 'btn btn-outline-light btn-sm', id: 'esci' }, 'Esci'));
   $('#zona-utente').replaceChildren(el('span', { class: 'nome-utente', title: `${m.nome} ${m.cognome}` }, `${m.nome} ${m.cognome}`), logout);
-  for (const a of document.querySelectorAll('#menu a')) if (a.getAttribute('href') === location.pathname) a.setAttribute('aria-current', 'page');
+  // The current page's entry; an application's pages belong to the list they come from.
+  const section = { '/istanza.html': '/pratiche.html', '/pratica.html': '/pratiche.html', '/scrivania-pratica.html': '/scrivania.html' }[location.pathname] || location.pathname;
+  for (const a of document.querySelectorAll('#menu a')) if (a.getAttribute('href') === section) a.setAttribute('aria-current', a.getAttribute('href') === location.pathname ? 'page' : 'true');
   const acc = $('#accedi-servizi');
   if (acc) { acc.hidden = true; $('#vai-famiglia').hidden = false; }
 }

@@ -231,7 +231,18 @@ impl State {
         State::ALL.into_iter().find(|s| s.id() == id)
     }
 
-    /// What the citizen reads.
+    /// What the timeline says of the moment the application reached the state.
+    pub fn event_label(self) -> &'static str {
+        match self {
+            State::Protocollata => "Protocollata",
+            State::IntegrazioneRichiesta => "Integrazione richiesta dall'ufficio",
+            State::PreavvisoRigetto => "Preavviso di rigetto (art. 10-bis L. 241/1990)",
+            State::AccoltaConRiserva => "Accolta con riserva: registrata",
+            other => other.label(),
+        }
+    }
+
+    /// What the citizen reads of the current state.
     pub fn label(self) -> &'static str {
         match self {
             State::Bozza => "Bozza — non inviata",

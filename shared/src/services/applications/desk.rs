@@ -11,7 +11,7 @@ use super::super::ServiceResult;
 use super::citizen::text;
 use super::effect;
 use super::flow::{self, Made};
-use super::record::{self, Application, Note};
+use super::record::{self, Application, Member, Note};
 use super::views::Summary;
 use crate::app::AppState;
 use crate::domain::applications::{Action, Role, State};
@@ -90,6 +90,14 @@ async fn sent(app: &AppState, id: &str) -> ServiceResult<Application> {
     }
 }
 
+/// The operator as colleagues read them.
+fn operator(op: &Session) -> Member {
+    Member {
+        codice_fiscale: op.identity.codice_fiscale.clone(),
+        name: format!("{} {}", op.identity.nome, op.identity.cognome),
+    }
+}
+
 fn subjects(app: &AppState, a: &Application) -> Vec<String> {
     let mut s = vec![a.applicant.codice_fiscale.clone()];
     if let Some(service) = app.services.get(&a.service) {
@@ -148,7 +156,7 @@ pub async fn take(app: &AppState, op: &Session, id: &str) -> ServiceResult<Appli
     let who = op.identity.codice_fiscale.clone();
     let mut made = Made::default();
     flow::step(app, &mut a, service, Action::Take, &who, None, &mut made).await?;
-    a.assignee = Some(who.clone());
+    a.assignee = Some(operator(op));
     match flow::commit(app, &mut a, service, made).await {
         Err(ServiceError::Conflict(Conflict::ApplicationChanged)) => {
             Err(Conflict::AlreadyTaken.into())
@@ -179,7 +187,7 @@ pub async fn act(
     })?;
     let mut a = sent(app, id).await?;
     let who = op.identity.codice_fiscale.clone();
-    if a.assignee.as_deref().is_some_and(|x| x != who) {
+    if a.assignee.as_ref().is_some_and(|x| x.codice_fiscale != who) {
         return Err(Conflict::AlreadyTaken.into());
     }
     let reason = text("reason", reason, action.needs_reason())?;
@@ -218,7 +226,7 @@ pub async fn note(
     let body = text("text", body, true)?.unwrap_or_default();
     let now = app.clock.now();
     a.notes.push(Note {
-        by: op.identity.codice_fiscale.clone(),
+        by: operator(op),
         text: body,
         at: now,
     });

@@ -8,11 +8,11 @@ use serde_json::Value;
 use super::super::errors::{FormRefusal, ServiceError};
 use super::super::ServiceResult;
 use super::letters;
-use super::record::{self, Application, StoredFile};
+use super::record::{self, Application, Message, StoredFile};
 use crate::app::AppState;
 use crate::domain::applications::catalog::Kind;
 use crate::domain::applications::due::due_date;
-use crate::domain::applications::{Action, Service};
+use crate::domain::applications::{Action, Role, Service};
 use crate::domain::italian_date;
 use crate::pdf::Part;
 use crate::ports::{Attachment, Condition, Direction, Item, Notice, Registration};
@@ -31,7 +31,7 @@ fn registration(
     files: &[&StoredFile],
 ) -> Registration {
     let direction = match action.role() {
-        crate::domain::applications::Role::Office => Direction::Uscita,
+        Role::Office => Direction::Uscita,
         _ => Direction::Entrata,
     };
     Registration {
@@ -87,8 +87,18 @@ pub async fn step(
             a.due_date = Some(due_date(day, &service.due));
             a.confirmation_date = service.confirmation.as_ref().map(|t| due_date(day, t));
         }
-        Action::RequestIntegration => a.reply_until = Some(today + Duration::days(30)),
-        Action::PreReject => a.reply_until = Some(today + Duration::days(10)),
+        Action::RequestIntegration | Action::PreReject => {
+            let days = if action == Action::PreReject { 10 } else { 30 };
+            a.reply_until = Some(today + Duration::days(days));
+            // What the office asks is also the first message of the exchange.
+            let text = reason.clone().unwrap_or_default();
+            a.messages.push(Message {
+                from: Role::Office,
+                text,
+                at: now,
+                attachments: vec![],
+            });
+        }
         Action::Answer | Action::Resume => a.reply_until = None,
         _ => {}
     }

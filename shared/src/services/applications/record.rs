@@ -68,7 +68,7 @@ pub struct Message {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Note {
-    pub by: String,
+    pub by: Member,
     pub text: String,
     pub at: DateTime<Utc>,
 }
@@ -95,7 +95,8 @@ pub struct Application {
     pub messages: Vec<Message>,
     /// The office's internal notes: never in a citizen's view.
     pub notes: Vec<Note>,
-    pub assignee: Option<String>,
+    /// The operator who took it in charge.
+    pub assignee: Option<Member>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// When the record, its files and its index entries expire.

@@ -55,7 +55,7 @@ pub struct Summary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub applicant: Option<Member>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub assignee: Option<String>,
+    pub assignee: Option<Member>,
 }
 
 impl Summary {
@@ -104,6 +104,7 @@ impl FileView {
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryView {
     pub state: State,
+    /// What happened, as the timeline says it.
     pub state_label: &'static str,
     pub at: DateTime<Utc>,
     pub by: &'static str,
@@ -219,7 +220,7 @@ impl<'a> ApplicationView<'a> {
                 .iter()
                 .map(|e| HistoryView {
                     state: e.to,
-                    state_label: e.to.label(),
+                    state_label: e.to.event_label(),
                     at: e.at,
                     by: who(e.by),
                     reason: e.reason.clone(),
