@@ -20,3 +20,8 @@ sample() {
 sample certificato-residenza --type residenza --uso pensioni
 sample certificato-stato-famiglia --type stato_famiglia --uso assegni_familiari
 sample certificato-in-bollo --type residenza --uso uso_privato --marca 01234567890123
+# The receipt of an online application (the residence declaration of the e2e test).
+RECEIPT_SAMPLE="$data/ricevuta-istanza.pdf" TEST_PYTHON="${TEST_PYTHON:-$PWD/.venv/bin/python}" \
+    cargo test --locked -p e2e --test applications a_residence_declaration >/dev/null
+pdftoppm -r 80 -png -singlefile -f 1 -l 1 "$data/ricevuta-istanza.pdf" docs/ricevuta-istanza
+echo docs/ricevuta-istanza.png

@@ -4,22 +4,16 @@
 //!
 //! `cargo bench -p shared --bench certificates`
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, Criterion};
 use shared::app::AppState;
-use shared::config::Config;
 use shared::domain::certificate::{compose, Channel, Issuer, Stamp, Subject};
 use shared::domain::situation::members_at;
 use shared::pdf::SignatureField;
 use shared::ports::{Condition, Item};
 use shared::services::certificates::{issue, Request};
-use shared::services::import::{import, Record};
-use shared::services::{registry, sessions};
-use shared::testkit::demo::{generate, write_jsonl, DemoSpec, DEFAULT_SEED};
-use shared::testkit::ManualClock;
+use shared::services::registry;
 
 fn percentiles(label: &str, mut times: Vec<Duration>) {
     let n = times.len();
@@ -29,49 +23,15 @@ fn percentiles(label: &str, mut times: Vec<Duration>) {
 }
 
 fn bench(c: &mut Criterion) {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap(),
-    ));
-    let config = Config::for_tests(dir.path().to_path_buf());
-    let app = AppState::local(config, clock.clone()).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-    let records = generate(&DemoSpec {
-        persons: 200,
-        seed: DEFAULT_SEED,
-        today,
-        municipality: app.config.municipality.clone(),
-    });
-    let mut file = Vec::new();
-    write_jsonl(&records, &mut file).unwrap();
-    rt.block_on(import(&app, file.as_slice())).unwrap();
-    let me = records
-        .iter()
-        .find_map(|r| match r {
-            Record::Persona(p)
-                if p.membership_at(today)
-                    .is_some_and(|m| m.famiglia == "F000001") =>
-            {
-                Some(p.as_ref().clone())
-            }
-            _ => None,
-        })
-        .unwrap();
-    let identity = sessions::Identity {
-        codice_fiscale: me.codice_fiscale.clone(),
-        cognome: me.cognome.clone(),
-        nome: me.nome.clone(),
-        email: None,
-        idp: "bench".into(),
-        level: 2,
-    };
-    let (_, session) = rt
-        .block_on(sessions::create(&app, identity, false))
-        .unwrap();
+    let rig = shared::testkit::bench::BenchRig::new(200);
+    let (app, clock, rt, today, me, session) = (
+        &rig.app,
+        &rig.clock,
+        &rig.rt,
+        rig.today,
+        &rig.me,
+        &rig.session,
+    );
     let request = Request {
         person: me.codice_fiscale.clone(),
         type_id: "stato_famiglia".into(),
@@ -95,7 +55,7 @@ fn bench(c: &mut Criterion) {
         bollo_rule: &catalog.bollo,
     };
     let subject = Subject {
-        person: &me,
+        person: me,
         members: &members,
         denominazione: None,
         date: today,
@@ -161,7 +121,7 @@ fn bench(c: &mut Criterion) {
     });
     c.bench_function("whole issue", |b| {
         b.iter(|| {
-            rt.block_on(issue(&app, &session, &request, &Channel::Citizen, None))
+            rt.block_on(issue(app, session, &request, &Channel::Citizen, None))
                 .unwrap()
         })
     });
@@ -173,13 +133,13 @@ fn bench(c: &mut Criterion) {
         ..app.clone()
     };
     for (label, state) in [
-        ("whole issue, B-T (local TSA)", &app),
+        ("whole issue, B-T (local TSA)", app),
         ("whole issue, B-B (no TSA)", &without_tsa),
     ] {
         let times: Vec<Duration> = (0..300)
             .map(|_| {
                 let t = Instant::now();
-                rt.block_on(issue(state, &session, &request, &Channel::Citizen, None))
+                rt.block_on(issue(state, session, &request, &Channel::Citizen, None))
                     .unwrap();
                 t.elapsed()
             })

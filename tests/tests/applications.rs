@@ -29,6 +29,13 @@ async fn send(
     (status, resp.json().await.unwrap_or(Value::Null))
 }
 
+/// POSTs `body` and checks the status; the answer.
+async fn post_expect(portal: &Portal, path: &str, who: &Login, body: Value, status: u16) -> Value {
+    let (got, answer) = send(portal, reqwest::Method::POST, path, who, Some(body)).await;
+    assert_eq!(got, status, "{path}: {answer}");
+    answer
+}
+
 async fn upload(
     portal: &Portal,
     who: &Login,
@@ -247,53 +254,52 @@ async fn desk_works_it(portal: &Portal, who: &Login, id: &str) {
     assert_eq!(statuses, [200, 409], "{a:?} {b:?}");
     let winner = if a.0 == 200 { &op1 } else { &op2 };
     let acts = format!("/api/operatore/istanze/{id}/azioni");
-    let (status, refused) = send(
+    let refused = post_expect(
         portal,
-        reqwest::Method::POST,
         &acts,
         winner,
-        Some(json!({"action": "request_integration"})),
+        json!({"action": "request_integration"}),
+        400,
     )
     .await;
-    assert_eq!(
-        (status, refused["field"].as_str()),
-        (400, Some("reason")),
-        "{refused}"
-    );
+    assert_eq!(refused["field"], "reason", "{refused}");
     let ask =
         json!({"action": "request_integration", "reason": "Allegare il contratto di locazione."});
-    let (status, asked) = send(portal, reqwest::Method::POST, &acts, winner, Some(ask)).await;
-    assert_eq!(
-        (status, asked["state"].as_str()),
-        (200, Some("integrazione_richiesta")),
-        "{asked}"
-    );
-    let (status, answered) = send(
+    let asked = post_expect(portal, &acts, winner, ask, 200).await;
+    assert_eq!(asked["state"], "integrazione_richiesta");
+    let answer = format!("/api/istanze/{id}/risposta");
+    let answered = post_expect(
         portal,
-        reqwest::Method::POST,
-        &format!("/api/istanze/{id}/risposta"),
+        &answer,
         who,
-        Some(json!({"text": "Contratto allegato."})),
+        json!({"text": "Contratto allegato."}),
+        200,
     )
     .await;
-    assert_eq!(
-        (status, answered["state"].as_str()),
-        (200, Some("integrazione_inviata")),
-        "{answered}"
-    );
-    let (status, accepted) = send(
+    assert_eq!(answered["state"], "integrazione_inviata");
+    let note = format!("/api/operatore/istanze/{id}/note");
+    let noted = post_expect(
         portal,
-        reqwest::Method::POST,
+        &note,
+        winner,
+        json!({"text": "Contratto verificato."}),
+        200,
+    )
+    .await;
+    assert_eq!(noted["notes"][0]["text"], "Contratto verificato.");
+    assert_eq!(
+        noted["assignee"]["codice_fiscale"],
+        noted["notes"][0]["by"]["codice_fiscale"]
+    );
+    let accepted = post_expect(
+        portal,
         &acts,
         winner,
-        Some(json!({"action": "accept_with_reserve"})),
+        json!({"action": "accept_with_reserve"}),
+        200,
     )
     .await;
-    assert_eq!(
-        (status, accepted["state"].as_str()),
-        (200, Some("accolta_con_riserva")),
-        "{accepted}"
-    );
+    assert_eq!(accepted["state"], "accolta_con_riserva");
     // The local registry applies the change: the household page shows the new address.
     let mut address = Value::Null;
     for _ in 0..50 {

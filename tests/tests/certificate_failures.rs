@@ -166,7 +166,7 @@ async fn rig() -> Rig {
 
 fn archived_pdfs(portal: &Portal) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
-    let root = portal.state.config.data_dir.join("archive");
+    let root = portal.state.config.data_dir.join("archive/certificati");
     for year in std::fs::read_dir(&root).into_iter().flatten().flatten() {
         for f in std::fs::read_dir(year.path())
             .into_iter()

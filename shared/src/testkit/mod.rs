@@ -2,6 +2,7 @@
 //! `testkit` feature): the adapter contract suite, the demo municipality generator, a clock
 //! that tests move, percentiles for measurements.
 
+pub mod bench;
 pub mod clock;
 pub mod contract;
 pub mod demo;

@@ -112,13 +112,12 @@ fn subjects(app: &AppState, a: &Application) -> Vec<String> {
 /// An application as the office reads it (audited).
 pub async fn read(app: &AppState, op: &Session, id: &str) -> ServiceResult<Application> {
     let a = sent(app, id).await?;
-    let who = &op.identity.codice_fiscale;
-    audit::record(
+    desk_audit(
         app,
-        who,
-        subjects(app, &a),
+        &op.identity.codice_fiscale,
+        &a,
         AuditAction::ApplicationDeskView,
-        Some(a.id.clone()),
+        None,
     )
     .await?;
     Ok(a)
@@ -134,15 +133,7 @@ pub async fn file(
     let a = sent(app, id).await?;
     let out = super::citizen::file(app, &a, file).await?;
     let who = &op.identity.codice_fiscale;
-    let detail = Some(format!("{} {file}", a.id));
-    audit::record(
-        app,
-        who,
-        subjects(app, &a),
-        AuditAction::ApplicationDeskFile,
-        detail,
-    )
-    .await?;
+    desk_audit(app, who, &a, AuditAction::ApplicationDeskFile, Some(file)).await?;
     Ok(out)
 }
 
@@ -163,15 +154,36 @@ pub async fn take(app: &AppState, op: &Session, id: &str) -> ServiceResult<Appli
         }
         other => other,
     }?;
-    audit::record(
-        app,
-        &who,
-        subjects(app, &a),
-        AuditAction::ApplicationDeskAction,
-        Some(a.id.clone()),
-    )
-    .await?;
+    desk_audit(app, &who, &a, AuditAction::ApplicationDeskAction, None).await?;
     Ok(a)
+}
+
+/// The office's action named `id` (taking in charge has its own call).
+fn office_action(id: &str) -> ServiceResult<Action> {
+    let allowed = "request_integration, resume, accept, accept_with_reserve, confirm, pre_reject, reject, cancel";
+    Action::parse(id)
+        .filter(|a| a.role() == Role::Office && *a != Action::Take)
+        .ok_or_else(|| {
+            let given = id.chars().take(40).collect();
+            Invalid::Parameter {
+                name: "action",
+                given,
+                allowed,
+            }
+            .into()
+        })
+}
+
+/// Records an operator's access to an application's data.
+async fn desk_audit(
+    app: &AppState,
+    who: &str,
+    a: &Application,
+    action: AuditAction,
+    file: Option<&str>,
+) -> ServiceResult<()> {
+    let detail = Some(file.map_or_else(|| a.id.clone(), |f| format!("{} {f}", a.id)));
+    audit::record(app, who, subjects(app, a), action, detail).await
 }
 
 /// An office's action on an application it has in charge.
@@ -182,9 +194,7 @@ pub async fn act(
     action: &str,
     reason: &str,
 ) -> ServiceResult<Application> {
-    let action = Action::parse(action).filter(|a| a.role() == Role::Office && *a != Action::Take).ok_or_else(|| {
-        Invalid::Parameter { name: "action", given: action.chars().take(40).collect(), allowed: "request_integration, resume, accept, accept_with_reserve, confirm, pre_reject, reject, cancel" }
-    })?;
+    let action = office_action(action)?;
     let mut a = sent(app, id).await?;
     let who = op.identity.codice_fiscale.clone();
     if a.assignee.as_ref().is_some_and(|x| x.codice_fiscale != who) {
@@ -204,14 +214,7 @@ pub async fn act(
             .extend(effect::change_for(app, &a, service).await?);
     }
     flow::commit(app, &mut a, service, made).await?;
-    audit::record(
-        app,
-        &who,
-        subjects(app, &a),
-        AuditAction::ApplicationDeskAction,
-        Some(a.id.clone()),
-    )
-    .await?;
+    desk_audit(app, &who, &a, AuditAction::ApplicationDeskAction, None).await?;
     Ok(a)
 }
 

@@ -184,15 +184,15 @@ fn header(app: &AppState, service: &Service) -> Vec<Part> {
     parts
 }
 
-/// Lays out, seals and archives a letter registered under `protocol`.
-pub async fn seal(
+/// The letter as a document: header, protocol and subject, `body`, place and signature.
+fn letter_doc(
     app: &AppState,
     a: &Application,
     service: &Service,
     title: &str,
     body: Vec<Part>,
     protocol: &Protocol,
-) -> ServiceResult<(StoredFile, Vec<u8>)> {
+) -> Doc {
     let m = &app.config.municipality;
     let when = italian_time(protocol.at);
     let mut parts = header(app, service);
@@ -235,7 +235,7 @@ pub async fn seal(
         Part::para(format!("Il responsabile del procedimento – {}", service.office), 10.0),
         Part::para(format!("Documento informatico sigillato elettronicamente dal Comune di {} (artt. 20 e 24 D.Lgs. 82/2005): il sigillo ne garantisce l'origine e l'integrità.", m.name), 8.5),
     ]);
-    let doc = Doc {
+    Doc {
         title: title.to_string(),
         author: format!("Comune di {}", m.name),
         running_header: format!("Comune di {} – {title} – prot. n. {protocol}", m.name),
@@ -243,7 +243,20 @@ pub async fn seal(
         footer: Footer::None,
         watermark: false,
         arms_ratio: app.arms.as_deref().map_or(1.0, pdf::Arms::ratio),
-    };
+    }
+}
+
+/// Lays out, seals and archives a letter registered under `protocol`.
+pub async fn seal(
+    app: &AppState,
+    a: &Application,
+    service: &Service,
+    title: &str,
+    body: Vec<Part>,
+    protocol: &Protocol,
+) -> ServiceResult<(StoredFile, Vec<u8>)> {
+    let m = &app.config.municipality;
+    let doc = letter_doc(app, a, service, title, body, protocol);
     let field = pdf::SignatureField {
         name: format!("Comune di {}", m.name),
         reason: title.to_string(),
