@@ -157,6 +157,11 @@ pub struct Config {
     pub catalog_file: Option<PathBuf>,
     /// The catalogue of online services (istanze); the embedded one when absent.
     pub applications_file: Option<PathBuf>,
+    /// The comune as a pagoPA creditor (`PAGOPA_*`; demo values locally).
+    pub creditor: crate::domain::payments::Creditor,
+    /// GPD and Checkout (`PAGOPA_GPD_URL`, `PAGOPA_CHECKOUT_URL`, `PAGOPA_SUBSCRIPTION_KEY`);
+    /// without them the portal uses the local pagoPA stand-in.
+    pub pagopa: Option<PagoPaEndpoints>,
     pub saml: SamlSettings,
     /// The CNS / TS-CNS login (smart card, TLS client certificate).
     pub cns: crate::cns::CnsSettings,
@@ -174,6 +179,41 @@ fn required(name: &'static str) -> Result<String, ConfigError> {
             name,
             reason: "required in the cloud".into(),
         })
+}
+
+/// pagoPA's GPD and Checkout services: their base URLs (without a trailing slash) and the
+/// subscription key of the comune's station.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PagoPaEndpoints {
+    pub gpd_url: String,
+    pub checkout_url: String,
+    pub subscription_key: String,
+}
+
+fn creditor_from_env() -> crate::domain::payments::Creditor {
+    crate::domain::payments::Creditor {
+        fiscal_code: var("PAGOPA_CREDITOR_FISCAL_CODE", "00000000000"),
+        company_name: var(
+            "PAGOPA_COMPANY_NAME",
+            &format!("Comune di {}", var("MUNICIPALITY_NAME", "Valdemo")),
+        ),
+        segregation_code: var("PAGOPA_SEGREGATION_CODE", "47"),
+        iban: var("PAGOPA_IBAN", "IT60X0542811101000000123456"),
+        taxonomy: var("PAGOPA_TAXONOMY", "9/0101108TS/"),
+    }
+}
+
+fn pagopa_from_env() -> Result<Option<PagoPaEndpoints>, ConfigError> {
+    let Some(gpd_url) = optional("PAGOPA_GPD_URL") else {
+        return Ok(None);
+    };
+    Ok(Some(PagoPaEndpoints {
+        gpd_url: gpd_url.trim_end_matches('/').to_string(),
+        checkout_url: required("PAGOPA_CHECKOUT_URL")?
+            .trim_end_matches('/')
+            .to_string(),
+        subscription_key: required("PAGOPA_SUBSCRIPTION_KEY")?,
+    }))
 }
 
 fn cloud_from_env() -> Result<Option<CloudSettings>, ConfigError> {
@@ -326,6 +366,8 @@ impl Config {
             audit_retention_days: parsed("AUDIT_RETENTION_DAYS", "1825")?,
             catalog_file: path("CATALOG_FILE"),
             applications_file: path("APPLICATIONS_FILE"),
+            creditor: creditor_from_env(),
+            pagopa: pagopa_from_env()?,
             saml: saml_from_env()?,
             cloud: cloud_from_env()?,
             idps: idps_from_env()?,
@@ -368,6 +410,8 @@ impl Config {
             tsa: None,
             catalog_file: None,
             applications_file: None,
+            creditor: creditor_from_env(),
+            pagopa: None,
             saml: SamlSettings {
                 ipa_code: "c_x000".into(),
                 contact_email: "protocollo@comune.example".into(),

@@ -343,3 +343,108 @@ pub struct Notice {
 pub trait Notifier: Send + Sync {
     async fn notify(&self, notice: &Notice) -> PortResult<()>;
 }
+
+/// Where a transfer of a payment goes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferKind {
+    /// To the comune's account.
+    Iban(String),
+    /// The marca da bollo digitale (@e.bollo) bound to a document: the base64 SHA-256 of the
+    /// document and the payer's province.
+    Stamp {
+        document_sha256_b64: String,
+        province: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Transfer {
+    pub amount_cents: u64,
+    pub remittance: String,
+    pub taxonomy: String,
+    pub kind: TransferKind,
+}
+
+/// A debt position of one payer with one payment option (GPD's model).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DebtPosition {
+    /// The comune's own id of the position (unique; a retry after a timeout reuses it).
+    pub iupd: String,
+    pub notice: crate::domain::payments::Notice,
+    pub payer_fiscal_code: String,
+    pub payer_name: String,
+    pub description: String,
+    pub amount_cents: u64,
+    pub due: DateTime<Utc>,
+    pub transfers: Vec<Transfer>,
+}
+
+/// Where pagoPA's checkout sends the citizen back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnUrls {
+    pub ok: String,
+    pub cancel: String,
+    pub error: String,
+}
+
+/// One notice of a checkout cart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CartItem {
+    pub nav: String,
+    pub amount_cents: u64,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PositionState {
+    /// Published and payable.
+    Unpaid,
+    Paid,
+    /// Cancelled by the comune.
+    Invalid,
+    /// Past its due date.
+    Expired,
+}
+
+/// The receipt of a payment (ricevuta telematica), with the @e.bollo receipt when the
+/// payment carried a marca da bollo digitale.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PaymentReceipt {
+    pub receipt_id: String,
+    pub psp: String,
+    pub paid_at: DateTime<Utc>,
+    pub amount_cents: u64,
+    /// The `marcaDaBollo` XML as the PSP signed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stamp_xml: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PositionStatus {
+    pub state: PositionState,
+    pub receipts: Vec<PaymentReceipt>,
+}
+
+/// pagoPA: the comune's debt positions (GPD) and the online checkout. Locally a stand-in
+/// inside the runner; in the cloud GPD and Checkout over HTTPS.
+#[async_trait]
+pub trait Payments: Send + Sync {
+    /// Creates and publishes the position; `ConditionFailed` when its `iupd` exists already.
+    async fn create(&self, position: &DebtPosition) -> PortResult<()>;
+
+    /// A checkout of up to five notices: the address to send the citizen to.
+    async fn checkout(
+        &self,
+        items: &[CartItem],
+        back: &ReturnUrls,
+        email: Option<&str>,
+    ) -> PortResult<String>;
+
+    /// The position's state and receipts; `None` when pagoPA does not know it.
+    async fn status(&self, iupd: &str) -> PortResult<Option<PositionStatus>>;
+
+    /// Cancels an unpaid position; `ConditionFailed` when it cannot be cancelled any more.
+    async fn invalidate(&self, iupd: &str) -> PortResult<()>;
+}

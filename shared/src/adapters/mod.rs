@@ -13,6 +13,7 @@ pub mod local_signer;
 pub mod local_store;
 pub mod local_tsa;
 pub mod mail_notifier;
+pub mod pagopa;
 pub mod revocation_http;
 pub mod s3;
 pub mod smtp;

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod certificate;
 pub mod codice_fiscale;
 pub mod dated;
+pub mod payments;
 pub mod person;
 pub mod places;
 pub mod situation;

@@ -1,0 +1,1 @@
+//! pagoPA's GPD (debt positions) and Checkout (carts) over HTTPS. Being written (#17).
