@@ -6,8 +6,8 @@ source infra/setup.sh
 
 ensure_rust
 # poppler-utils: pdftotext, pdftoppm, pdfsig; libnss3-tools: certutil for pdfsig's trust store.
-# libxmlsec1-dev, libclang-dev, pkg-config: building samael (SAML); xmlsec1: spid-sp-test.
-ensure_apt pkg-config libxmlsec1-dev libclang-dev python3-venv poppler-utils libnss3-tools qpdf xmlsec1
+# libxmlsec1-dev, libclang-dev, pkg-config: building samael (SAML); xmlsec1: spid-sp-test and the @e.bollo signatures; libxml2-utils: xmllint, the @e.bollo receipts against MarcaDaBollo.xsd.
+ensure_apt pkg-config libxmlsec1-dev libclang-dev python3-venv poppler-utils libnss3-tools qpdf xmlsec1 libxml2-utils
 # patchelf: packaging the auth function with its shared libraries (infra/lambda/package-auth.sh).
 ensure_apt patchelf ca-certificates
 # chromium: the browser tests (Debian's build, driven by playwright-core; no browser download).

@@ -4,15 +4,16 @@ use std::sync::Arc;
 
 use crate::adapters::local_tsa::LocalTsa;
 use crate::adapters::{
-    local_archive::FsArchive, local_mailer::OutboxMailer, local_signer::SoftwareSigner,
-    local_store::RedbStore, mail_notifier::MailNotifier, store_protocollo::StoreProtocollo,
+    local_archive::FsArchive, local_mailer::OutboxMailer, local_pagopa::LocalPagoPa,
+    local_signer::SoftwareSigner, local_store::RedbStore, mail_notifier::MailNotifier,
+    store_protocollo::StoreProtocollo,
 };
 use crate::config::Config;
 use crate::domain::applications::Services;
 use crate::domain::catalog::Catalog;
 use crate::pdf::Arms;
 use crate::ports::{
-    ArchiveStore, Clock, Mailer, Notifier, PortError, Protocollo, RegistryStore, Signer,
+    ArchiveStore, Clock, Mailer, Notifier, Payments, PortError, Protocollo, RegistryStore, Signer,
     Timestamper,
 };
 
@@ -53,6 +54,14 @@ pub fn load_services(config: &Config) -> Result<Services, StartError> {
     }
 }
 
+/// GPD and Checkout when `PAGOPA_GPD_URL` is set; otherwise payments are not active.
+fn cloud_payments(config: &Config) -> Arc<dyn Payments> {
+    match &config.pagopa {
+        // The HTTPS adapter of GPD and Checkout is being written (#17).
+        Some(_) | None => Arc::new(crate::adapters::no_payments::NoPayments),
+    }
+}
+
 /// The adapters and settings a function works with.
 #[derive(Clone)]
 pub struct AppState {
@@ -67,6 +76,8 @@ pub struct AppState {
     pub services: Arc<Services>,
     pub protocollo: Arc<dyn Protocollo>,
     pub notifier: Arc<dyn Notifier>,
+    /// pagoPA: the local stand-in, or GPD and Checkout.
+    pub payments: Arc<dyn Payments>,
     /// The trusted time of seals (PAdES B-T); none: seals are B-B.
     pub timestamper: Option<Arc<dyn Timestamper>>,
     /// The comune's coat of arms for the documents' header.
@@ -115,6 +126,7 @@ impl AppState {
             services: Arc::new(load_services(&config)?),
             protocollo: Arc::new(StoreProtocollo::new(store.clone(), clock.clone())),
             notifier: Arc::new(MailNotifier::new(mailer.clone())),
+            payments: cloud_payments(&config),
             store,
             archive: Arc::new(crate::adapters::s3::S3Archive::new(
                 aws_sdk_s3::Client::from_conf(s3_config),
@@ -160,6 +172,15 @@ impl AppState {
             services: Arc::new(load_services(&config)?),
             protocollo: Arc::new(StoreProtocollo::new(store.clone(), clock.clone())),
             notifier: Arc::new(MailNotifier::new(mailer.clone())),
+            payments: match &config.pagopa {
+                Some(_) => cloud_payments(&config),
+                None => Arc::new(LocalPagoPa::open(
+                    &dir.join("pagopa"),
+                    store.clone(),
+                    clock.clone(),
+                    &config.public_base_url,
+                )?),
+            },
             store,
             archive: Arc::new(FsArchive::open(&dir.join("archive"), clock.clone())?),
             signer: Arc::new(signer),

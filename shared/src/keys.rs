@@ -314,6 +314,28 @@ pub fn registry_outbox() -> Prefix {
     all("OUTBOX#ANAGRAFE".into())
 }
 
+// The local pagoPA stand-in (what pagoPA itself keeps in the cloud).
+
+/// A debt position of the stand-in, with its state and receipts.
+pub fn standin_position(iupd: &str) -> Key {
+    record(format!("PAGOPA#{iupd}"))
+}
+
+/// The position a notice number belongs to.
+pub fn standin_notice(nav: &str) -> Key {
+    record(format!("PAGOPANAV#{nav}"))
+}
+
+/// A checkout cart of the stand-in.
+pub fn standin_cart(id: &str) -> Key {
+    record(format!("PAGOPACART#{id}"))
+}
+
+/// Written only if absent with a payment: a notice is never paid twice.
+pub fn standin_paid(iupd: &str) -> Key {
+    record(format!("PAGOPAPAID#{iupd}"))
+}
+
 /// Where a certificate's original is archived (expired by the bucket's lifecycle after six
 /// months, under this prefix).
 pub fn certificate_file(year: i32, id: &str, suffix: &str) -> String {

@@ -5,6 +5,7 @@ pub mod cns_tls;
 pub mod demo_idp;
 mod demo_response;
 mod dev_cert;
+mod pagopa;
 mod tsa;
 
 use std::path::PathBuf;
@@ -14,6 +15,7 @@ use axum::routing::any;
 use axum::Router;
 use tower_http::services::ServeDir;
 
+use shared::adapters::local_pagopa::LocalPagoPa;
 use shared::config::Config;
 use shared::keys;
 use shared::ports::{Clock, Condition, Item};
@@ -75,10 +77,15 @@ pub fn router(
     state: AppState,
     demo: Arc<demo_idp::DemoIdp>,
     tsa: Arc<shared::adapters::local_tsa::LocalTsa>,
+    pagopa: Option<Arc<LocalPagoPa>>,
 ) -> Router {
-    let all = Router::new()
+    let mut all = Router::new()
         .merge(demo_idp::router(state.clone(), demo))
-        .merge(tsa::router(tsa))
+        .merge(tsa::router(tsa));
+    if let Some(p) = pagopa {
+        all = all.merge(pagopa::router(p));
+    }
+    let all = all
         .merge(auth::router(state.clone()))
         .merge(household::router(state.clone()))
         .merge(certificates::router(state.clone()))
@@ -120,7 +127,17 @@ pub async fn prepare(state: AppState) -> anyhow::Result<(AppState, Router)> {
         &name,
         state.clock.clone(),
     )?;
-    let router = router(state.clone(), demo, Arc::new(tsa));
+    // The checkout page of the pagoPA stand-in, on the same store as the portal's adapter.
+    let pagopa = match state.config.pagopa {
+        Some(_) => None,
+        None => Some(Arc::new(LocalPagoPa::open(
+            &state.config.data_dir.join("pagopa"),
+            state.store.clone(),
+            state.clock.clone(),
+            &state.config.public_base_url,
+        )?)),
+    };
+    let router = router(state.clone(), demo, Arc::new(tsa), pagopa);
     Ok((state, router))
 }
 

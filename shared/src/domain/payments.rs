@@ -64,6 +64,13 @@ pub fn qr_payload(nav: &str, creditor_fiscal_code: &str, cents: u64) -> String {
     format!("PAGOPA|002|{nav}|{creditor_fiscal_code}|{cents}")
 }
 
+/// Base64 of the SHA-256 of a document: how a marca da bollo digitale names it.
+pub fn document_hash(bytes: &[u8]) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(bytes))
+}
+
 /// "€ 16,00".
 pub fn euro(cents: u64) -> String {
     let units = (cents / 100).to_string();

@@ -83,6 +83,11 @@ pub enum Footer {
     Stamp(Stamp),
     /// A preview: "ANTEPRIMA" across every page and no verification data.
     Preview,
+    /// A QR code of `payload` with lines beside it (a pagoPA payment notice).
+    Qr {
+        payload: String,
+        lines: Vec<(bool, String)>,
+    },
     None,
 }
 
@@ -106,6 +111,7 @@ const STAMP_TEXT_X: f32 = MARGIN + QR_SIZE + 4.0;
 fn footer_lines(footer: &Footer) -> Vec<(bool, String)> {
     match footer {
         Footer::None => vec![],
+        Footer::Qr { lines, .. } => lines.clone(),
         Footer::Stamp(s) => vec![
             (true, format!("ID certificato: {}     PIN: {}", s.id, s.pin)),
             (false, "Contrassegno elettronico (timbro digitale) del documento informatico originale, sigillato dal Comune. Ai sensi dell'art. 23, comma 2-bis, del D.Lgs. 7 marzo 2005, n. 82, il contrassegno stampato sulla copia cartacea sostituisce a tutti gli effetti di legge la sottoscrizione autografa e consente di verificare la corrispondenza della copia all'originale.".into()),
@@ -153,8 +159,13 @@ fn footer_block(footer: &Footer) -> (Vec<Draw>, f32) {
             text,
         });
     }
-    if let Footer::Stamp(s) = footer {
-        draws.extend(qr_draws(&s.url, MARGIN, top - 2.0 - QR_SIZE, QR_SIZE));
+    let qr = match footer {
+        Footer::Stamp(s) => Some(&s.url),
+        Footer::Qr { payload, .. } => Some(payload),
+        _ => None,
+    };
+    if let Some(text) = qr {
+        draws.extend(qr_draws(text, MARGIN, top - 2.0 - QR_SIZE, QR_SIZE));
     }
     (draws, height + 2.0)
 }
@@ -211,32 +222,36 @@ pub fn render_doc(
     write::write(d, &laid.pages, at, arms, signature)
 }
 
-/// The header of a certificate: the coat of arms, the comune, the province, the office.
-fn certificate_header(content: &Content, arms: Option<&Arms>) -> Vec<Part> {
+/// The header of the comune's documents: the coat of arms (when there is one), the
+/// comune, the province, the office, and the blue rule.
+pub fn letterhead(municipality: &str, province: &str, office: &str, arms: bool) -> Vec<Part> {
     let mut parts = Vec::new();
-    if arms.is_some() {
+    if arms {
         parts.extend([Part::Arms { height: 16.0 }, Part::Gap(1.5)]);
     }
-    parts.extend([
-        Part::Centered {
-            text: content.municipality.clone(),
-            bold: true,
-            size: 16.0,
-        },
-        Part::Centered {
-            text: content.province.clone(),
-            bold: false,
-            size: 10.5,
-        },
-        Part::Centered {
-            text: content.office.clone(),
-            bold: false,
-            size: 10.5,
-        },
-        Part::Gap(3.0),
-        Part::HeaderRule,
-    ]);
+    for (text, bold, size) in [
+        (municipality, true, 16.0),
+        (province, false, 10.5),
+        (office, false, 10.5),
+    ] {
+        parts.push(Part::Centered {
+            text: text.to_string(),
+            bold,
+            size,
+        });
+    }
+    parts.extend([Part::Gap(3.0), Part::HeaderRule]);
     parts
+}
+
+/// The header of a certificate.
+fn certificate_header(content: &Content, arms: Option<&Arms>) -> Vec<Part> {
+    letterhead(
+        &content.municipality,
+        &content.province,
+        &content.office,
+        arms.is_some(),
+    )
 }
 
 /// The certificate as a document.

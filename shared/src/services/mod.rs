@@ -15,6 +15,7 @@ pub mod household;
 pub mod import;
 pub mod login;
 pub mod own_data;
+pub mod payments;
 pub mod profile;
 pub mod registry;
 pub mod sessions;

@@ -169,18 +169,14 @@ pub fn letter_text(
 
 fn header(app: &AppState, service: &Service) -> Vec<Part> {
     let m = &app.config.municipality;
-    let mut parts = Vec::new();
-    if app.arms.is_some() {
-        parts.extend([Part::Arms { height: 16.0 }, Part::Gap(1.5)]);
-    }
-    for (text, bold, size) in [
-        (format!("Comune di {}", m.name), true, 16.0),
-        (m.province_label.clone(), false, 10.5),
-        (service.office.clone(), false, 10.5),
-    ] {
-        parts.push(Part::Centered { text, bold, size });
-    }
-    parts.extend([Part::Gap(3.0), Part::HeaderRule, Part::Gap(8.0)]);
+    let name = format!("Comune di {}", m.name);
+    let mut parts = pdf::letterhead(
+        &name,
+        &m.province_label,
+        &service.office,
+        app.arms.is_some(),
+    );
+    parts.push(Part::Gap(8.0));
     parts
 }
 
