@@ -16,6 +16,10 @@ ensure_venv
 ensure_venv .venv-spid tests/python/requirements-spid.txt
 ensure_venv .venv-sam tests/python/requirements-sam.txt
 ensure_web
+# Prism, the mock of pagoPA's GPD and Checkout made from their OpenAPI files (tests/tests/pagopa.rs).
+if [ ! -f tests/pagopa-mock/node_modules/.package-lock.json ] || [ tests/pagopa-mock/package-lock.json -nt tests/pagopa-mock/node_modules/.package-lock.json ]; then
+    (cd tests/pagopa-mock && npm ci --no-audit --no-fund --loglevel=error)
+fi
 export TEST_PYTHON="$PWD/.venv/bin/python"
 
 cargo fmt --all --check

@@ -55,11 +55,14 @@ pub fn load_services(config: &Config) -> Result<Services, StartError> {
 }
 
 /// GPD and Checkout when `PAGOPA_GPD_URL` is set; otherwise payments are not active.
-fn cloud_payments(config: &Config) -> Arc<dyn Payments> {
-    match &config.pagopa {
-        // The HTTPS adapter of GPD and Checkout is being written (#17).
-        Some(_) | None => Arc::new(crate::adapters::no_payments::NoPayments),
-    }
+fn cloud_payments(config: &Config) -> Result<Arc<dyn Payments>, StartError> {
+    Ok(match &config.pagopa {
+        Some(endpoints) => Arc::new(crate::adapters::pagopa::PagoPaHttp::new(
+            endpoints.clone(),
+            config.creditor.clone(),
+        )?),
+        None => Arc::new(crate::adapters::no_payments::NoPayments),
+    })
 }
 
 /// The adapters and settings a function works with.
@@ -126,7 +129,7 @@ impl AppState {
             services: Arc::new(load_services(&config)?),
             protocollo: Arc::new(StoreProtocollo::new(store.clone(), clock.clone())),
             notifier: Arc::new(MailNotifier::new(mailer.clone())),
-            payments: cloud_payments(&config),
+            payments: cloud_payments(&config)?,
             store,
             archive: Arc::new(crate::adapters::s3::S3Archive::new(
                 aws_sdk_s3::Client::from_conf(s3_config),
@@ -173,7 +176,7 @@ impl AppState {
             protocollo: Arc::new(StoreProtocollo::new(store.clone(), clock.clone())),
             notifier: Arc::new(MailNotifier::new(mailer.clone())),
             payments: match &config.pagopa {
-                Some(_) => cloud_payments(&config),
+                Some(_) => cloud_payments(&config)?,
                 None => Arc::new(LocalPagoPa::open(
                     &dir.join("pagopa"),
                     store.clone(),

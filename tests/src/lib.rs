@@ -3,6 +3,7 @@
 
 pub mod aws;
 pub mod lambda;
+pub mod prism;
 
 use std::path::Path;
 use std::sync::Arc;
