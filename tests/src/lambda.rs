@@ -204,7 +204,7 @@ pub fn lambda_env(api: &RuntimeApi, name: &str) -> Vec<(&'static str, String)> {
         ("AWS_LAMBDA_LOG_STREAM_NAME", "test".to_string()),
         ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}")),
         ("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH", "true".to_string()),
-        ("RUST_LOG", "warn".to_string()),
+        ("RUST_LOG", "info".to_string()),
     ]
 }
 

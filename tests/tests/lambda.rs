@@ -84,6 +84,30 @@ fn assert_signed_metadata(body: &str, cert: &Path) {
     assert!(out.contains("OK"), "{out}");
 }
 
+/// A function's log as CloudWatch gets it: JSON lines, the request's line naming the
+/// invocation's request id (the runtime's span) and the function, never the path.
+fn assert_json_log_with_request_id(name: &str, logs: &str) {
+    let events: Vec<Value> = logs
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("{name}: not a JSON line: {l}")))
+        .collect();
+    let request = events
+        .iter()
+        .find(|e| e["message"] == "request")
+        .unwrap_or_else(|| panic!("{name}: no request line in {logs}"));
+    let spans = request["spans"].to_string();
+    assert!(spans.contains("requestId"), "{name}: {request}");
+    assert!(
+        spans.contains(&format!("\"function\":\"{name}\"")),
+        "{name}: {request}"
+    );
+    assert!(
+        request["route"].is_string() && request["status"].is_u64(),
+        "{name}: {request}"
+    );
+}
+
 #[tokio::test]
 async fn every_function_answers_through_the_runtime_api_in_cloud_mode() {
     let (_moto, endpoint) = moto();
@@ -129,6 +153,7 @@ async fn every_function_answers_through_the_runtime_api_in_cloud_mode() {
         assert_eq!(got, status, "{name}: {body}\n{}", run.logs);
         assert!(body.contains(text), "{name}: {body}");
         assert!(run.init <= run.first_response);
+        assert_json_log_with_request_id(name, &run.logs);
     }
 
     let mut command = Command::new(workspace_bin("auth"));

@@ -29,7 +29,7 @@ before(async () => {
   const ctx = await browser.newContext();
   const { all } = await loginAs(await ctx.newPage(), probe.base);
   await ctx.close();
-  probe.stop();
+  await probe.stop();
   operatorCf = all[all.length - 1];
   s.candidates = all.filter((cf) => cf !== operatorCf);
   portal = await startPortal({ OPERATORS: `${operatorCf}:Anna Bianchi:Ufficio Anagrafe centrale` }, 'anagrafe-web-istanze-');
@@ -37,7 +37,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  portal?.stop();
+  await portal?.stop();
 });
 
 /** On a phone the menu is one button: open it and follow `name`. */

@@ -2,8 +2,8 @@
 // directory, headless Chromium, logging in through the demo IdP by clicking, and `audit` (axe,
 // no horizontal scroll, the first heading in the first screen, screenshots at 1280 and 360 px).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,23 +24,64 @@ export const freePort = () => new Promise((resolve) => {
 /**
  * Starts the local portal (60 demo citizens) and waits until it answers. `env` adds settings,
  * or is a function of the new data directory that returns them (to put files there first).
- * Answers { base, dataDir, stop }.
+ * Its log (stdout and stderr, not a terminal: JSON lines) goes to a file that `stop` checks:
+ * every line JSON, and no personal data — no demo person's codice fiscale or surname, no
+ * e-mail address, none of the `secrets` (PINs, certificate secrets) the test pushed.
+ * Answers { base, dataDir, secrets, stop }.
  */
 export async function startPortal(env = {}, prefix = 'anagrafe-web-') {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(join(tmpdir(), prefix));
   const extra = typeof env === 'function' ? env(dataDir) : env;
+  const logPath = `${dataDir}.log`;
+  const log = openSync(logPath, 'w');
   const child = spawn(bin, [], {
-    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, PUBLIC_BASE_URL: base, DEMO_POPULATION: '60', RUST_LOG: 'warn', ...extra },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, PUBLIC_BASE_URL: base, DEMO_POPULATION: '60', RUST_LOG: 'info', ...extra },
+    stdio: ['ignore', log, log],
   });
+  closeSync(log);
   for (let i = 0; i < 300; i++) {
     try { if ((await fetch(`${base}/api/health/auth`)).ok) break; } catch { /* not yet */ }
     await new Promise((r) => setTimeout(r, 100));
   }
-  const stop = () => { child.kill(); rmSync(dataDir, { recursive: true, force: true }); };
-  return { base, dataDir, stop };
+  const secrets = [];
+  const stop = async () => {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill();
+    await exited;
+    try { checkLog(logPath, dataDir, secrets); } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(logPath, { force: true });
+    }
+  };
+  return { base, dataDir, secrets, stop };
+}
+
+/** The log of a portal: JSON lines without personal data or secrets. */
+function checkLog(logPath, dataDir, secrets) {
+  const lines = readFileSync(logPath, 'utf8').split('\n').filter((l) => l.trim());
+  for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), `not a JSON line: ${line}`);
+  const requests = lines.map((l) => JSON.parse(l)).filter((e) => e.message === 'request');
+  assert.ok(requests.length > 0 && requests.every((e) => e.route && e.status), 'each request logged with its route and status');
+  const text = lines.join('\n');
+  const exported = join(dataDir, 'demo-export.jsonl');
+  const persons = existsSync(exported) ? readFileSync(exported, 'utf8').split('\n').filter((l) => l.includes('"persona"')).map((l) => JSON.parse(l).persona) : [];
+  assert.ok(persons.length > 0, 'the demo population to look for');
+  const hits = [];
+  for (const p of persons) {
+    if (text.includes(p.codice_fiscale)) hits.push(`codice fiscale of ${p.codice_fiscale.slice(0, 3)}…`);
+    if (new RegExp(`\\b${p.cognome}\\b`).test(text)) hits.push(`surname ${p.cognome}`);
+  }
+  const mail = text.match(/[\w.+-]+@[\w-]+\.[\w.-]+/);
+  if (mail) hits.push(`e-mail ${mail[0]}`);
+  for (const s of secrets.filter(Boolean)) if (text.includes(s)) hits.push('a secret (PIN or certificate secret)');
+  assert.deepEqual(hits, [], 'personal data in the log');
+}
+
+/** The PIN printed on a certificate. */
+export function pinOf(pdfPath) {
+  return execFileSync('pdftotext', [pdfPath, '-']).toString().match(/PIN:\s*(\d{10})/)?.[1];
 }
 
 export async function launchBrowser() {

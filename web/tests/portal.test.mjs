@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { audit, launchBrowser, login as loginAt, loginAs, python, ready, repo, shots, startPortal, watchCsp } from './kit.mjs';
+import { audit, launchBrowser, login as loginAt, loginAs, pinOf, python, ready, repo, shots, startPortal, watchCsp } from './kit.mjs';
 
 let portal, browser, base, dataDir;
 
@@ -26,7 +26,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  portal?.stop();
+  await portal?.stop();
 });
 
 const sha = (b) => createHash('sha256').update(b).digest('hex');
@@ -90,6 +90,10 @@ test('a citizen goes through the whole portal by clicking', async () => {
   execFileSync('pdftoppm', ['-r', '150', '-png', pdfPath, prefix]);
   const link = execFileSync(python, [join(repo, 'tests', 'python', 'decode_qr.py'), `${prefix}-1.png`]).toString().trim();
   assert.ok(link.startsWith(`${base}/verifica/`), link);
+  // What the log must never carry: the certificate's PIN and its secret.
+  const pin = pinOf(pdfPath);
+  assert.match(pin ?? '', /^\d{10}$/, 'the PIN printed on the certificate');
+  portal.secrets.push(pin, new URL(link).searchParams.get('k'));
   await page.goto(link);
   assert.match(await page.locator('h1').innerText(), /Verifica del certificato/);
   await page.evaluate(() => { document.body.dataset.ready = 'true'; });
@@ -282,7 +286,7 @@ test('"Chi ha consultato i miei dati" shows a household member, an operator with
     assert.deepEqual(csp, []);
     await aCtx.close();
   } finally {
-    second.stop();
+    await second.stop();
   }
 });
 

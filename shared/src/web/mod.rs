@@ -8,6 +8,7 @@
 mod body;
 mod client_cert;
 mod error;
+pub mod logging;
 mod scheduled;
 mod session;
 
@@ -94,6 +95,7 @@ pub fn harden(router: Router) -> Router {
         header::CACHE_CONTROL,
         HeaderValue::from_static("no-store"),
     )))
+    .layer(axum::middleware::from_fn(logging::access))
     .layer(CatchPanicLayer::custom(|_| {
         tracing::error!("handler panicked");
         ApiError(ServiceError::Port(crate::ports::PortError::unavailable(
@@ -114,21 +116,9 @@ pub fn health(path: &str, name: &'static str) -> Router {
     )
 }
 
-/// Logs to stderr without personal data: handlers log events, never request paths or bodies.
+/// Logs without personal data, as JSON lines off a terminal (see `logging`).
 pub fn init_tracing() {
-    use tracing_subscriber::layer::SubscriberExt;
-    use tracing_subscriber::util::SubscriberInitExt;
-    // `RUST_LOG` as a list of `level` / `target=level` directives (no regex: smaller binaries).
-    let filter = std::env::var("RUST_LOG")
-        .ok()
-        .and_then(|v| v.parse::<tracing_subscriber::filter::Targets>().ok())
-        .unwrap_or_else(|| {
-            tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO)
-        });
-    let _ = tracing_subscriber::registry()
-        .with(tracing_subscriber::fmt::layer().with_target(false))
-        .with(filter)
-        .try_init();
+    logging::init();
 }
 
 /// The entry point of a function that also has a command line for ops: Lambda when started
@@ -159,5 +149,8 @@ pub async fn run_lambda(router: fn(AppState) -> Router) -> Result<(), lambda_htt
     init_tracing();
     let config = Config::from_env()?;
     let state = AppState::from_config(config, Arc::new(SystemClock)).await?;
-    lambda_http::run(router(state)).await
+    use tracing::Instrument;
+    lambda_http::run(router(state))
+        .instrument(logging::function_span())
+        .await
 }
