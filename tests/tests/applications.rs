@@ -490,14 +490,18 @@ async fn applications_are_their_applicants_and_the_desk_is_the_operators() {
         None,
     )
     .await;
-    send(
-        &portal,
-        reqwest::Method::POST,
-        &format!("/api/operatore/istanze/{id}/prendi"),
-        &op,
-        None,
-    )
-    .await;
+    // An operator never works their own application.
+    let me_at_desk = portal.session(&portal.citizen(), true).await;
+    let take = format!("/api/operatore/istanze/{id}/prendi");
+    let own = post_expect(&portal, &take, &me_at_desk, json!({}), 403).await;
+    assert!(
+        own["message"]
+            .as_str()
+            .unwrap()
+            .contains("affidala a un collega"),
+        "{own}"
+    );
+    post_expect(&portal, &take, &op, json!({}), 200).await;
     let (status, r) = send(
         &portal,
         reqwest::Method::POST,

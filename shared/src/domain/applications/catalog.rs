@@ -106,6 +106,9 @@ pub struct Field {
     pub format: Option<TextFormat>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<DateRule>,
+    /// A date at most this many days before today (a declaration's legal window).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_days_ago: Option<u32>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub formats: Vec<FileFormat>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -183,6 +183,16 @@ fn date(f: &Field, s: &str, today: NaiveDate) -> Result<(), String> {
     let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| format!("«{}»: data non valida (formato AAAA-MM-GG).", f.label))?;
     let floor = NaiveDate::from_ymd_opt(1900, 1, 1).expect("a date");
+    if let Some(n) = f.max_days_ago {
+        let earliest = today - chrono::Duration::days(i64::from(n));
+        if d < earliest {
+            return Err(format!(
+                "«{}»: la data non può essere anteriore al {} (al massimo {n} giorni fa).",
+                f.label,
+                earliest.format("%d/%m/%Y")
+            ));
+        }
+    }
     match f.date {
         _ if d < floor => Err(format!("«{}»: la data è anteriore al 1900.", f.label)),
         Some(DateRule::Past) if d > today => {
@@ -276,6 +286,12 @@ mod tests {
             "consapevole": "sì",
         });
         let problems = check(s, data.as_object().unwrap(), &ctx(&household, &[]), true);
+        let old = json!({"data": "2026-10-01"});
+        let late = check(s, old.as_object().unwrap(), &ctx(&household, &[]), false);
+        assert!(
+            late[0].message.contains("anteriore al 03/11/2026"),
+            "{late:?}"
+        );
         let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(
             fields,

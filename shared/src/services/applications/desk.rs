@@ -16,7 +16,10 @@ use super::views::Summary;
 use crate::app::AppState;
 use crate::domain::applications::{Action, Role, State};
 use crate::keys;
-use crate::services::errors::Invalid;
+use crate::services::errors::{Forbidden, Invalid};
+
+/// The most internal notes one application holds.
+const MAX_NOTES: usize = 100;
 use crate::services::sessions::Session;
 
 /// The queue's filters.
@@ -66,10 +69,12 @@ pub async fn queue(app: &AppState, op: &Session, f: &Filter) -> ServiceResult<Ve
     });
     // The queue names the applicants: reading it is an access to their data.
     if !all.is_empty() {
-        let subjects = all
+        let mut subjects: Vec<String> = all
             .iter()
             .map(|a| a.applicant.codice_fiscale.clone())
             .collect();
+        subjects.sort();
+        subjects.dedup();
         let who = &op.identity.codice_fiscale;
         audit::record(app, who, subjects, AuditAction::ApplicationDeskQueue, None).await?;
     }
@@ -137,9 +142,18 @@ pub async fn file(
     Ok(out)
 }
 
+/// An operator never works an application that concerns them or the persons it moves.
+fn not_own(app: &AppState, op: &Session, a: &Application) -> ServiceResult<()> {
+    match subjects(app, a).contains(&op.identity.codice_fiscale) {
+        true => Err(Forbidden::OwnApplication.into()),
+        false => Ok(()),
+    }
+}
+
 /// Takes an application in charge; `Conflict::AlreadyTaken` for the operator who came second.
 pub async fn take(app: &AppState, op: &Session, id: &str) -> ServiceResult<Application> {
     let mut a = sent(app, id).await?;
+    not_own(app, op, &a)?;
     if a.assignee.is_some() {
         return Err(Conflict::AlreadyTaken.into());
     }
@@ -200,7 +214,14 @@ pub async fn act(
     if a.assignee.as_ref().is_some_and(|x| x.codice_fiscale != who) {
         return Err(Conflict::AlreadyTaken.into());
     }
+    not_own(app, op, &a)?;
     let reason = text("reason", reason, action.needs_reason())?;
+    // After the checks' 45 days the registration is definitive by law (silenzio-assenso).
+    if action == Action::Cancel && a.state == State::AccoltaConRiserva {
+        if let Some(d) = a.confirmation_date.filter(|d| *d < app.clock.today()) {
+            return Err(Conflict::AlreadyDefinitive(d).into());
+        }
+    }
     if action == Action::Reject && a.state == State::PreavvisoRigetto {
         if let Some(until) = a.reply_until.filter(|d| *d >= app.clock.today()) {
             return Err(Conflict::ObservationsOpen(until).into());
@@ -227,6 +248,9 @@ pub async fn note(
 ) -> ServiceResult<Application> {
     let mut a = sent(app, id).await?;
     let body = text("text", body, true)?.unwrap_or_default();
+    if a.notes.len() >= MAX_NOTES {
+        return Err(Conflict::TooManyNotes(MAX_NOTES).into());
+    }
     let now = app.clock.now();
     a.notes.push(Note {
         by: operator(op),

@@ -198,8 +198,10 @@ pub async fn save(
 /// Throws a draft away with its files.
 pub async fn delete(app: &AppState, s: &Session, id: &str) -> ServiceResult<()> {
     let cf = &s.identity.codice_fiscale;
-    let a = record::load_own(app, cf, id).await?;
+    let mut a = record::load_own(app, cf, id).await?;
     draft_of(&a)?;
+    // Claims the next version first: a submission racing the deletion makes it fail.
+    record::save(app, &mut a, vec![]).await?;
     registry::delete(app.store.as_ref(), &keys::application(id)).await?;
     registry::delete(app.store.as_ref(), &keys::application_of(cf, id)).await?;
     for f in &a.attachments {

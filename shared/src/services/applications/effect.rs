@@ -18,6 +18,7 @@ use crate::domain::dated::Dated;
 use crate::domain::person::{Appartenenza, Famiglia, Indirizzo, Persona, Rapporto, SpecieFamiglia};
 use crate::keys;
 use crate::ports::{Condition, Item};
+use crate::services::errors::Conflict;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
@@ -30,9 +31,12 @@ pub struct Change {
     pub keep_until: DateTime<Utc>,
 }
 
-/// Ends the open fact at `date` and opens `value` from it.
-fn move_to<T: Clone>(history: &mut Vec<Dated<T>>, date: NaiveDate, value: T) {
-    history.retain(|f| f.from < date);
+/// Ends the open fact at `date` and opens `value` from it; `false` (and nothing changed)
+/// when a fact starts on or after `date`: the history is never rewritten.
+fn move_to<T: Clone>(history: &mut Vec<Dated<T>>, date: NaiveDate, value: T) -> bool {
+    if history.iter().any(|f| f.from >= date) {
+        return false;
+    }
     for f in history
         .iter_mut()
         .filter(|f| f.to.is_none_or(|to| to > date))
@@ -40,11 +44,13 @@ fn move_to<T: Clone>(history: &mut Vec<Dated<T>>, date: NaiveDate, value: T) {
         f.to = Some(date);
     }
     history.push(Dated::new(date, None, value));
+    true
 }
 
 /// The new household of movers who leave part of theirs behind: the applicant heads it;
-/// the others keep their relation if the applicant headed the old one.
-fn split(persons: &mut [Persona], applicant: &str, date: NaiveDate, id: &str) -> Famiglia {
+/// the others keep their relation if the applicant headed the old one. `None` when a
+/// mover's household history goes past `date`.
+fn split(persons: &mut [Persona], applicant: &str, date: NaiveDate, id: &str) -> Option<Famiglia> {
     let headed = persons.iter().any(|p| {
         p.codice_fiscale == applicant
             && p.membership_at(date)
@@ -57,20 +63,19 @@ fn split(persons: &mut [Persona], applicant: &str, date: NaiveDate, id: &str) ->
             (false, true, Some(r)) => r,
             _ => Rapporto::Convivente,
         };
-        move_to(
-            &mut p.famiglia,
-            date,
-            Appartenenza {
-                famiglia: id.to_string(),
-                rapporto,
-            },
-        );
+        let member = Appartenenza {
+            famiglia: id.to_string(),
+            rapporto,
+        };
+        if !move_to(&mut p.famiglia, date, member) {
+            return None;
+        }
     }
-    Famiglia {
+    Some(Famiglia {
         id: id.to_string(),
         specie: SpecieFamiglia::Famiglia,
         denominazione: None,
-    }
+    })
 }
 
 /// The outbox entry of an accepted declaration of `service`, if it changes the registry.
@@ -106,8 +111,11 @@ pub async fn change_for(
             persons.push(p);
         }
     }
+    let changed = Conflict::RegistryChangedSince(date);
     for p in persons.iter_mut() {
-        move_to(&mut p.residenza, date, indirizzo.clone());
+        if !move_to(&mut p.residenza, date, indirizzo.clone()) {
+            return Err(changed.into());
+        }
     }
     let mut records = Vec::new();
     let whole = a
@@ -116,12 +124,8 @@ pub async fn change_for(
         .all(|h| movers.contains(&h.codice_fiscale));
     if !whole {
         let id = format!("F-{}", a.id.to_uppercase());
-        records.push(Record::Famiglia(split(
-            &mut persons,
-            &a.applicant.codice_fiscale,
-            date,
-            &id,
-        )));
+        let famiglia = split(&mut persons, &a.applicant.codice_fiscale, date, &id);
+        records.push(Record::Famiglia(famiglia.ok_or(changed)?));
     }
     records.extend(persons.into_iter().map(|p| Record::Persona(Box::new(p))));
     let mut lines = String::new();
@@ -147,7 +151,14 @@ pub async fn apply_pending(app: &AppState) -> ServiceResult<Vec<ImportReport>> {
     let pending: Vec<Change> =
         registry::list_json(app.store.as_ref(), &keys::registry_outbox()).await?;
     for mut c in pending.into_iter().filter(|c| c.applied_at.is_none()) {
-        out.push(import(app, c.lines.as_bytes()).await?);
+        let report = import(app, c.lines.as_bytes()).await?;
+        let refused = !report.errors.is_empty();
+        out.push(report);
+        // A change the import refused stays pending (and in the log) for the registry's staff.
+        if refused {
+            tracing::warn!(application = %c.application, "registry change refused by the import");
+            continue;
+        }
         c.applied_at = Some(app.clock.now());
         let item =
             registry::json_item(keys::registry_change(&c.application), &c)?.expiring(c.keep_until);

@@ -2,7 +2,6 @@
 //! the write (all or nothing: a failed write removes the letters just archived, and a retry
 //! registers under the same protocol key, so it gets the same number), then the notice.
 
-use chrono::Duration;
 use serde_json::Value;
 
 use super::super::errors::{FormRefusal, ServiceError};
@@ -10,7 +9,7 @@ use super::super::ServiceResult;
 use super::letters;
 use super::record::{self, Application, Message, StoredFile};
 use crate::app::AppState;
-use crate::domain::applications::catalog::Kind;
+use crate::domain::applications::catalog::{DayKind, Kind, Term};
 use crate::domain::applications::due::due_date;
 use crate::domain::applications::{Action, Role, Service};
 use crate::domain::italian_date;
@@ -35,7 +34,9 @@ fn registration(
         _ => Direction::Entrata,
     };
     Registration {
-        key: format!("{}#{}", a.id, a.history.len()),
+        // The event's place in the history and its action: a retry of the same event gets
+        // the same number, another event never does.
+        key: format!("{}#{}#{}", a.id, a.history.len(), action.id()),
         direction,
         correspondent: a.applicant.codice_fiscale.clone(),
         subject: format!("{} – {}", service.title, super::views::action_label(action)),
@@ -43,6 +44,47 @@ fn registration(
             .iter()
             .map(|f| (f.name.clone(), f.sha256.clone()))
             .collect(),
+    }
+}
+
+/// What an action sets besides the state: the protocol and the legal terms on registration,
+/// the reply term and the office's message on a request, the end of a reply term.
+fn terms(
+    a: &mut Application,
+    service: &Service,
+    action: Action,
+    protocol: Option<&crate::ports::Protocol>,
+    reason: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+    today: chrono::NaiveDate,
+) {
+    match action {
+        Action::Register => {
+            let p = protocol.expect("registered");
+            let day = italian_date(p.at);
+            a.protocollo = Some(p.clone());
+            a.due_date = Some(due_date(day, &service.due));
+            a.confirmation_date = service.confirmation.as_ref().map(|t| due_date(day, t));
+        }
+        Action::RequestIntegration | Action::PreReject => {
+            let days = if action == Action::PreReject { 10 } else { 30 };
+            let term = Term {
+                days,
+                kind: DayKind::Calendar,
+                law: String::new(),
+            };
+            a.reply_until = Some(due_date(today, &term));
+            // What the office asks is also the first message of the exchange.
+            let text = reason.unwrap_or_default().to_string();
+            a.messages.push(Message {
+                from: Role::Office,
+                text,
+                at: now,
+                attachments: vec![],
+            });
+        }
+        Action::Answer | Action::Resume => a.reply_until = None,
+        _ => {}
     }
 }
 
@@ -69,6 +111,8 @@ pub async fn step(
         }),
         _ => vec![],
     };
+    // Nothing is registered for an action the state does not allow.
+    a.next_state(service, action)?;
     let registered = action.makes_document() || action == Action::Answer;
     let protocol = match registered {
         true => Some(
@@ -79,29 +123,17 @@ pub async fn step(
         false => None,
     };
     a.record_transition(service, action, actor, now, reason.clone())?;
-    match action {
-        Action::Register => {
-            let p = protocol.as_ref().expect("registered");
-            let day = italian_date(p.at);
-            a.protocollo = Some(p.clone());
-            a.due_date = Some(due_date(day, &service.due));
-            a.confirmation_date = service.confirmation.as_ref().map(|t| due_date(day, t));
-        }
-        Action::RequestIntegration | Action::PreReject => {
-            let days = if action == Action::PreReject { 10 } else { 30 };
-            a.reply_until = Some(today + Duration::days(days));
-            // What the office asks is also the first message of the exchange.
-            let text = reason.clone().unwrap_or_default();
-            a.messages.push(Message {
-                from: Role::Office,
-                text,
-                at: now,
-                attachments: vec![],
-            });
-        }
-        Action::Answer | Action::Resume => a.reply_until = None,
-        _ => {}
-    }
+    // The letter below is archived for the retention of what the application is now.
+    a.extend_retention(service, now);
+    terms(
+        a,
+        service,
+        action,
+        protocol.as_ref(),
+        reason.as_deref(),
+        now,
+        today,
+    );
     if let Some(p) = &protocol {
         if action.makes_document() {
             let (title, text) = letters::letter_text(a, service, action, reason.as_deref());

@@ -269,7 +269,13 @@ pub async fn seal(
     };
     let bytes = pdf::pades::seal(render, app.signer.as_ref(), app.timestamper.as_deref()).await?;
     let id = format!("doc-{}", a.documents.len() + 1);
-    let name = format!("{}-{}-{:07}.pdf", id, protocol.year, protocol.number);
+    // Unique per attempt: a concurrent attempt of the same step never overwrites (or, when
+    // it loses, deletes) the letter the winner keeps.
+    let attempt = &super::new_id()[..8];
+    let name = format!(
+        "{id}-{}-{:07}-{attempt}.pdf",
+        protocol.year, protocol.number
+    );
     let file = StoredFile {
         archive_key: keys::application_file(protocol.at.year(), &a.id, &name),
         id,

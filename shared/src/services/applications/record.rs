@@ -13,6 +13,9 @@ use crate::domain::applications::{Action, Role, Rules, Service, State};
 use crate::keys;
 use crate::ports::{Condition, Item, PortError, Protocol};
 
+/// How long a decided application stays in the office's queue.
+const QUEUE_AFTER_FINAL_DAYS: i64 = 90;
+
 /// How long an untouched draft is kept.
 pub const DRAFT_DAYS: i64 = 365;
 
@@ -123,6 +126,19 @@ impl Application {
     }
 
     /// Moves to the state `action` leads to, recording who, when and why.
+    /// The state `action` leads to now, or why it is not allowed.
+    pub fn next_state(&self, service: &Service, action: Action) -> ServiceResult<State> {
+        self.state
+            .after(action, self.rules(service))
+            .ok_or_else(|| {
+                Conflict::NotNow {
+                    action: super::views::action_label(action),
+                    state: self.state.label(),
+                }
+                .into()
+            })
+    }
+
     pub fn record_transition(
         &mut self,
         service: &Service,
@@ -205,7 +221,12 @@ pub async fn save(
         ),
     ];
     if a.state != State::Bozza {
-        let queued = registry::marker(keys::queued_application(&a.id)).expiring(until);
+        // Decided applications leave the office's queue after three months.
+        let leaves = match a.state.is_final() {
+            true => a.updated_at + Duration::days(QUEUE_AFTER_FINAL_DAYS),
+            false => until,
+        };
+        let queued = registry::marker(keys::queued_application(&a.id)).expiring(leaves);
         items.push((queued, Condition::None));
     }
     items.extend(extra);

@@ -14,6 +14,10 @@ pub async fn operator_access(app: &AppState, access: &Access) {
     let Some(op) = app.config.operator(&access.actor) else {
         return;
     };
+    // The desk's list names applicants at every look: recorded, not mailed.
+    if access.action == super::AuditAction::ApplicationDeskQueue {
+        return;
+    }
     let now = app.clock.now();
     let who = match (&op.name, &op.office) {
         (Some(n), Some(o)) => format!("{n} ({o})"),

@@ -14,6 +14,8 @@ pub enum Forbidden {
     ImportOperatorsOnly,
     /// A route of the operators' desk.
     OperatorsOnly,
+    /// An operator's own application, or one that moves them.
+    OwnApplication,
     /// A state-changing request without the session's CSRF token.
     Csrf,
 }
@@ -33,6 +35,7 @@ impl Forbidden {
             Forbidden::LiberaOperatorsOnly => "La certificazione libera è riservata agli operatori dell'Ufficio Anagrafe.",
             Forbidden::ImportOperatorsOnly => "L'importazione dell'anagrafe è riservata agli operatori del Comune.",
             Forbidden::OperatorsOnly => "Questa funzione è riservata agli operatori dell'Ufficio Anagrafe.",
+            Forbidden::OwnApplication => "Non puoi lavorare una pratica che riguarda te o la tua famiglia: affidala a un collega.",
             Forbidden::Csrf => "Richiesta non autorizzata: ricarica la pagina e riprova.",
         }
     }
@@ -97,6 +100,12 @@ pub enum Conflict {
         action: &'static str,
         state: &'static str,
     },
+    /// The application's internal notes reached their limit.
+    TooManyNotes(usize),
+    /// Cancelling a registration that became definitive on this date.
+    AlreadyDefinitive(chrono::NaiveDate),
+    /// The registry changed after the declared date: the change goes through the registry's own system.
+    RegistryChangedSince(chrono::NaiveDate),
     /// A citizen keeps this many applications already.
     TooManyApplications(usize),
     /// A rejection before the 10 days of a preavviso have passed.
@@ -115,6 +124,9 @@ impl Conflict {
             Conflict::NotNow { .. } => "not_allowed_now",
             Conflict::ObservationsOpen(_) => "observations_open",
             Conflict::TooManyApplications(_) => "too_many_applications",
+            Conflict::TooManyNotes(_) => "too_many_notes",
+            Conflict::AlreadyDefinitive(_) => "already_definitive",
+            Conflict::RegistryChangedSince(_) => "registry_changed",
         }
     }
 
@@ -128,6 +140,9 @@ impl Conflict {
             Conflict::ApplicationChanged => "La pratica è stata modificata nel frattempo: ricarica la pagina e riprova.".into(),
             Conflict::AlreadyTaken => "Un altro operatore ha già preso in carico la pratica.".into(),
             Conflict::NotNow { action, state } => format!("L'operazione «{action}» non è possibile quando la pratica è nello stato «{state}»."),
+            Conflict::TooManyNotes(n) => format!("La pratica ha già {n} note interne, il numero massimo."),
+            Conflict::AlreadyDefinitive(d) => format!("L'iscrizione è definitiva dal {} (art. 5 D.L. 5/2012): non si annulla più da questo servizio.", d.format("%d/%m/%Y")),
+            Conflict::RegistryChangedSince(d) => format!("L'anagrafe ha variazioni successive al {} per una delle persone: registra la dichiarazione nel gestionale dell'anagrafe.", d.format("%d/%m/%Y")),
             Conflict::TooManyApplications(n) => format!("Hai già {n} pratiche nel servizio: elimina le bozze che non ti servono per iniziarne una nuova."),
             Conflict::ObservationsOpen(until) => format!("Il termine per le osservazioni al preavviso di rigetto scade il {}: la pratica potrà essere decisa dopo quella data o dopo la risposta del cittadino.", until.format("%d/%m/%Y")),
         }
