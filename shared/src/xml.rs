@@ -39,6 +39,14 @@ pub const METADATA: Limits = Limits {
     max_tokens: 100_000,
 };
 
+/// An @e.bollo receipt (`marcaDaBollo`): about 2 KB with its signature and the PSP's
+/// certificate, depth 5, some 60 nodes.
+pub const MARCA_DA_BOLLO: Limits = Limits {
+    max_bytes: 32 * 1024,
+    max_depth: 8,
+    max_tokens: 512,
+};
+
 /// Why a document was refused before parsing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refused {

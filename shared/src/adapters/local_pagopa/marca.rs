@@ -76,29 +76,26 @@ pub fn signed(m: &Marca, key: &SigningKey, certificate_der: &[u8]) -> String {
     )
 }
 
-/// The document hash a marca names (`ImprontaDocumento/ds:DigestValue`), read with a
-/// bounded parser.
-pub fn document_hash(xml: &str) -> Option<String> {
-    let doc = roxmltree::Document::parse(xml).ok()?;
+/// A child of the root `marcaDaBollo`, read with the bounded parser (`crate::xml`).
+fn read(xml: &str, child: (&str, &str), grandchild: Option<(&str, &str)>) -> Option<String> {
+    let doc = crate::xml::parse(xml, &crate::xml::MARCA_DA_BOLLO).ok()?;
     let root = doc.root_element();
-    if root.tag_name().namespace() != Some(MDB) || root.tag_name().name() != "marcaDaBollo" {
+    if !root.has_tag_name((MDB, "marcaDaBollo")) {
         return None;
     }
-    let imprint = root
-        .children()
-        .find(|n| n.has_tag_name((MDB, "ImprontaDocumento")))?;
-    let value = imprint
-        .children()
-        .find(|n| n.has_tag_name((DS, "DigestValue")))?;
-    value.text().map(str::to_string)
+    let mut node = root.children().find(|n| n.has_tag_name(child))?;
+    if let Some(g) = grandchild {
+        node = node.children().find(|n| n.has_tag_name(g))?;
+    }
+    node.text().map(str::to_string)
+}
+
+/// The document hash a marca names (`ImprontaDocumento/ds:DigestValue`).
+pub fn document_hash(xml: &str) -> Option<String> {
+    read(xml, (MDB, "ImprontaDocumento"), Some((DS, "DigestValue")))
 }
 
 /// The IUBD of a marca.
 pub fn iubd(xml: &str) -> Option<String> {
-    let doc = roxmltree::Document::parse(xml).ok()?;
-    let node = doc
-        .root_element()
-        .children()
-        .find(|n| n.has_tag_name((MDB, "IUBD")))?;
-    node.text().map(str::to_string)
+    read(xml, (MDB, "IUBD"), None)
 }
