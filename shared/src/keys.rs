@@ -209,6 +209,30 @@ pub fn mine_all(requester: &str) -> Prefix {
     all(format!("MIEI#{requester}"))
 }
 
+/// A certificate awaiting its online payment: built and sealed, not yet released.
+pub fn pending_certificate(id: &str) -> Key {
+    record(format!("CERTPAY#{id}"))
+}
+
+/// A payment still open, for reconciliation: what it pays (`certificate`) and its id.
+pub fn open_payment(what: &str, id: &str) -> Key {
+    key("PAYOPEN".into(), format!("{what}#{id}"))
+}
+
+pub fn open_payments() -> Prefix {
+    all("PAYOPEN".into())
+}
+
+/// What an open payment pays, and its id.
+pub fn open_payment_of(sk: &str) -> Option<(&str, &str)> {
+    sk.split_once('#')
+}
+
+/// The counter of the comune's notice numbers of a year.
+pub fn notice_counter(year: i32) -> Key {
+    record(format!("NAVSEQ#{year}"))
+}
+
 /// The bollo ledger entry of a marca da bollo.
 pub fn bollo(marca: &str) -> Key {
     record(format!("BOLLO#{marca}"))

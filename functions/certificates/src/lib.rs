@@ -13,12 +13,14 @@ use serde::Deserialize;
 
 use shared::domain::certificate::{Channel, Libera};
 use shared::services::access::Scope;
-use shared::services::certificates::{self, Delivered, IssueOutcome, Issued, Order, Request};
+use shared::services::certificates::{
+    self, Delivered, IssueOutcome, Issued, Order, PaymentView, Request,
+};
 use shared::services::delivery::DeliveryBody;
 use shared::services::errors::Invalid;
 use shared::web::{
     harden, health, requires_level, ApiResult, AppState, CurrentSession, JsonBody, Operator,
-    PersonParam, Query,
+    PersonParam, Query, Scheduled,
 };
 
 type IssueBody = DeliveryBody<Request>;
@@ -122,6 +124,10 @@ fn delivered(d: Delivered) -> Response {
             let body = serde_json::json!({ "id": id, "email": to, "message": message });
             (StatusCode::CREATED, [("x-certificate-id", id)], Json(body)).into_response()
         }
+        Delivered::AwaitingPayment(view) => {
+            let id = view.id.clone();
+            (StatusCode::ACCEPTED, [("x-certificate-id", id)], Json(view)).into_response()
+        }
     }
 }
 
@@ -216,6 +222,62 @@ async fn download(
     Ok(pdf_response(StatusCode::OK, &issued))
 }
 
+/// `GET /api/certificates/{id}/payment`: where the payment stands (a paid certificate is
+/// released by this very reading).
+async fn payment(
+    State(app): State<AppState>,
+    me: CurrentSession,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PaymentView>> {
+    Ok(Json(certificates::payment(&app, &me.session, &id).await?))
+}
+
+/// `POST /api/certificates/{id}/payment`: a new checkout.
+async fn pay(
+    State(app): State<AppState>,
+    me: CurrentSession,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PaymentView>> {
+    Ok(Json(certificates::pay(&app, &me.session, &id).await?))
+}
+
+/// `POST /api/certificates/{id}/payment/cancel`: the citizen gave up at the checkout.
+async fn cancel_payment(
+    State(app): State<AppState>,
+    me: CurrentSession,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PaymentView>> {
+    Ok(Json(
+        certificates::cancel_payment(&app, &me.session, &id).await?,
+    ))
+}
+
+/// `GET /api/certificates/{id}/payment/avviso`: the payment notice as a PDF.
+async fn payment_notice(
+    State(app): State<AppState>,
+    me: CurrentSession,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let pdf = certificates::notice_pdf(&app, &me.session, &id).await?;
+    let headers = [
+        (header::CONTENT_TYPE, "application/pdf"),
+        (
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"avviso-pagamento.pdf\"",
+        ),
+    ];
+    Ok((headers, pdf).into_response())
+}
+
+/// `POST /internal/payments/reconcile`, by the scheduler: completes what was paid, closes
+/// what was cancelled or is past due.
+async fn reconcile(
+    State(app): State<AppState>,
+    _: Scheduled,
+) -> ApiResult<Json<certificates::Reconciled>> {
+    Ok(Json(certificates::reconcile(&app).await?))
+}
+
 pub fn router(state: AppState) -> Router {
     let level = state.config.saml.level;
     let routes = Router::new()
@@ -226,6 +288,19 @@ pub fn router(state: AppState) -> Router {
         .route("/api/certificates/{id}/pdf", get(download))
         .route("/api/operator/catalog", get(operator_catalog))
         .route("/api/operator/certificates", post(issue_libera))
+        .route("/api/certificates/{id}/payment", get(payment).post(pay))
+        .route(
+            "/api/certificates/{id}/payment/cancel",
+            post(cancel_payment),
+        )
+        .route("/api/certificates/{id}/payment/avviso", get(payment_notice))
+        .with_state(state.clone());
+    let scheduled = Router::new()
+        .route("/internal/payments/reconcile", post(reconcile))
         .with_state(state);
-    harden(requires_level(routes, level).merge(health("/api/health/certificates", "certificates")))
+    harden(
+        requires_level(routes, level)
+            .merge(scheduled)
+            .merge(health("/api/health/certificates", "certificates")),
+    )
 }

@@ -116,6 +116,7 @@ fn found(
             )
         })
         .unwrap_or_default();
+    let bollo_row = bollo_row(r);
     let button = match (valid, download) {
         (true, Some(href)) => format!(
             r##"<p><a class="pulsante" href="{}" download>Scarica l'originale (PDF)</a></p>"##,
@@ -149,6 +150,7 @@ fn found(
 <dt>Data di rilascio</dt><dd>{issued}</dd>
 <dt>{until_label}</dt><dd>{until}</dd>
 {seal_row}
+{bollo_row}
 </dl>
 {button}
 <p><a href="/verifica">Verifica un altro certificato</a></p>"##,
@@ -164,6 +166,35 @@ fn found(
             until = date_it(italian_date(r.expires_at)),
         ),
     )
+}
+
+/// The bollo of the certificate: the marca typed in, or the marca da bollo digitale with its
+/// receipt and whether the receipt names this very document.
+fn bollo_row(r: &CertificateRecord) -> String {
+    if let Some(d) = &r.digital_bollo {
+        let matches = r.digital_bollo_matches();
+        let check = if matches {
+            "<span class=\"ok\">l'impronta indicata nella ricevuta corrisponde a quella dell'originale</span>"
+        } else {
+            "<span class=\"ko\">l'impronta indicata nella ricevuta NON corrisponde a quella dell'originale</span>"
+        };
+        return format!(
+            "<dt>Imposta di bollo</dt><dd>Marca da bollo digitale (@e.bollo) IUBD {}, acquistata tramite pagoPA presso {} il {} alle {} (avviso n. {}): {check}.</dd>",
+            esc(&d.iubd),
+            esc(&d.psp),
+            date_it(italian_date(d.bought_at)),
+            time_it(d.bought_at),
+            esc(&d.notice),
+        );
+    }
+    match &r.bollo {
+        Some(b) => format!(
+            "<dt>Imposta di bollo</dt><dd>Contrassegno telematico n. {} del {}</dd>",
+            esc(&b.id),
+            date_it(b.date)
+        ),
+        None => String::new(),
+    }
 }
 
 /// The result page of a verification; `download` is the link to the original when valid.

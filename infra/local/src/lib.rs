@@ -162,3 +162,25 @@ pub async fn apply_registry_changes(state: AppState) {
         }
     }
 }
+
+/// The local runner's reconciliation of payments (EventBridge runs the certificates
+/// function's `/internal/payments/reconcile` in the cloud): every few seconds, what was paid
+/// is released and what is cancelled or past due is closed, also for citizens who never
+/// came back from the checkout.
+pub async fn reconcile_payments(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+    loop {
+        tick.tick().await;
+        match shared::services::certificates::reconcile(&state).await {
+            Ok(r) if r.released + r.closed + r.failed > 0 => tracing::info!(
+                checked = r.checked,
+                released = r.released,
+                closed = r.closed,
+                failed = r.failed,
+                "payments reconciled"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "payments not reconciled"),
+        }
+    }
+}

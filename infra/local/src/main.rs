@@ -22,6 +22,7 @@ async fn main() -> anyhow::Result<()> {
         ));
     }
     tokio::spawn(anagrafe_local::apply_registry_changes(state.clone()));
+    tokio::spawn(anagrafe_local::reconcile_payments(state.clone()));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     say(&format!(
         "Anagrafe online: http://127.0.0.1:{}/",

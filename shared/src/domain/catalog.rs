@@ -114,6 +114,20 @@ pub struct CertificateType {
     pub validity: Validity,
     #[serde(default)]
     pub rules: Rules,
+    /// The diritti di segreteria the comune charges for it online (default none).
+    #[serde(default)]
+    pub diritti: Diritti,
+}
+
+/// Diritti di segreteria of a certificate type, in cents: in carta libera and in bollo
+/// (often € 0,26 and € 0,52 where a comune charges them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Diritti {
+    #[serde(default)]
+    pub carta_libera_cents: u64,
+    #[serde(default)]
+    pub bollo_cents: u64,
 }
 
 /// The second-level uses of art. 40: where the certificate goes decides its wording.

@@ -64,6 +64,49 @@ pub fn qr_payload(nav: &str, creditor_fiscal_code: &str, cents: u64) -> String {
     format!("PAGOPA|002|{nav}|{creditor_fiscal_code}|{cents}")
 }
 
+pub const MDB: &str = "http://www.agenziaentrate.gov.it/2014/MarcaDaBollo";
+pub const DS: &str = "http://www.w3.org/2000/09/xmldsig#";
+
+/// What an @e.bollo receipt (`marcaDaBollo`, MarcaDaBollo.xsd) says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StampReceipt {
+    pub psp_fiscal_code: String,
+    pub psp_name: String,
+    pub iubd: String,
+    pub bought_at: chrono::DateTime<chrono::Utc>,
+    pub amount: String,
+    /// `ImprontaDocumento/ds:DigestValue`: the base64 SHA-256 of the document it pays.
+    pub document_sha256_b64: String,
+}
+
+/// Reads an @e.bollo receipt with the bounded parser (`crate::xml`); `None` when it is not
+/// one or misses a part.
+pub fn read_stamp(xml: &str) -> Option<StampReceipt> {
+    let doc = crate::xml::parse(xml, &crate::xml::MARCA_DA_BOLLO).ok()?;
+    let root = doc.root_element();
+    if !root.has_tag_name((MDB, "marcaDaBollo")) {
+        return None;
+    }
+    let text = |path: &[(&str, &str)]| -> Option<String> {
+        let mut node = root;
+        for step in path {
+            node = node.children().find(|c| c.has_tag_name(*step))?;
+        }
+        node.text().map(|t| t.trim().to_string())
+    };
+    let bought_at = text(&[(MDB, "OraAcquisto")])?;
+    Some(StampReceipt {
+        psp_fiscal_code: text(&[(MDB, "PSP"), (MDB, "CodiceFiscale")])?,
+        psp_name: text(&[(MDB, "PSP"), (MDB, "Denominazione")])?,
+        iubd: text(&[(MDB, "IUBD")])?,
+        bought_at: chrono::DateTime::parse_from_rfc3339(&bought_at)
+            .ok()?
+            .with_timezone(&chrono::Utc),
+        amount: text(&[(MDB, "Importo")])?,
+        document_sha256_b64: text(&[(MDB, "ImprontaDocumento"), (DS, "DigestValue")])?,
+    })
+}
+
 /// Base64 of the SHA-256 of a document: how a marca da bollo digitale names it.
 pub fn document_hash(bytes: &[u8]) -> String {
     use base64::Engine;

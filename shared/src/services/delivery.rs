@@ -50,7 +50,7 @@ pub struct DeliveryBody<T> {
 }
 
 /// Where an e-mail goes, checked, and who asked for it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
 pub struct Recipients {
     pub to: String,
     pub cc: Vec<String>,

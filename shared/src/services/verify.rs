@@ -18,7 +18,7 @@ use super::audit::{self, AuditAction};
 use super::certificates::record;
 use super::{registry, ServiceResult};
 use crate::app::AppState;
-use crate::domain::certificate::{normalize_name, CertificateRecord};
+use crate::domain::certificate::{normalize_name, CertificateRecord, DigitalBollo};
 use crate::domain::sha256_hex;
 use crate::keys;
 use crate::pdf::pades::verify_seal;
@@ -64,6 +64,11 @@ pub struct Answer {
     pub municipality: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
+    /// The marca da bollo digitale, and whether its receipt names this document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digital_bollo: Option<DigitalBollo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digital_bollo_matches: Option<bool>,
     pub message: String,
 }
 
@@ -103,6 +108,10 @@ impl Outcome {
             expires_at: r.map(|r| r.expires_at),
             municipality: r.map(|r| r.municipality.clone()),
             sha256: r.map(|r| r.sha256.clone()),
+            digital_bollo: r.and_then(|r| r.digital_bollo.clone()),
+            digital_bollo_matches: r
+                .filter(|r| r.digital_bollo.is_some())
+                .map(|r| r.digital_bollo_matches()),
             message,
         }
     }

@@ -71,6 +71,7 @@ async fn main() -> anyhow::Result<()> {
         bollo: o.marca.map(|id| BolloInput {
             id,
             date: yesterday.to_string(),
+            online: false,
         }),
         ..Default::default()
     };

@@ -12,8 +12,7 @@ use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey};
 use sha2::{Digest, Sha256};
 
-const MDB: &str = "http://www.agenziaentrate.gov.it/2014/MarcaDaBollo";
-const DS: &str = "http://www.w3.org/2000/09/xmldsig#";
+use crate::domain::payments::{DS, MDB};
 const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
 const SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
 const ECDSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256";
@@ -74,28 +73,4 @@ pub fn signed(m: &Marca, key: &SigningKey, certificate_der: &[u8]) -> String {
         B64.encode(signature.to_bytes()),
         B64.encode(certificate_der),
     )
-}
-
-/// A child of the root `marcaDaBollo`, read with the bounded parser (`crate::xml`).
-fn read(xml: &str, child: (&str, &str), grandchild: Option<(&str, &str)>) -> Option<String> {
-    let doc = crate::xml::parse(xml, &crate::xml::MARCA_DA_BOLLO).ok()?;
-    let root = doc.root_element();
-    if !root.has_tag_name((MDB, "marcaDaBollo")) {
-        return None;
-    }
-    let mut node = root.children().find(|n| n.has_tag_name(child))?;
-    if let Some(g) = grandchild {
-        node = node.children().find(|n| n.has_tag_name(g))?;
-    }
-    node.text().map(str::to_string)
-}
-
-/// The document hash a marca names (`ImprontaDocumento/ds:DigestValue`).
-pub fn document_hash(xml: &str) -> Option<String> {
-    read(xml, (MDB, "ImprontaDocumento"), Some((DS, "DigestValue")))
-}
-
-/// The IUBD of a marca.
-pub fn iubd(xml: &str) -> Option<String> {
-    read(xml, (MDB, "IUBD"), None)
 }

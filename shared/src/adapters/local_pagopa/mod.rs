@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::keys;
 use crate::ports::{
-    CartItem, Clock, Condition, DebtPosition, Item, Payments, Port, PortError, PortResult,
-    PositionState, PositionStatus, ReturnUrls, TransferKind,
+    CartItem, Clock, Condition, DebtPosition, Item, Payments, PortError, PortResult, PositionState,
+    PositionStatus, ReturnUrls, TransferKind,
 };
 pub use psp::{Psp, PSPS};
 
@@ -218,8 +218,9 @@ impl Payments for LocalPagoPa {
     }
 
     async fn invalidate(&self, iupd: &str) -> PortResult<()> {
+        // Like GPD's 404: nothing to cancel.
         let Some(mut s) = self.read::<Stored>(keys::standin_position(iupd)).await? else {
-            return Err(PortError::unavailable(Port::Payments, "unknown position"));
+            return Ok(());
         };
         match s.status.state {
             PositionState::Paid => Err(PortError::ConditionFailed),

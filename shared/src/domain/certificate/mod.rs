@@ -20,6 +20,31 @@ pub struct Bollo {
     pub date: NaiveDate,
 }
 
+/// How the bollo of a certificate is paid: a marca bought beforehand (its number typed in),
+/// or the marca da bollo digitale (@e.bollo) bought through pagoPA for this very document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BolloPaid<'a> {
+    Marca(&'a Bollo),
+    /// The notice number of the payment the marca is bought with.
+    Digital {
+        notice: &'a str,
+    },
+}
+
+/// The marca da bollo digitale of a released certificate, as its receipt says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DigitalBollo {
+    /// The notice number it was paid with.
+    pub notice: String,
+    /// Identificativo univoco del bollo digitale.
+    pub iubd: String,
+    /// The PSP that sold it.
+    pub psp: String,
+    pub bought_at: DateTime<Utc>,
+    /// The document's base64 SHA-256 the marca names; equal to the archived original's.
+    pub document_sha256_b64: String,
+}
+
 /// A block of the certificate body.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Block {
@@ -96,7 +121,7 @@ pub fn compose(
     archive: &Archive,
     kind: &CertificateType,
     uso: &Uso,
-    bollo: Option<&Bollo>,
+    bollo: Option<BolloPaid>,
     subject: &Subject,
     facts: &[ContestualeFact],
 ) -> Content {
@@ -104,11 +129,16 @@ pub fn compose(
     let stato_civile_archive = archive.exemption.is_some();
     let bollo_text = match (bollo, &archive.exemption, &uso.exemption) {
         (_, Some(archive_exemption), _) => archive_exemption.clone(),
-        (Some(b), _, _) => format!(
+        (Some(BolloPaid::Marca(b)), _, _) => format!(
             "Imposta di bollo di € {} assolta mediante contrassegno telematico (marca da bollo) n. {} del {} ({}).",
             issuer.bollo_rule.amount,
             b.id,
             date_it(b.date),
+            issuer.bollo_rule.reference
+        ),
+        (Some(BolloPaid::Digital { notice }), _, _) => format!(
+            "Imposta di bollo di € {} ({}) assolta in modo virtuale con marca da bollo digitale acquistata tramite pagoPA (servizio @e.bollo dell'Agenzia delle Entrate, avviso di pagamento n. {notice}), associata all'impronta informatica di questo documento.",
+            issuer.bollo_rule.amount,
             issuer.bollo_rule.reference
         ),
         (None, _, Some(exemption)) => format!("{exemption}."),
@@ -143,7 +173,7 @@ pub fn compose(
         blocks,
         uso: format!("Uso: {}", uso.title),
         bollo: bollo_text,
-        bollo_box: bollo.is_some() && !stato_civile_archive,
+        bollo_box: matches!(bollo, Some(BolloPaid::Marca(_))) && !stato_civile_archive,
         art40,
         validity: validity.to_string(),
         place_date: format!("{}, {}", issuer.municipality, date_it(subject.date)),
@@ -173,6 +203,9 @@ pub struct CertificateRecord {
     pub archive: String,
     pub uso: String,
     pub bollo: Option<Bollo>,
+    /// The marca da bollo digitale, for a certificate whose bollo was paid online.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digital_bollo: Option<DigitalBollo>,
     /// Codice fiscale of the person the certificate concerns.
     pub person: String,
     pub cognome_norm: String,
@@ -196,6 +229,20 @@ pub struct CertificateRecord {
     /// verification still ends after six months).
     #[serde(default)]
     pub unlimited_validity: bool,
+}
+
+impl CertificateRecord {
+    /// Whether the @e.bollo receipt of the certificate names its archived original (the
+    /// SHA-256 recorded when the original was sealed).
+    pub fn digital_bollo_matches(&self) -> bool {
+        use base64::Engine;
+        let Some(d) = &self.digital_bollo else {
+            return false;
+        };
+        hex::decode(&self.sha256)
+            .map(|h| base64::engine::general_purpose::STANDARD.encode(h) == d.document_sha256_b64)
+            .unwrap_or(false)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,7 +16,7 @@ use crate::domain::certificate::{
 use crate::domain::sha256_hex;
 use crate::keys;
 use crate::pdf;
-use crate::ports::{Condition, PortError};
+use crate::ports::{Condition, Item, PortError};
 
 /// A sealed certificate, not yet archived.
 pub(super) struct Sealed {
@@ -32,13 +32,15 @@ fn new_pin() -> String {
     format!("{:010}", u64::from_le_bytes(b) % 10_000_000_000)
 }
 
-/// Builds and seals the PDF of `plan` under `id`, with a fresh secret and PIN.
+/// Builds and seals the PDF of `plan` under `id`, with a fresh secret and PIN; `notice` is
+/// the payment notice of its marca da bollo digitale.
 pub(super) async fn build(
     app: &AppState,
     actor: &Session,
     plan: &Plan,
     id: &str,
     channel: &Channel,
+    notice: Option<&str>,
 ) -> ServiceResult<Sealed> {
     let now = app.clock.now();
     let secret = crockford(26);
@@ -56,7 +58,7 @@ pub(super) async fn build(
         signed_at: now,
         reserved: 0,
     };
-    let text = content(app, plan, app.clock.today());
+    let text = content(app, plan, app.clock.today(), notice);
     let arms = app.arms.as_deref();
     let render = |reserved| {
         let field = pdf::SignatureField {
@@ -74,6 +76,7 @@ pub(super) async fn build(
         archive: plan.kind.archive.clone(),
         uso: plan.uso.id.clone(),
         bollo: plan.bollo.clone(),
+        digital_bollo: None,
         person: p.codice_fiscale.clone(),
         cognome_norm: normalize_name(&p.cognome),
         nome_norm: normalize_name(&p.nome),
@@ -109,22 +112,14 @@ pub(super) enum Stored {
     Lost,
 }
 
-/// Archives the original under this attempt's key, then writes the record, its PIN lookup,
-/// the requester's list entry and the `extra` writes (the completed ledger entry of the
-/// marca, the audit record) in one conditional transaction. When the transaction fails, no record points at this attempt's
-/// file, which is removed.
-pub(super) async fn store(
-    app: &AppState,
-    actor: &Session,
-    s: &Sealed,
-    extra: Vec<(crate::ports::Item, Condition)>,
-) -> ServiceResult<Stored> {
-    let r = &s.record;
-    app.archive
-        .put(&r.archive_key, &s.pdf, r.expires_at)
-        .await?;
+/// The writes that make a certificate exist: its record (only if absent: the first attempt
+/// wins), its PIN lookup, the requester's list entry, and the `extra` writes.
+pub(super) fn record_items(
+    r: &CertificateRecord,
+    extra: Vec<(Item, Condition)>,
+) -> ServiceResult<Vec<(Item, Condition)>> {
     let keep_until = r.expires_at + Duration::days(RECORD_AFTER_EXPIRY_DAYS);
-    let mine = keys::mine(&actor.identity.codice_fiscale, r.issued_at, &r.id);
+    let mine = keys::mine(&r.requested_by, r.issued_at, &r.id);
     let mut items = vec![
         (
             registry::json_item(keys::certificate(&r.id), r)?.expiring(keep_until),
@@ -140,7 +135,23 @@ pub(super) async fn store(
         ),
     ];
     items.extend(extra);
-    match app.store.transact(items).await {
+    Ok(items)
+}
+
+/// Archives the original under this attempt's key, then writes the record and the `extra`
+/// writes (the completed ledger entry of the marca, the audit record) in one conditional
+/// transaction. When the transaction fails, no record points at this attempt's file, which
+/// is removed.
+pub(super) async fn store(
+    app: &AppState,
+    s: &Sealed,
+    extra: Vec<(Item, Condition)>,
+) -> ServiceResult<Stored> {
+    let r = &s.record;
+    app.archive
+        .put(&r.archive_key, &s.pdf, r.expires_at)
+        .await?;
+    match app.store.transact(record_items(r, extra)?).await {
         Ok(()) => Ok(Stored::Written),
         Err(e) => {
             // Best effort: a leftover file is unreachable without a record.

@@ -8,7 +8,8 @@ use super::super::sessions::Session;
 use super::super::ServiceResult;
 use super::build::{build, store, Stored};
 use super::ledger::{completed, reserve};
-use super::plan::{content, plan, validate_libera, Request};
+use super::payment::{self, PaymentState, PaymentView};
+use super::plan::{content, plan, validate_libera, Plan, Request};
 use super::{load_issued, record, IssueOutcome, Issued};
 use crate::app::AppState;
 use crate::domain::certificate::{date_it, Channel};
@@ -28,15 +29,12 @@ pub struct Order<'a> {
 /// How the certificate reached the requester.
 pub enum Delivered {
     Download(Issued),
-    Emailed { issued: Issued, to: String },
-}
-
-impl Delivered {
-    pub fn issued(&self) -> &Issued {
-        match self {
-            Delivered::Download(i) | Delivered::Emailed { issued: i, .. } => i,
-        }
-    }
+    Emailed {
+        issued: Issued,
+        to: String,
+    },
+    /// Built and sealed, released once paid through pagoPA (and then e-mailed, if asked).
+    AwaitingPayment(Box<PaymentView>),
 }
 
 /// Issues the certificate of the order and delivers it. The e-mail addresses are checked
@@ -51,14 +49,28 @@ pub async fn issue_and_deliver(
     if recipients.is_some() {
         delivery::count_mail(app, actor).await?;
     }
-    let issued = issue(
-        app,
-        actor,
-        order.request,
-        &order.channel,
-        order.idempotency_key,
-    )
-    .await?;
+    if let Some(l) = order.channel.libera() {
+        validate_libera(l)?;
+    }
+    let plan = plan(app, actor, order.request, &order.channel).await?;
+    let key = order.idempotency_key;
+    if plan.paid_online() {
+        let reserved = reserve(app, actor, &plan, key).await?;
+        if let Some(existing) = record(app, &reserved.certificate).await? {
+            if existing.expires_at > app.clock.now() {
+                return Ok(Delivered::Download(load_issued(app, existing).await?));
+            }
+        }
+        let view = payment::start(app, actor, &plan, &reserved, key, recipients).await?;
+        if view.state == PaymentState::Released {
+            // The same request, paid and released before: the certificate again.
+            if let Some(existing) = record(app, &view.id).await? {
+                return Ok(Delivered::Download(load_issued(app, existing).await?));
+            }
+        }
+        return Ok(Delivered::AwaitingPayment(Box::new(view)));
+    }
+    let issued = issue_planned(app, actor, &plan, &order.channel, key).await?;
     let Some(to) = recipients else {
         return Ok(Delivered::Download(issued));
     };
@@ -68,7 +80,8 @@ pub async fn issue_and_deliver(
     Ok(Delivered::Emailed { issued, to: to.to })
 }
 
-/// Issues a certificate: validate, reserve, build, seal, archive, record, audit.
+/// Issues a certificate at once: validate, reserve, build, seal, archive, record, audit.
+/// One paid online is refused (`issue_and_deliver` starts its payment).
 pub async fn issue(
     app: &AppState,
     actor: &Session,
@@ -80,7 +93,20 @@ pub async fn issue(
         validate_libera(l)?;
     }
     let plan = plan(app, actor, req, channel).await?;
-    let reserved = reserve(app, actor, &plan, idempotency_key).await?;
+    if plan.paid_online() {
+        return Err(Conflict::PaysOnline.into());
+    }
+    issue_planned(app, actor, &plan, channel, idempotency_key).await
+}
+
+async fn issue_planned(
+    app: &AppState,
+    actor: &Session,
+    plan: &Plan,
+    channel: &Channel,
+    idempotency_key: Option<&str>,
+) -> ServiceResult<Issued> {
+    let reserved = reserve(app, actor, plan, idempotency_key).await?;
     let id = reserved.certificate.clone();
     let bollo_spent = || -> ServiceResult<()> {
         match &plan.bollo {
@@ -98,7 +124,7 @@ pub async fn issue(
         None if reserved.completed() => bollo_spent()?,
         None => {}
     }
-    let sealed = build(app, actor, &plan, &id, channel).await?;
+    let sealed = build(app, actor, plan, &id, channel, None).await?;
     let r = &sealed.record;
     let action = match channel {
         Channel::Citizen => AuditAction::CertificateIssue,
@@ -114,8 +140,8 @@ pub async fn issue(
     // The audit record goes in the record's transaction; the chain waits for it.
     let mut link = app.audit.link().await;
     let mut extra = audit::entries(app, &mut link, &access)?;
-    extra.extend(completed(&plan, &reserved, &r.sha256)?.map(|i| (i, Condition::None)));
-    if let Stored::Lost = store(app, actor, &sealed, extra).await? {
+    extra.extend(completed(plan, &reserved, &r.sha256)?.map(|i| (i, Condition::None)));
+    if let Stored::Lost = store(app, &sealed, extra).await? {
         drop(link);
         return match record(app, &id).await? {
             Some(existing) => load_issued(app, existing).await,
@@ -146,7 +172,7 @@ pub async fn preview(app: &AppState, actor: &Session, req: &Request) -> ServiceR
         }
     }
     let plan = plan(app, actor, req, &Channel::Citizen).await?;
-    let text = content(app, &plan, app.clock.today());
+    let text = content(app, &plan, app.clock.today(), None);
     let pdf = pdf::render(&text, None, app.clock.now(), app.arms.as_deref(), None).bytes;
     let subjects = vec![plan.target.person.codice_fiscale.clone()];
     let detail = Some(plan.kind.id.clone());
@@ -162,7 +188,11 @@ pub async fn preview(app: &AppState, actor: &Session, req: &Request) -> ServiceR
 }
 
 /// Sends an issued certificate by e-mail (PDF attached, the archived bytes).
-async fn send_by_email(app: &AppState, issued: &Issued, to: &Recipients) -> Result<(), PortError> {
+pub(super) async fn send_by_email(
+    app: &AppState,
+    issued: &Issued,
+    to: &Recipients,
+) -> Result<(), PortError> {
     let r = &issued.record;
     let date = |t| date_it(italian_date(t));
     let body = format!(

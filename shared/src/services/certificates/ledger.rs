@@ -15,6 +15,7 @@ use super::super::sessions::Session;
 use super::super::{registry, ServiceResult};
 use super::plan::Plan;
 use crate::app::AppState;
+use crate::domain::certificate::CertificateRecord;
 use crate::keys::{self, Key};
 use crate::ports::{Condition, Item, PortError};
 
@@ -169,4 +170,44 @@ pub(super) fn completed(
     let mut res = reserved.reservation.clone();
     res.sha256 = Some(sha256.to_string());
     Ok(Some(registry::json_item(keys::bollo(&b.id), &res)?))
+}
+
+/// For a certificate released after its payment: the ledger entry of its marca completed
+/// with the document's hash, in the release's transaction.
+pub(super) async fn completion(
+    app: &AppState,
+    r: &CertificateRecord,
+) -> ServiceResult<Option<(Item, Condition)>> {
+    let Some(b) = &r.bollo else {
+        return Ok(None);
+    };
+    let key = keys::bollo(&b.id);
+    let Some(mut res) = registry::get_json::<Reservation>(app.store.as_ref(), &key).await? else {
+        return Ok(None);
+    };
+    res.sha256 = Some(r.sha256.clone());
+    Ok(Some((registry::json_item(key, &res)?, Condition::None)))
+}
+
+/// Frees the reservation of a certificate that was never released (its payment cancelled
+/// or expired): its marca and the idempotency key may serve another request. Best effort:
+/// a leftover entry only refuses that marca again.
+pub(super) async fn free(app: &AppState, r: &CertificateRecord, idempotency_key: Option<&str>) {
+    let mut reserved = Vec::new();
+    if let Some(b) = &r.bollo {
+        reserved.push(keys::bollo(&b.id));
+    }
+    if let Some(k) = idempotency_key {
+        reserved.push(keys::idempotency(&r.requested_by, k));
+    }
+    for key in reserved {
+        let mine = registry::get_json::<Reservation>(app.store.as_ref(), &key)
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|res| res.certificate == r.id && res.sha256.is_none());
+        if mine {
+            let _ = app.store.delete(&key.pk, &key.sk).await;
+        }
+    }
 }

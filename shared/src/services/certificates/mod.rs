@@ -14,12 +14,17 @@
 mod build;
 mod issue;
 mod ledger;
+mod payment;
 mod plan;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use issue::{issue, issue_and_deliver, preview, Delivered, Order};
+pub use payment::{
+    cancel as cancel_payment, notice_pdf, pay, payment, reconcile, PaymentLine, PaymentState,
+    PaymentView, Reconciled, PAYMENT_HOURS,
+};
 pub use plan::{BolloInput, Request};
 
 use super::access::{self, Scope};
@@ -118,6 +123,12 @@ pub struct Summary {
     pub bollo: bool,
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// For a certificate paid online: where its payment stands (released ones have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<PaymentState>,
+    /// Not stored: the payment state's message, filled in when listed.
+    #[serde(default, skip_deserializing, skip_serializing_if = "String::is_empty")]
+    pub payment_message: String,
 }
 
 impl Summary {
@@ -133,9 +144,11 @@ impl Summary {
                 .unwrap_or_default(),
             uso: r.uso.clone(),
             uso_title: String::new(),
-            bollo: r.bollo.is_some(),
+            bollo: r.bollo.is_some() || r.digital_bollo.is_some(),
             issued_at: r.issued_at,
             expires_at: r.expires_at,
+            payment: None,
+            payment_message: String::new(),
         }
     }
 }
@@ -291,6 +304,9 @@ pub async fn mine(app: &AppState, actor: &Session) -> ServiceResult<Vec<Summary>
             .uso(&s.uso)
             .map(|u| u.title.clone())
             .unwrap_or_default();
+        if let Some(state) = s.payment {
+            s.payment_message = state.message().to_string();
+        }
     }
     Ok(out)
 }

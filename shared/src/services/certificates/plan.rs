@@ -10,7 +10,9 @@ use super::super::sessions::Session;
 use super::super::ServiceResult;
 use crate::app::AppState;
 use crate::domain::catalog::{CertificateType, ContestualeFact, Context, Uso};
-use crate::domain::certificate::{compose, Bollo, Channel, Content, Issuer, Libera, Subject};
+use crate::domain::certificate::{
+    compose, Bollo, BolloPaid, Channel, Content, Issuer, Libera, Subject,
+};
 use crate::domain::sha256_hex;
 
 /// A certificate request as the citizen (or operator) sends it.
@@ -27,10 +29,16 @@ pub struct Request {
     pub facts: Vec<String>,
 }
 
+/// The bollo of a request: the marca bought beforehand (its 14-digit ID and date), or
+/// `online`, the marca da bollo digitale bought through pagoPA once the document is made.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct BolloInput {
+    #[serde(default)]
     pub id: String,
+    #[serde(default)]
     pub date: String,
+    #[serde(default)]
+    pub online: bool,
 }
 
 /// A validated request: everything needed to build the certificate.
@@ -38,9 +46,28 @@ pub(super) struct Plan {
     pub target: Target,
     pub kind: CertificateType,
     pub uso: Uso,
+    /// The marca typed in.
     pub bollo: Option<Bollo>,
+    /// The bollo is paid online with a marca da bollo digitale.
+    pub digital_bollo: bool,
+    /// The diritti di segreteria to pay online, in cents.
+    pub diritti_cents: u64,
     pub facts: Vec<ContestualeFact>,
     pub fingerprint: String,
+}
+
+impl Plan {
+    /// Whether the certificate is released only once paid through pagoPA.
+    pub fn paid_online(&self) -> bool {
+        self.digital_bollo || self.diritti_cents > 0
+    }
+}
+
+/// How the bollo of a request is paid.
+enum Duty {
+    Exempt,
+    Marca(Bollo),
+    Digital,
 }
 
 fn parse_bollo(
@@ -63,22 +90,50 @@ fn parse_bollo(
     Ok(Bollo { id, date })
 }
 
-/// The marca da bollo the request must carry, or must not.
+/// The marca da bollo the request must carry, or must not. Only citizens buy the marca
+/// digitale online (at the counter the requester brings the marca).
 fn bollo_of(
     app: &AppState,
     req: &Request,
     kind: &CertificateType,
     uso: &Uso,
-) -> Result<Option<Bollo>, Problem> {
+    channel: &Channel,
+) -> Result<Duty, Problem> {
+    match (&req.bollo, in_bollo(app, kind, uso)) {
+        (Some(b), true) if b.online && *channel == Channel::Citizen => Ok(Duty::Digital),
+        (Some(b), true) if b.online => Err(Problem::BolloOnlineCitizensOnly),
+        (Some(b), true) => {
+            parse_bollo(b, app.clock.today(), app.catalog.bollo.earliest).map(Duty::Marca)
+        }
+        (None, true) => Err(Problem::BolloRequired),
+        (Some(_), false) => Err(Problem::BolloNotRequired),
+        (None, false) => Ok(Duty::Exempt),
+    }
+}
+
+/// Whether the certificate pays the bollo: its uso does and its archive is not exempt.
+fn in_bollo(app: &AppState, kind: &CertificateType, uso: &Uso) -> bool {
     let exempt_archive = app
         .catalog
         .archive(&kind.archive)
         .is_some_and(|a| a.exemption.is_some());
-    match (&req.bollo, uso.bollo && !exempt_archive) {
-        (Some(b), true) => parse_bollo(b, app.clock.today(), app.catalog.bollo.earliest).map(Some),
-        (None, true) => Err(Problem::BolloRequired),
-        (Some(_), false) => Err(Problem::BolloNotRequired),
-        (None, false) => Ok(None),
+    uso.bollo && !exempt_archive
+}
+
+/// The diritti di segreteria a citizen pays online (none at the counter, none where the
+/// archive is exempt from them).
+fn diritti_of(app: &AppState, kind: &CertificateType, uso: &Uso, channel: &Channel) -> u64 {
+    let exempt_archive = app
+        .catalog
+        .archive(&kind.archive)
+        .is_some_and(|a| a.exemption.is_some());
+    if exempt_archive || *channel != Channel::Citizen {
+        return 0;
+    }
+    if in_bollo(app, kind, uso) {
+        kind.diritti.bollo_cents
+    } else {
+        kind.diritti.carta_libera_cents
     }
 }
 
@@ -127,7 +182,13 @@ pub(super) async fn plan(
         .uso(req.uso.trim())
         .cloned()
         .ok_or_else(|| Problem::UnknownUso(req.uso.clone()))?;
-    let bollo = bollo_of(app, req, &kind, &uso)?;
+    let duty = bollo_of(app, req, &kind, &uso, channel)?;
+    let diritti_cents = diritti_of(app, &kind, &uso, channel);
+    let digital_bollo = matches!(duty, Duty::Digital);
+    let bollo = match duty {
+        Duty::Marca(b) => Some(b),
+        Duty::Exempt | Duty::Digital => None,
+    };
     let facts = facts_of(req, &kind)?;
     let scope = match channel {
         Channel::Citizen => Scope::Household,
@@ -145,6 +206,7 @@ pub(super) async fn plan(
             &kind.id,
             &uso.id,
             &bollo,
+            digital_bollo,
             &facts,
             libera,
         ))?
@@ -155,13 +217,21 @@ pub(super) async fn plan(
         kind,
         uso,
         bollo,
+        digital_bollo,
+        diritti_cents,
         facts,
         fingerprint,
     })
 }
 
-/// What the certificate of `plan` says on `date`.
-pub(super) fn content(app: &AppState, plan: &Plan, date: NaiveDate) -> Content {
+/// What the certificate of `plan` says on `date`; `notice` is the number of the payment of
+/// its marca da bollo digitale.
+pub(super) fn content(
+    app: &AppState,
+    plan: &Plan,
+    date: NaiveDate,
+    notice: Option<&str>,
+) -> Content {
     let archive = app
         .catalog
         .archive(&plan.kind.archive)
@@ -182,10 +252,18 @@ pub(super) fn content(app: &AppState, plan: &Plan, date: NaiveDate) -> Content {
         archive,
         &plan.kind,
         &plan.uso,
-        plan.bollo.as_ref(),
+        bollo_paid(plan, notice),
         &subject,
         &plan.facts,
     )
+}
+
+fn bollo_paid<'a>(plan: &'a Plan, notice: Option<&'a str>) -> Option<BolloPaid<'a>> {
+    match (&plan.bollo, notice) {
+        (Some(b), _) => Some(BolloPaid::Marca(b)),
+        (None, Some(notice)) if plan.digital_bollo => Some(BolloPaid::Digital { notice }),
+        _ => None,
+    }
 }
 
 /// The operator's record of a certificazione libera: every field present and short.

@@ -37,6 +37,7 @@ pub enum CertificateProblem {
     FactsRequired,
     BolloRequired,
     BolloNotRequired,
+    BolloOnlineCitizensOnly,
     BolloId,
     BolloDateFormat,
     BolloDateFuture,
@@ -188,6 +189,7 @@ impl CertificateProblem {
             CertificateProblem::UnknownFact(_) | CertificateProblem::FactsRequired => Some("facts"),
             CertificateProblem::BolloRequired
             | CertificateProblem::BolloNotRequired
+            | CertificateProblem::BolloOnlineCitizensOnly
             | CertificateProblem::BolloId => Some("bollo.id"),
             CertificateProblem::BolloDateFormat
             | CertificateProblem::BolloDateFuture
@@ -206,6 +208,7 @@ impl CertificateProblem {
             CertificateProblem::FactsRequired => "facts_required",
             CertificateProblem::BolloRequired => "bollo_required",
             CertificateProblem::BolloNotRequired => "bollo_not_required",
+            CertificateProblem::BolloOnlineCitizensOnly => "bollo_online_citizens_only",
             CertificateProblem::BolloId => "invalid_bollo_id",
             CertificateProblem::BolloDateFormat
             | CertificateProblem::BolloDateFuture
@@ -224,7 +227,8 @@ impl CertificateProblem {
             CertificateProblem::UnknownUso(given) => format!("Uso sconosciuto: \"{given}\". Scegli un uso dall'elenco."),
             CertificateProblem::UnknownFact(given) => format!("Dato non certificabile nel contestuale: \"{given}\"."),
             CertificateProblem::FactsRequired => "Scegli almeno un dato da certificare nel certificato contestuale.".into(),
-            CertificateProblem::BolloRequired => "Per l'uso scelto il certificato è soggetto a imposta di bollo (€ 16,00): indica l'identificativo di 14 cifre e la data di emissione della marca da bollo.".into(),
+            CertificateProblem::BolloRequired => "Per l'uso scelto il certificato è soggetto a imposta di bollo (€ 16,00): indica l'identificativo di 14 cifre e la data di emissione della marca da bollo, oppure scegli «Paga il bollo online».".into(),
+            CertificateProblem::BolloOnlineCitizensOnly => "Allo sportello il bollo si assolve con la marca da bollo portata dal richiedente: indica il suo identificativo di 14 cifre e la data di emissione.".into(),
             CertificateProblem::BolloNotRequired => "Per l'uso scelto il certificato è esente da bollo: non indicare la marca da bollo.".into(),
             CertificateProblem::BolloId => "L'identificativo della marca da bollo deve essere composto da 14 cifre.".into(),
             CertificateProblem::BolloDateFormat => "Data della marca da bollo non valida: usa il formato AAAA-MM-GG.".into(),

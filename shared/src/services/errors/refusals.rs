@@ -54,6 +54,10 @@ pub enum NotFound {
     Service,
     Application,
     ApplicationFile,
+    /// A certificate payment of the requester.
+    MyPayment,
+    /// A payment notice of a payment no longer open.
+    OpenPayment,
 }
 
 impl NotFound {
@@ -78,6 +82,8 @@ impl NotFound {
             NotFound::Service => "Il servizio on line indicato non esiste: scegli un servizio dall'elenco.".into(),
             NotFound::Application => "Pratica non trovata tra le tue pratiche.".into(),
             NotFound::ApplicationFile => "Documento o allegato non trovato in questa pratica.".into(),
+            NotFound::MyPayment => "Pagamento non trovato tra le tue richieste di certificato.".into(),
+            NotFound::OpenPayment => "Questo pagamento non è più aperto: l'avviso di pagamento non è disponibile.".into(),
         }
     }
 }
@@ -110,6 +116,8 @@ pub enum Conflict {
     TooManyApplications(usize),
     /// A rejection before the 10 days of a preavviso have passed.
     ObservationsOpen(chrono::NaiveDate),
+    /// A certificate paid online cannot be issued at once.
+    PaysOnline,
 }
 
 impl Conflict {
@@ -127,6 +135,7 @@ impl Conflict {
             Conflict::TooManyNotes(_) => "too_many_notes",
             Conflict::AlreadyDefinitive(_) => "already_definitive",
             Conflict::RegistryChangedSince(_) => "registry_changed",
+            Conflict::PaysOnline => "payment_required",
         }
     }
 
@@ -144,6 +153,7 @@ impl Conflict {
             Conflict::AlreadyDefinitive(d) => format!("L'iscrizione è definitiva dal {} (art. 5 D.L. 5/2012): non si annulla più da questo servizio.", d.format("%d/%m/%Y")),
             Conflict::RegistryChangedSince(d) => format!("L'anagrafe ha variazioni successive al {} per una delle persone: registra la dichiarazione nel gestionale dell'anagrafe.", d.format("%d/%m/%Y")),
             Conflict::TooManyApplications(n) => format!("Hai già {n} pratiche nel servizio: elimina le bozze che non ti servono per iniziarne una nuova."),
+            Conflict::PaysOnline => "Questo certificato si paga online con pagoPA: è rilasciato dopo il pagamento.".into(),
             Conflict::ObservationsOpen(until) => format!("Il termine per le osservazioni al preavviso di rigetto scade il {}: la pratica potrà essere decisa dopo quella data o dopo la risposta del cittadino.", until.format("%d/%m/%Y")),
         }
     }

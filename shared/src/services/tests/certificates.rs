@@ -12,6 +12,7 @@ fn request(person: &str, type_id: &str, uso: &str, marca: Option<&str>) -> Reque
         bollo: marca.map(|id| BolloInput {
             id: id.into(),
             date: "2026-11-20".into(),
+            online: false,
         }),
         facts: vec![],
     }

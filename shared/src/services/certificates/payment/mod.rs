@@ -1,0 +1,369 @@
+//! Certificates paid online through pagoPA: the marca da bollo digitale (@e.bollo) bound to
+//! the document, and the diritti di segreteria. The certificate is built and sealed first
+//! (its hash is what the marca names), archived and kept as *pending*: it is released —
+//! record, PIN, "I miei certificati", verification — only once pagoPA has the receipt and
+//! the marca names the archived original's hash.
+//!
+//! Order of writes, so that a failure anywhere loses nothing and a retry is safe:
+//! 1. reserve the ID as for any certificate (`ledger`);
+//! 2. build, seal, archive; write the pending record with its debt position (only if
+//!    absent), its entry in "I miei certificati" and the open-payment entry reconciliation
+//!    reads;
+//! 3. create the position on pagoPA: its `iupd` is the certificate's, so a retry after a
+//!    timeout finds it (409) and goes on;
+//! 4. start the checkout.
+//!
+//! A release (on the return from checkout, on the citizen's page, or by reconciliation)
+//! writes the record only if absent, so racing releases make one record. A cancelled or
+//! expired position deletes the archived original and frees the reservation; the pending
+//! record stays a while to tell the citizen why nothing was released.
+
+mod settle;
+
+use chrono::{DateTime, Datelike, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::super::audit::{self, AuditAction};
+use super::super::delivery::Recipients;
+use super::super::errors::{Conflict, NotFound};
+use super::super::sessions::Session;
+use super::super::{registry, ServiceResult};
+use super::build::build;
+use super::ledger::Reserved;
+use super::plan::Plan;
+use super::Summary;
+use crate::app::AppState;
+use crate::domain::certificate::{CertificateRecord, Channel};
+use crate::domain::payments::{document_hash, euro, notice};
+use crate::keys;
+use crate::ports::{
+    CartItem, Condition, DebtPosition, Item, PortError, ReturnUrls, Transfer, TransferKind,
+};
+
+/// How long a certificate's payment stays open.
+pub const PAYMENT_HOURS: i64 = 48;
+
+use settle::{close, settle_pending};
+pub use settle::{reconcile, Reconciled};
+/// How long a closed payment's record stays to tell the citizen what happened.
+const CLOSED_DAYS: i64 = 30;
+/// The marca da bollo digitale: the only cut @e.bollo sells.
+const BOLLO_CENTS: u64 = 1600;
+
+/// Where a certificate's payment stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentState {
+    /// Built and sealed; the payment is not yet open on pagoPA (it was not reachable).
+    Preparing,
+    /// Waiting for the payment or for pagoPA's confirmation.
+    Awaiting,
+    Released,
+    Cancelled,
+    /// Not paid by its due date.
+    Expired,
+    /// Paid, but the receipt does not match the document: the office checks it.
+    Anomaly,
+}
+
+impl PaymentState {
+    pub fn message(self) -> &'static str {
+        match self {
+            PaymentState::Preparing => "Il sistema dei pagamenti pagoPA non ha risposto: la richiesta è conservata. Riprova il pagamento tra qualche minuto.",
+            PaymentState::Awaiting => "In attesa di conferma del pagamento: il certificato sarà disponibile appena pagoPA conferma il pagamento.",
+            PaymentState::Released => "Pagamento ricevuto: il certificato è stato rilasciato.",
+            PaymentState::Cancelled => "Pagamento annullato: il certificato non è stato rilasciato e non ti è stato addebitato nulla. Puoi richiederlo di nuovo.",
+            PaymentState::Expired => "Pagamento non effettuato entro la scadenza: il certificato non è stato rilasciato. Puoi richiederlo di nuovo.",
+            PaymentState::Anomaly => "Il pagamento risulta eseguito ma la ricevuta non corrisponde al documento: l'Ufficio Anagrafe è stato avvisato e ti contatterà. Non pagare di nuovo.",
+        }
+    }
+
+    fn open(self) -> bool {
+        matches!(self, PaymentState::Preparing | PaymentState::Awaiting)
+    }
+}
+
+/// A certificate built and sealed, waiting for its payment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Pending {
+    /// The record written on release.
+    record: CertificateRecord,
+    position: DebtPosition,
+    state: PaymentState,
+    #[serde(default)]
+    recipients: Option<Recipients>,
+    /// The client's idempotency key, freed with the marca when nothing is released.
+    #[serde(default)]
+    idempotency_key: Option<String>,
+}
+
+/// One line of what is paid.
+#[derive(Debug, Clone, Serialize)]
+pub struct PaymentLine {
+    pub description: String,
+    pub amount: String,
+}
+
+/// A certificate's payment as the citizen sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PaymentView {
+    pub id: String,
+    pub title: String,
+    pub state: PaymentState,
+    pub message: String,
+    pub notice: String,
+    pub amount: String,
+    pub lines: Vec<PaymentLine>,
+    pub due: DateTime<Utc>,
+    /// Where to pay, when a checkout was just started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkout_url: Option<String>,
+}
+
+fn view(p: &Pending, checkout_url: Option<String>) -> PaymentView {
+    PaymentView {
+        id: p.record.id.clone(),
+        title: p.record.title.clone(),
+        state: p.state,
+        message: p.state.message().to_string(),
+        notice: p.position.notice.nav.clone(),
+        amount: euro(p.position.amount_cents),
+        lines: p
+            .position
+            .transfers
+            .iter()
+            .map(|t| PaymentLine {
+                description: t.remittance.clone(),
+                amount: euro(t.amount_cents),
+            })
+            .collect(),
+        due: p.position.due,
+        checkout_url,
+    }
+}
+
+async fn load(app: &AppState, id: &str) -> ServiceResult<Option<Pending>> {
+    registry::get_json(app.store.as_ref(), &keys::pending_certificate(id)).await
+}
+
+/// The pending certificate `id` of the requester.
+async fn own(app: &AppState, actor: &Session, id: &str) -> ServiceResult<Pending> {
+    match load(app, id.trim()).await? {
+        Some(p) if p.record.requested_by == actor.identity.codice_fiscale => Ok(p),
+        _ => Err(NotFound::MyPayment.into()),
+    }
+}
+
+/// The writes of a pending certificate in its state: the pending record, its entry in "I
+/// miei certificati" and, while open, the entry reconciliation reads.
+fn pending_items(p: &Pending, now: DateTime<Utc>) -> ServiceResult<Vec<(Item, Condition)>> {
+    let r = &p.record;
+    let kept = p.position.due.max(now) + Duration::days(CLOSED_DAYS);
+    let mut summary = Summary::of(r);
+    summary.payment = Some(p.state);
+    summary.bollo |= p
+        .position
+        .transfers
+        .iter()
+        .any(|t| matches!(t.kind, TransferKind::Stamp { .. }));
+    let mine = keys::mine(&r.requested_by, r.issued_at, &r.id);
+    let mine_until = if p.state.open() { r.expires_at } else { kept };
+    let mut items = vec![
+        (
+            registry::json_item(keys::pending_certificate(&r.id), p)?.expiring(kept),
+            Condition::None,
+        ),
+        (
+            registry::json_item(mine, &summary)?.expiring(mine_until),
+            Condition::None,
+        ),
+    ];
+    if p.state.open() {
+        let open = registry::marker(keys::open_payment("certificate", &r.id)).expiring(kept);
+        items.push((open, Condition::None));
+    }
+    Ok(items)
+}
+
+/// The next notice number of the comune: the year and a counter in the 13-digit base.
+async fn next_notice(app: &AppState) -> ServiceResult<crate::domain::payments::Notice> {
+    let year = app.clock.today().year();
+    let key = keys::notice_counter(year);
+    let n = app.store.increment(&key.pk, &key.sk, 1, None).await?;
+    let base = year as u64 * 1_000_000_000 + n as u64;
+    Ok(notice(&app.config.creditor.segregation_code, base))
+}
+
+/// The debt position of a certificate: the marca da bollo digitale bound to the PDF's hash,
+/// and the diritti to the comune's account.
+fn position_of(
+    app: &AppState,
+    actor: &Session,
+    plan: &Plan,
+    record: &CertificateRecord,
+    pdf: &[u8],
+    nav: crate::domain::payments::Notice,
+) -> DebtPosition {
+    let c = &app.config.creditor;
+    let mut transfers = Vec::new();
+    if plan.digital_bollo {
+        transfers.push(Transfer {
+            amount_cents: BOLLO_CENTS,
+            remittance: format!("Imposta di bollo – certificato {}", record.id),
+            taxonomy: c.taxonomy.clone(),
+            kind: TransferKind::Stamp {
+                document_sha256_b64: document_hash(pdf),
+                province: app.config.municipality.province.clone(),
+            },
+        });
+    }
+    if plan.diritti_cents > 0 {
+        transfers.push(Transfer {
+            amount_cents: plan.diritti_cents,
+            remittance: format!("Diritti di segreteria – certificato {}", record.id),
+            taxonomy: c.taxonomy.clone(),
+            kind: TransferKind::Iban(c.iban.clone()),
+        });
+    }
+    DebtPosition {
+        iupd: format!("{}-{}", c.fiscal_code, record.id),
+        notice: nav,
+        payer_fiscal_code: actor.identity.codice_fiscale.clone(),
+        payer_name: format!("{} {}", actor.identity.cognome, actor.identity.nome),
+        description: format!("{} n. {}", record.title, record.id),
+        amount_cents: transfers.iter().map(|t| t.amount_cents).sum(),
+        due: app.clock.now() + Duration::hours(PAYMENT_HOURS),
+        transfers,
+    }
+}
+
+/// Starts the payment of a certificate to be paid online: builds, seals and archives it,
+/// opens its position on pagoPA and a checkout. A retry of the same request resumes it.
+pub(super) async fn start(
+    app: &AppState,
+    actor: &Session,
+    plan: &Plan,
+    reserved: &Reserved,
+    idempotency_key: Option<&str>,
+    recipients: Option<Recipients>,
+) -> ServiceResult<PaymentView> {
+    let id = &reserved.certificate;
+    if let Some(p) = load(app, id).await? {
+        return resume(app, p).await;
+    }
+    if reserved.completed() {
+        // Released long ago for this very request: its marca is spent.
+        let marca = plan
+            .bollo
+            .as_ref()
+            .map(|b| b.id.clone())
+            .unwrap_or_default();
+        return Err(Conflict::BolloAlreadyUsed(marca).into());
+    }
+    let nav = next_notice(app).await?;
+    let sealed = build(app, actor, plan, id, &Channel::Citizen, Some(&nav.nav)).await?;
+    let position = position_of(app, actor, plan, &sealed.record, &sealed.pdf, nav);
+    let r = &sealed.record;
+    app.archive
+        .put(&r.archive_key, &sealed.pdf, r.expires_at)
+        .await?;
+    let pending = Pending {
+        record: sealed.record.clone(),
+        position,
+        state: PaymentState::Preparing,
+        recipients,
+        idempotency_key: idempotency_key.map(str::to_string),
+    };
+    let mut items = pending_items(&pending, app.clock.now())?;
+    items[0].1 = Condition::IfAbsent;
+    if let Err(e) = app.store.transact(items).await {
+        let _ = app.archive.delete(&pending.record.archive_key).await;
+        return match (e, load(app, id).await?) {
+            // A concurrent attempt of the same request went first.
+            (PortError::ConditionFailed, Some(p)) => resume(app, p).await,
+            (e, _) => Err(e.into()),
+        };
+    }
+    let detail = Some(format!("{} {} (da pagare)", r.id, r.type_id));
+    let subjects = vec![r.person.clone()];
+    let actor_cf = &actor.identity.codice_fiscale;
+    audit::record(
+        app,
+        actor_cf,
+        subjects,
+        AuditAction::CertificateIssue,
+        detail,
+    )
+    .await?;
+    resume(app, pending).await
+}
+
+/// Opens the position if it is not yet, then a checkout.
+async fn resume(app: &AppState, p: Pending) -> ServiceResult<PaymentView> {
+    let p = settle_pending(app, p).await?;
+    if p.state != PaymentState::Awaiting {
+        return Ok(view(&p, None));
+    }
+    let url = checkout_of(app, &p).await?;
+    Ok(view(&p, Some(url)))
+}
+
+async fn checkout_of(app: &AppState, p: &Pending) -> ServiceResult<String> {
+    let base = &app.config.public_base_url;
+    let back = |esito: &str| {
+        format!(
+            "{base}/pagamento.html?certificato={}&esito={esito}",
+            p.record.id
+        )
+    };
+    let urls = ReturnUrls {
+        ok: back("ok"),
+        cancel: back("annullato"),
+        error: back("errore"),
+    };
+    let item = CartItem {
+        nav: p.position.notice.nav.clone(),
+        amount_cents: p.position.amount_cents,
+        description: p.position.description.clone(),
+    };
+    let email = p.recipients.as_ref().map(|r| r.to.as_str());
+    Ok(app.payments.checkout(&[item], &urls, email).await?)
+}
+
+/// The payment of the requester's certificate `id`, moved on as far as pagoPA allows.
+pub async fn payment(app: &AppState, actor: &Session, id: &str) -> ServiceResult<PaymentView> {
+    let p = settle_pending(app, own(app, actor, id).await?).await?;
+    Ok(view(&p, None))
+}
+
+/// A new checkout for the certificate's payment (after a PSP error, or a closed tab).
+pub async fn pay(app: &AppState, actor: &Session, id: &str) -> ServiceResult<PaymentView> {
+    resume(app, own(app, actor, id).await?).await
+}
+
+/// The citizen cancelled at the checkout: the position is cancelled on pagoPA, unless it was
+/// paid meanwhile (then the certificate is released).
+pub async fn cancel(app: &AppState, actor: &Session, id: &str) -> ServiceResult<PaymentView> {
+    let p = settle_pending(app, own(app, actor, id).await?).await?;
+    let p = match p.state {
+        PaymentState::Awaiting | PaymentState::Preparing => {
+            close(app, p, PaymentState::Cancelled).await?
+        }
+        _ => p,
+    };
+    Ok(view(&p, None))
+}
+
+/// The payment notice (avviso di pagamento) of an open payment, for paying elsewhere.
+pub async fn notice_pdf(app: &AppState, actor: &Session, id: &str) -> ServiceResult<Vec<u8>> {
+    let p = own(app, actor, id).await?;
+    if p.state != PaymentState::Awaiting {
+        return Err(NotFound::OpenPayment.into());
+    }
+    let at = app.clock.now();
+    Ok(super::super::payments::notice::notice_pdf(
+        app,
+        &p.position,
+        at,
+    ))
+}

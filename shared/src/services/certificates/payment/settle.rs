@@ -1,0 +1,219 @@
+//! Moving a certificate's payment on: reading pagoPA's status, releasing what was paid
+//! (its receipt checked against the archived original), closing what was cancelled or is
+//! past due; reconciliation does it for every open payment.
+
+use serde::Serialize;
+
+use super::super::super::registry;
+use super::super::super::ServiceResult;
+use super::super::build::record_items;
+use super::super::ledger;
+use super::{load, pending_items, PaymentState, Pending};
+use crate::app::AppState;
+use crate::domain::certificate::DigitalBollo;
+use crate::domain::payments::{document_hash, read_stamp};
+use crate::keys;
+use crate::ports::{Condition, PortError, PositionState, PositionStatus, TransferKind};
+
+/// Writes the pending certificate in its new state; a closed one loses its archived
+/// original, its open-payment entry and its reservation (the marca and the idempotency key
+/// may serve again: nothing was released).
+pub(super) async fn set_state(
+    app: &AppState,
+    mut p: Pending,
+    state: PaymentState,
+) -> ServiceResult<Pending> {
+    p.state = state;
+    app.store
+        .transact(pending_items(&p, app.clock.now())?)
+        .await?;
+    if !state.open() {
+        let r = &p.record;
+        let open = keys::open_payment("certificate", &r.id);
+        let _ = app.store.delete(&open.pk, &open.sk).await;
+        if state != PaymentState::Anomaly {
+            let _ = app.archive.delete(&r.archive_key).await;
+            ledger::free(app, r, p.idempotency_key.as_deref()).await;
+        }
+    }
+    Ok(p)
+}
+
+/// Moves a pending certificate on as far as pagoPA allows: opens its position, releases it
+/// when paid, closes it when cancelled or past due.
+pub(super) async fn settle_pending(app: &AppState, p: Pending) -> ServiceResult<Pending> {
+    let now = app.clock.now();
+    match p.state {
+        // The position may exist even if its creation seemed to fail: closed on pagoPA too.
+        PaymentState::Preparing if p.position.due <= now => {
+            close(app, p, PaymentState::Expired).await
+        }
+        PaymentState::Preparing => match app.payments.create(&p.position).await {
+            // A 409: an earlier attempt created it (the iupd is the certificate's).
+            Ok(()) | Err(PortError::ConditionFailed) => {
+                set_state(app, p, PaymentState::Awaiting).await
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "pagoPA did not open a certificate's position");
+                Ok(p)
+            }
+        },
+        PaymentState::Awaiting => match app.payments.status(&p.position.iupd).await? {
+            Some(s) => follow(app, p, s).await,
+            None => Ok(p),
+        },
+        _ => Ok(p),
+    }
+}
+
+/// Cancels the position on pagoPA (an unknown one counts as cancelled), then closes the
+/// pending certificate in `state`; if it was paid meanwhile, releases it instead.
+pub(super) async fn close(
+    app: &AppState,
+    p: Pending,
+    state: PaymentState,
+) -> ServiceResult<Pending> {
+    match app.payments.invalidate(&p.position.iupd).await {
+        Ok(()) => set_state(app, p, state).await,
+        Err(PortError::ConditionFailed) => match app.payments.status(&p.position.iupd).await? {
+            Some(s) if s.state == PositionState::Paid => release(app, p, &s).await,
+            _ => Ok(p),
+        },
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Follows pagoPA's status of the position.
+async fn follow(app: &AppState, p: Pending, s: PositionStatus) -> ServiceResult<Pending> {
+    match s.state {
+        PositionState::Paid => release(app, p, &s).await,
+        PositionState::Unpaid if p.position.due <= app.clock.now() => {
+            close(app, p, PaymentState::Expired).await
+        }
+        PositionState::Unpaid => Ok(p),
+        PositionState::Invalid => set_state(app, p, PaymentState::Cancelled).await,
+        PositionState::Expired => set_state(app, p, PaymentState::Expired).await,
+    }
+}
+
+/// The marca da bollo digitale of the receipt, checked against the archived original; an
+/// error names what does not match.
+fn digital_bollo(
+    p: &Pending,
+    s: &PositionStatus,
+    pdf: &[u8],
+) -> Result<Option<DigitalBollo>, &'static str> {
+    let receipt = s.receipts.first().ok_or("no receipt")?;
+    if receipt.amount_cents != p.position.amount_cents {
+        return Err("the receipt's amount differs");
+    }
+    let bound = p.position.transfers.iter().find_map(|t| match &t.kind {
+        TransferKind::Stamp {
+            document_sha256_b64,
+            ..
+        } => Some(document_sha256_b64),
+        TransferKind::Iban(_) => None,
+    });
+    let Some(bound) = bound else {
+        return Ok(None);
+    };
+    let xml = receipt.stamp_xml.as_deref().ok_or("no @e.bollo receipt")?;
+    let stamp = read_stamp(xml).ok_or("an unreadable @e.bollo receipt")?;
+    if stamp.document_sha256_b64 != *bound || stamp.document_sha256_b64 != document_hash(pdf) {
+        return Err("the marca names another document");
+    }
+    Ok(Some(DigitalBollo {
+        notice: p.position.notice.nav.clone(),
+        iubd: stamp.iubd,
+        psp: stamp.psp_name,
+        bought_at: stamp.bought_at,
+        document_sha256_b64: stamp.document_sha256_b64,
+    }))
+}
+
+/// Releases a paid certificate: its record written only if absent (of racing releases, one
+/// writes it), with the pending record marked released in the same transaction.
+async fn release(app: &AppState, p: Pending, s: &PositionStatus) -> ServiceResult<Pending> {
+    let pdf = app
+        .archive
+        .get(&p.record.archive_key)
+        .await?
+        .ok_or_else(|| {
+            PortError::Corrupt(format!("pending original missing for {}", p.record.id))
+        })?;
+    let digital = match digital_bollo(&p, s, &pdf) {
+        Ok(d) => d,
+        Err(why) => {
+            tracing::error!(certificate = %p.record.id, problem = why, "a paid certificate's receipt does not match");
+            return set_state(app, p, PaymentState::Anomaly).await;
+        }
+    };
+    let mut done = p.clone();
+    done.state = PaymentState::Released;
+    done.record.digital_bollo = digital;
+    let mut extra = vec![(
+        registry::json_item(keys::pending_certificate(&done.record.id), &done)?,
+        Condition::None,
+    )];
+    extra.extend(ledger::completion(app, &done.record).await?);
+    match app.store.transact(record_items(&done.record, extra)?).await {
+        Ok(()) => {}
+        // Another release (the return, reconciliation) wrote it first.
+        Err(PortError::ConditionFailed) => {
+            return Ok(load(app, &p.record.id).await?.unwrap_or(done));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let open = keys::open_payment("certificate", &done.record.id);
+    let _ = app.store.delete(&open.pk, &open.sk).await;
+    if let Some(to) = &done.recipients {
+        let issued = super::super::Issued {
+            record: done.record.clone(),
+            pdf,
+            outcome: super::super::IssueOutcome::New,
+            link: None,
+        };
+        if super::super::issue::send_by_email(app, &issued, to)
+            .await
+            .is_err()
+        {
+            tracing::warn!(certificate = %done.record.id, "a released certificate's e-mail failed");
+        }
+    }
+    Ok(done)
+}
+
+/// What a reconciliation run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Reconciled {
+    pub checked: usize,
+    pub released: usize,
+    pub closed: usize,
+    pub failed: usize,
+}
+
+/// Reads the status of every open payment and completes what was paid, closes what was
+/// cancelled or is past due. Idempotent; safe to run beside the citizens' returns.
+pub async fn reconcile(app: &AppState) -> ServiceResult<Reconciled> {
+    let mut out = Reconciled::default();
+    for item in crate::ports::query_all(app.store.as_ref(), &keys::open_payments()).await? {
+        let Some(("certificate", id)) = keys::open_payment_of(&item.sk) else {
+            continue;
+        };
+        let Some(p) = load(app, id).await? else {
+            let _ = app.store.delete(&item.pk, &item.sk).await;
+            continue;
+        };
+        out.checked += 1;
+        match settle_pending(app, p).await {
+            Ok(p) if p.state == PaymentState::Released => out.released += 1,
+            Ok(p) if !p.state.open() => out.closed += 1,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "reconciliation of a payment failed");
+                out.failed += 1;
+            }
+        }
+    }
+    Ok(out)
+}
