@@ -83,6 +83,7 @@ impl Portal {
                 .expect("CNS login host starts");
         }
         let registry = anagrafe_local::apply_registry_changes(state.clone());
+        let payments = anagrafe_local::reconcile_payments(state.clone());
         let server = tokio::spawn(async move {
             let serve = axum::serve(
                 listener,
@@ -91,6 +92,7 @@ impl Portal {
             tokio::select! {
                 r = serve => r.unwrap(),
                 () = registry => {}
+                () = payments => {}
             }
         });
         Portal {

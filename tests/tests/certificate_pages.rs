@@ -311,6 +311,7 @@ async fn every_type_keeps_the_stamp_whole_and_nothing_under_the_reserved_areas()
                 bollo: bollo.then(|| BolloInput {
                     id: marca.to_string(),
                     date: "2026-11-20".into(),
+                    online: false,
                 }),
                 facts: if type_id == "contestuale" {
                     vec![

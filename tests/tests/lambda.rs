@@ -180,11 +180,11 @@ async fn every_function_answers_through_the_runtime_api_in_cloud_mode() {
     assert!(!dir.path().join("assente.pem").exists());
 }
 
-/// The event template.yaml's schedule delivers to the import function.
-fn scheduled_seal_event() -> Value {
+/// The event template.yaml's schedule `name` delivers.
+fn scheduled_event(name: &str) -> Value {
     let template =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml")).unwrap();
-    let at = template.find("SealAudit:").expect("the seal's schedule");
+    let at = template.find(&format!("{name}:")).expect("the schedule");
     let line = template[at..]
         .lines()
         .find(|l| l.trim_start().starts_with("Input: '"))
@@ -205,7 +205,7 @@ async fn the_schedule_seals_yesterdays_audit_and_nobody_else_can() {
         command.envs(env.clone()).env_remove("DATA_DIR");
         cold_start(command, "import", event)
     };
-    let out = run(scheduled_seal_event()).await;
+    let out = run(scheduled_event("SealAudit")).await;
     let (status, body) = response(&out.outcome, &out.logs);
     assert_eq!(status, 200, "{body}\n{}", out.logs);
     let manifest: Value = serde_json::from_str(&body).unwrap();
@@ -235,6 +235,26 @@ async fn the_schedule_seals_yesterdays_audit_and_nobody_else_can() {
     let (status, body) = response(&out.outcome, &out.logs);
     assert_eq!(status, 404, "{body}");
     assert!(body.contains("non esiste"), "{body}");
+}
+
+#[tokio::test]
+async fn the_schedule_reconciles_payments_and_nobody_else_can() {
+    let (_moto, endpoint) = moto();
+    let env = cloud_env(&endpoint).await;
+    let run = |event: Value| {
+        let mut command = Command::new(workspace_bin("certificates"));
+        command.envs(env.clone()).env_remove("DATA_DIR");
+        cold_start(command, "certificates", event)
+    };
+    let out = run(scheduled_event("ReconcilePayments")).await;
+    let (status, body) = response(&out.outcome, &out.logs);
+    assert_eq!(status, 200, "{body}\n{}", out.logs);
+    let report: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(report["checked"], 0, "{body}");
+    assert_eq!(report["failed"], 0, "{body}");
+    let out = run(http_event("POST", "/internal/payments/reconcile", &[])).await;
+    let (status, body) = response(&out.outcome, &out.logs);
+    assert_eq!(status, 404, "{body}");
 }
 
 #[tokio::test]

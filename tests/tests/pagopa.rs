@@ -576,3 +576,134 @@ async fn gpd_states_and_receipts_are_read_from_answers_valid_against_the_file() 
         Err(PortError::Corrupt(_))
     ));
 }
+
+/// GPD through Prism, answering `create` with `code` the first `times` calls; every other
+/// call the real adapter's to the mocks.
+struct Failing {
+    failing: PagoPaHttp,
+    fine: PagoPaHttp,
+    times: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl Payments for Failing {
+    async fn create(&self, p: &DebtPosition) -> Result<(), PortError> {
+        use std::sync::atomic::Ordering;
+        let left = self.times.load(Ordering::SeqCst);
+        if left > 0 {
+            self.times.store(left - 1, Ordering::SeqCst);
+            return self.failing.create(p).await;
+        }
+        self.fine.create(p).await
+    }
+    async fn checkout(
+        &self,
+        items: &[CartItem],
+        back: &ReturnUrls,
+        email: Option<&str>,
+    ) -> Result<String, PortError> {
+        self.fine.checkout(items, back, email).await
+    }
+    async fn status(&self, iupd: &str) -> Result<Option<PositionStatus>, PortError> {
+        self.fine.status(iupd).await
+    }
+    async fn invalidate(&self, iupd: &str) -> Result<(), PortError> {
+        self.fine.invalidate(iupd).await
+    }
+}
+
+/// The certificate use case over the cloud adapter and the mocks: GPD's 409 (the position
+/// exists: an earlier attempt created it) goes on to the checkout; GPD's 500 keeps the
+/// request, says so in Italian, releases nothing, and the citizen's retry opens it.
+#[tokio::test]
+async fn the_certificate_payment_reacts_to_gpd_duplicates_and_failures() {
+    let gpd = Prism::mock("gpd.json");
+    let checkout = Prism::mock("checkout_v1.json");
+    let (gpd_rec, checkout_rec) = (
+        Recorder::start(&gpd.url).await,
+        Recorder::start(&checkout.url).await,
+    );
+    for (code, expect) in [(409u16, "awaiting"), (500, "preparing")] {
+        let dir = tempfile::tempdir().unwrap();
+        let payments = std::sync::Arc::new(Failing {
+            failing: adapter(&gpd_rec.url, &checkout_rec.url)
+                .with_header("Prefer", &format!("code={code}")),
+            fine: adapter(&gpd_rec.url, &checkout_rec.url),
+            times: 1.into(),
+        });
+        let portal = e2e::Portal::start_with(dir.path(), |mut s| {
+            s.payments = payments;
+            s
+        })
+        .await;
+        let me = e2e::members_of(&portal.demo(), "F000001").remove(0);
+        let who = portal.session(&me, false).await;
+        let body = json!({"person": me.codice_fiscale, "type": "residenza", "uso": "uso_privato", "bollo": {"online": true}});
+        let resp = portal
+            .post(
+                "/api/certificates",
+                &who,
+                &body,
+                &[("Idempotency-Key", "k")],
+            )
+            .await;
+        assert_eq!(resp.status(), 202);
+        let view: Value = resp.json().await.unwrap();
+        assert_eq!(view["state"], expect, "{code}: {view}");
+        let id = view["id"].as_str().unwrap().to_string();
+        assert!(shared::services::certificates::record(&portal.state, &id)
+            .await
+            .unwrap()
+            .is_none());
+        if code == 500 {
+            assert!(view.get("checkout_url").is_none());
+            assert!(
+                view["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("non ha risposto"),
+                "{view}"
+            );
+            // The citizen retries: the same certificate's position is opened, then the cart.
+            let resp = portal
+                .post(
+                    &format!("/api/certificates/{id}/payment"),
+                    &who,
+                    &json!({}),
+                    &[],
+                )
+                .await;
+            let view: Value = resp.json().await.unwrap();
+            assert_eq!(view["state"], "awaiting", "{view}");
+            assert_eq!(view["id"], id.as_str());
+        }
+        portal.stop().await;
+    }
+    let gpd_log = gpd_rec.take();
+    assert_clean(&gpd_log);
+    let statuses: Vec<u16> = gpd_log.iter().map(|x| x.status).collect();
+    assert_eq!(statuses, vec![409, 500, 201], "{gpd_log:#?}");
+    let carts = checkout_rec.take();
+    assert_clean(&carts);
+    assert_eq!(carts.len(), 2, "a cart only for an open position");
+    for x in &gpd_log {
+        let transfers = x.json()["paymentOption"][0]["transfer"].clone();
+        assert_eq!(transfers.as_array().unwrap().len(), 1, "{transfers}");
+        assert_eq!(transfers[0]["amount"], 1600);
+        assert_eq!(transfers[0]["stamp"]["stampType"], "01");
+        assert_eq!(
+            transfers[0]["stamp"]["hashDocument"]
+                .as_str()
+                .unwrap()
+                .len(),
+            44
+        );
+    }
+    // The failed creation and the retry are the same certificate's position.
+    assert_eq!(gpd_log[1].json()["iupd"], gpd_log[2].json()["iupd"]);
+    assert_eq!(
+        gpd_log[1].json()["paymentOption"][0]["transfer"][0]["stamp"],
+        gpd_log[2].json()["paymentOption"][0]["transfer"][0]["stamp"],
+        "the document is not rebuilt: the same hash"
+    );
+}

@@ -6,9 +6,9 @@
 use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
-use shared::adapters::local_pagopa::{marca, LocalPagoPa, Outcome, PSPS};
+use shared::adapters::local_pagopa::{LocalPagoPa, Outcome, PSPS};
 use shared::adapters::local_store::RedbStore;
-use shared::domain::payments::{document_hash, notice};
+use shared::domain::payments::{document_hash, notice, read_stamp};
 use shared::ports::{
     CartItem, DebtPosition, Payments, PortError, PositionState, ReturnUrls, Transfer, TransferKind,
 };
@@ -106,8 +106,10 @@ async fn a_paid_marca_is_a_signed_receipt_valid_against_the_xsd_naming_the_docum
         .stamp_xml
         .clone()
         .expect("an @e.bollo receipt");
-    assert_eq!(marca::document_hash(&xml), Some(document_hash(DOCUMENT)));
-    assert_eq!(marca::iubd(&xml).map(|i| i.len()), Some(14));
+    let stamp = read_stamp(&xml).expect("a readable @e.bollo receipt");
+    assert_eq!(stamp.document_sha256_b64, document_hash(DOCUMENT));
+    assert_eq!(stamp.iubd.len(), 14);
+    assert_eq!(stamp.amount, "16.00");
 
     let file = r.dir.path().join("marca.xml");
     std::fs::write(&file, &xml).unwrap();

@@ -9,6 +9,7 @@ const pages = {
   certificati: () => import('./pages/certificati.js'),
   autocert: () => import('./pages/autocert.js'),
   miei: () => import('./pages/miei.js'),
+  pagamento: () => import('./pages/pagamento.js'),
   accessi: () => import('./pages/accessi.js'),
   account: () => import('./pages/account.js'),
   operatore: () => import('./pages/operatore.js'),

@@ -28,17 +28,29 @@ function typeChoice(cat, onChange) {
 const BOLLO_ID = "L'identificativo della marca è composto da 14 cifre.";
 
 /** What the form asks, checked in the browser: [[field, message], …] for what is wrong. */
-function check(body, needsBollo) {
+function check(body, needsMarca) {
   const errors = [];
   if (!body.uso) errors.push(['scelta-uso', "Scegli l'uso del certificato dall'elenco."]);
   if (body.type === 'contestuale' && !body.facts.length) errors.push(['fatti-contestuale', 'Scegli almeno un dato da certificare nel contestuale.']);
-  if (needsBollo) {
+  if (needsMarca) {
     if (!/^\d{14}$/.test(body.bollo.id)) errors.push(['bollo-id', BOLLO_ID]);
     if (!body.bollo.date) errors.push(['bollo-data', 'Indica la data di emissione stampata sulla marca.']);
     else if (body.bollo.date > today()) errors.push(['bollo-data', 'La data di emissione della marca non può essere successiva a oggi.']);
   }
   if (body.delivery === 'email' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(body.email || '')) errors.push(['email', "Indica un indirizzo e-mail valido, ad esempio nome.cognome@esempio.it."]);
   return errors;
+}
+
+/** A certificate to pay: off to pagoPA's checkout, or to its payment page. */
+function toPayment(view) {
+  const page = `/pagamento.html?certificato=${encodeURIComponent(view.id)}`;
+  if (view.checkout_url) {
+    busy($('#stato'), `Certificato ${view.id} preparato: ti portiamo al pagamento pagoPA di ${view.amount}…`);
+    window.location.assign(view.checkout_url);
+    return;
+  }
+  $('#stato').replaceChildren(el('div', { class: 'alert alert-warning', role: 'status' }, view.message, ' ',
+    el('a', { href: page }, 'Vai al pagamento')));
 }
 
 export default async function certificati() {
@@ -60,15 +72,18 @@ export default async function certificati() {
   let uso = () => undefined;
   const exemptArchive = () => cat.exempt_archives.find((a) => a.id === $('#archivio').value);
   const needsBollo = () => { const u = uso(); return !!u && u.bollo && !exemptArchive(); };
+  const online = () => $('#bollo-online').checked;
   const update = () => {
     const ex = exemptArchive();
     $('#esito-uso').replaceChildren(...(ex && uso() ? [el('p', { class: 'mb-0' }, ex.exemption)] : []));
     $('#campi-bollo').hidden = !needsBollo();
+    $('#campi-marca').hidden = online();
     $('#anteprima').hidden = needsBollo();
   };
   const choice = typeChoice(cat, update);
   uso = usoPicker(cat.usi, () => { update(); if (uso()) showErrors(summary, []); });
   $('#bollo-data').max = today();
+  for (const r of document.querySelectorAll('input[name="modo-bollo"]')) r.addEventListener('change', update);
   $('#bollo-id').addEventListener('change', (ev) => fieldError('bollo-id', ev.target.value.trim() && !/^\d{14}$/.test(ev.target.value.trim()) ? BOLLO_ID : null));
   deliveryChoice(m);
 
@@ -76,13 +91,13 @@ export default async function certificati() {
     const email = $('#consegna-email').checked;
     const body = {
       person: cf, type: choice.type(), uso: uso()?.id,
-      bollo: needsBollo() ? { id: $('#bollo-id').value.trim(), date: $('#bollo-data').value } : null,
+      bollo: !needsBollo() ? null : online() ? { online: true } : { id: $('#bollo-id').value.trim(), date: $('#bollo-data').value },
       facts: [...document.querySelectorAll('#fatti input:checked')].map((i) => i.value),
       delivery: email ? 'email' : 'download',
       email: email ? $('#email').value.trim() : undefined,
       cc: email ? $('#email-cc').value : undefined,
     };
-    const errors = check(body, needsBollo());
+    const errors = check(body, needsBollo() && !online());
     showErrors(summary, errors);
     return errors.length ? null : body;
   };
@@ -109,6 +124,7 @@ export default async function certificati() {
     if (res.status === 0) { notice(stato, 'danger', 'Connessione non riuscita: riprova, la richiesta non verrà duplicata.'); return; }
     if (!res.ok) { refused(res.data); return; }
     key = crypto.randomUUID();
+    if (res.status === 202) { toPayment(res.data); return; }
     if (!res.blob) { notice(stato, 'success', res.data.message); return; }
     save(res.blob, filename(res.headers, 'certificato.pdf'));
     const id = res.headers.get('x-certificate-id');

@@ -12,6 +12,9 @@ export default async function miei() {
   $('tbody', table).replaceChildren(...r.data.certificates.map((c) => el('tr', {},
     cell('Per', c.person_name || c.person), cell('Certificato', c.title), cell('Uso', c.uso_title || '–'),
     cell('Bollo', c.bollo ? 'In bollo' : 'Esente'), cell('ID', c.id),
-    cell('Rilasciato il', itDate(c.issued_at)), cell('Valido fino al', itDate(c.expires_at)),
-    cell('Scarica', el('a', { href: `/api/certificates/${encodeURIComponent(c.id)}/pdf`, download: '' }, 'PDF', el('span', { class: 'visually-hidden' }, ` del certificato ${c.id}`))))));
+    cell('Rilasciato il', c.payment && c.payment !== 'released' ? 'Non ancora rilasciato' : itDate(c.issued_at)),
+    cell('Valido fino al', c.payment && c.payment !== 'released' ? '–' : itDate(c.expires_at)),
+    cell('Scarica', c.payment && c.payment !== 'released'
+      ? el('span', {}, c.payment_message, ' ', el('a', { href: `/pagamento.html?certificato=${encodeURIComponent(c.id)}` }, 'Vedi il pagamento', el('span', { class: 'visually-hidden' }, ` del certificato ${c.id}`)))
+      : el('a', { href: `/api/certificates/${encodeURIComponent(c.id)}/pdf`, download: '' }, 'PDF', el('span', { class: 'visually-hidden' }, ` del certificato ${c.id}`))))));
 }

@@ -1,0 +1,73 @@
+// The payment of a certificate: where it stands after pagoPA's checkout (paid, waiting for
+// the confirmation, cancelled, failed), and what the citizen can do next. The page never
+// trusts the return address: it asks the portal, which asks pagoPA.
+import { $, api, busy, el, filename, itDate, notice, params, requireLogin, save } from '../lib.js';
+
+const KIND = { released: 'success', awaiting: 'info', preparing: 'warning', cancelled: 'warning', expired: 'warning', anomaly: 'danger' };
+const POLLS = 20;
+
+function details(v) {
+  const row = (k, val) => [el('dt', {}, k), el('dd', {}, val)];
+  const d = $('#dettagli');
+  d.replaceChildren(...row('Certificato', `${v.title} n. ${v.id}`), ...row('Avviso di pagamento', v.notice),
+    ...v.lines.flatMap((l) => row(l.description, l.amount)), ...row('Totale', v.amount),
+    ...(v.state === 'awaiting' ? row('Da pagare entro il', itDate(v.due)) : []));
+  d.hidden = false;
+}
+
+export default async function pagamento() {
+  const m = await requireLogin();
+  const id = params.get('certificato') || '';
+  const esito = params.get('esito');
+  const box = $('#esito');
+  const base = `/api/certificates/${encodeURIComponent(id)}`;
+  const render = (v, failed) => {
+    details(v);
+    const text = failed && v.state === 'awaiting'
+      ? 'Il pagamento non è andato a buon fine: non ti è stato addebitato nulla. Puoi riprovare, anche con un altro prestatore, o pagare con l\'avviso.'
+      : v.message;
+    notice(box, failed && v.state === 'awaiting' ? 'danger' : KIND[v.state], text);
+    const actions = [];
+    if (v.state === 'released') {
+      const download = el('button', { type: 'button', class: 'btn btn-primary' }, 'Scarica il certificato');
+      download.addEventListener('click', async () => {
+        const r = await api(`${base}/pdf`, { raw: true });
+        if (!r.ok) { notice(box, 'danger', r.data.message); return; }
+        save(r.blob, filename(r.headers, 'certificato.pdf'));
+      });
+      actions.push(download, el('a', { class: 'btn btn-outline-primary', href: '/miei-certificati.html' }, 'I miei certificati'));
+    }
+    if (v.state === 'awaiting' || v.state === 'preparing') {
+      const pay = el('button', { type: 'button', class: 'btn btn-primary' }, v.state === 'preparing' ? 'Riprova il pagamento' : 'Paga ora con pagoPA');
+      pay.addEventListener('click', async () => {
+        pay.disabled = true;
+        busy(box, 'Ti portiamo al pagamento pagoPA…');
+        const r = await api(`${base}/payment`, { method: 'POST', csrf: m.csrf_token });
+        if (r.ok && r.data.checkout_url) { window.location.assign(r.data.checkout_url); return; }
+        pay.disabled = false;
+        if (r.ok) render(r.data); else notice(box, 'danger', r.data.message);
+      });
+      actions.push(pay);
+    }
+    if (v.state === 'awaiting') {
+      actions.push(el('a', { class: 'btn btn-outline-primary', href: `${base}/payment/avviso`, download: '' }, "Scarica l'avviso di pagamento"));
+    }
+    if (v.state === 'cancelled' || v.state === 'expired') {
+      actions.push(el('a', { class: 'btn btn-primary', href: '/certificati.html' }, 'Richiedi di nuovo il certificato'));
+    }
+    $('#azioni').replaceChildren(...actions);
+    $('#altri-canali').hidden = v.state !== 'awaiting';
+  };
+  let r = esito === 'annullato'
+    ? await api(`${base}/payment/cancel`, { method: 'POST', csrf: m.csrf_token })
+    : await api(`${base}/payment`);
+  if (!r.ok) { notice(box, 'danger', r.data.message); return; }
+  // Back from a payment: pagoPA's confirmation may take a few seconds.
+  for (let i = 0; esito === 'ok' && r.ok && r.data.state === 'awaiting' && i < POLLS; i++) {
+    busy(box, 'In attesa di conferma del pagamento da pagoPA…');
+    await new Promise((done) => setTimeout(done, 1500));
+    r = await api(`${base}/payment`);
+  }
+  if (!r.ok) { notice(box, 'danger', r.data.message); return; }
+  render(r.data, esito === 'errore');
+}
