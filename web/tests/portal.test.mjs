@@ -80,6 +80,8 @@ test('a citizen goes through the whole portal by clicking', async () => {
   await page.locator('label[for="uso-uso_privato"]').click();
   assert.equal(await page.locator('#campi-bollo').isVisible(), true);
   assert.equal(await page.locator('#anteprima').isHidden(), true);
+  assert.equal(await page.locator('#campi-marca').isHidden(), true, 'paying online needs no marca');
+  await page.locator('label[for="bollo-cartaceo"]').click();
   await page.getByLabel(/Identificativo della marca/).fill('123');
   await page.getByLabel(/Identificativo della marca/).press('Tab');
   assert.match(await page.getByLabel(/Identificativo della marca/).getAttribute('class'), /is-invalid/);
