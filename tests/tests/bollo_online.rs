@@ -127,11 +127,11 @@ async fn a_certificate_paid_online_is_released_with_the_marca_naming_its_pdf() {
     let file = PdfFile::new(&pdf);
     let text = file.text().split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        text.contains("assolta in modo virtuale con marca da bollo digitale"),
+        text.contains("assolta mediante marca da bollo digitale"),
         "{text}"
     );
     assert!(
-        text.contains(&format!("avviso di pagamento n. {nav}")),
+        text.contains(&format!("avviso di pagamento n. {nav}, associata")),
         "{text}"
     );
     let pyhanko = file.pyhanko(&portal.seal_root());

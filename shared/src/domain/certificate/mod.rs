@@ -137,7 +137,7 @@ pub fn compose(
             issuer.bollo_rule.reference
         ),
         (Some(BolloPaid::Digital { notice }), _, _) => format!(
-            "Imposta di bollo di € {} ({}) assolta in modo virtuale con marca da bollo digitale acquistata tramite pagoPA (servizio @e.bollo dell'Agenzia delle Entrate, avviso di pagamento n. {notice}), associata all'impronta informatica di questo documento.",
+            "Imposta di bollo di € {} ({}) assolta mediante marca da bollo digitale (servizio @e.bollo dell'Agenzia delle Entrate) acquistata tramite pagoPA, avviso di pagamento n. {notice}, associata all'impronta informatica di questo documento.",
             issuer.bollo_rule.amount,
             issuer.bollo_rule.reference
         ),

@@ -46,6 +46,8 @@ function toPayment(view) {
   const page = `/pagamento.html?certificato=${encodeURIComponent(view.id)}`;
   if (view.checkout_url) {
     busy($('#stato'), `Certificato ${view.id} preparato: ti portiamo al pagamento pagoPA di ${view.amount}…`);
+    // The return page cancels only a checkout started from this tab (never from a link).
+    sessionStorage.setItem('checkout', view.id);
     window.location.assign(view.checkout_url);
     return;
   }

@@ -43,7 +43,7 @@ export default async function pagamento() {
         pay.disabled = true;
         busy(box, 'Ti portiamo al pagamento pagoPA…');
         const r = await api(`${base}/payment`, { method: 'POST', csrf: m.csrf_token });
-        if (r.ok && r.data.checkout_url) { window.location.assign(r.data.checkout_url); return; }
+        if (r.ok && r.data.checkout_url) { sessionStorage.setItem('checkout', id); window.location.assign(r.data.checkout_url); return; }
         pay.disabled = false;
         if (r.ok) render(r.data); else notice(box, 'danger', r.data.message);
       });
@@ -58,7 +58,10 @@ export default async function pagamento() {
     $('#azioni').replaceChildren(...actions);
     $('#altri-canali').hidden = v.state !== 'awaiting';
   };
-  let r = esito === 'annullato'
+  // "Annulla" at the checkout of this tab cancels the payment; a link only shows it.
+  const ours = sessionStorage.getItem('checkout') === id;
+  sessionStorage.removeItem('checkout');
+  let r = esito === 'annullato' && ours
     ? await api(`${base}/payment/cancel`, { method: 'POST', csrf: m.csrf_token })
     : await api(`${base}/payment`);
   if (!r.ok) { notice(box, 'danger', r.data.message); return; }

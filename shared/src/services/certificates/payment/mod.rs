@@ -23,7 +23,7 @@ mod settle;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::super::audit::{self, AuditAction};
+use super::super::audit::{self, Access, AuditAction};
 use super::super::delivery::Recipients;
 use super::super::errors::{Conflict, NotFound};
 use super::super::sessions::Session;
@@ -36,9 +36,7 @@ use crate::app::AppState;
 use crate::domain::certificate::{CertificateRecord, Channel};
 use crate::domain::payments::{document_hash, euro, notice};
 use crate::keys;
-use crate::ports::{
-    CartItem, Condition, DebtPosition, Item, PortError, ReturnUrls, Transfer, TransferKind,
-};
+use crate::ports::{CartItem, Condition, DebtPosition, Item, ReturnUrls, Transfer, TransferKind};
 
 /// How long a certificate's payment stays open.
 pub const PAYMENT_HOURS: i64 = 48;
@@ -74,7 +72,7 @@ impl PaymentState {
             PaymentState::Released => "Pagamento ricevuto: il certificato è stato rilasciato.",
             PaymentState::Cancelled => "Pagamento annullato: il certificato non è stato rilasciato e non ti è stato addebitato nulla. Puoi richiederlo di nuovo.",
             PaymentState::Expired => "Pagamento non effettuato entro la scadenza: il certificato non è stato rilasciato. Puoi richiederlo di nuovo.",
-            PaymentState::Anomaly => "Il pagamento risulta eseguito ma la ricevuta non corrisponde al documento: l'Ufficio Anagrafe è stato avvisato e ti contatterà. Non pagare di nuovo.",
+            PaymentState::Anomaly => "Il pagamento risulta eseguito ma la ricevuta non corrisponde al documento, che quindi non è stato rilasciato: non pagare di nuovo e rivolgiti all'Ufficio Anagrafe indicando il numero dell'avviso di pagamento.",
         }
     }
 
@@ -168,11 +166,14 @@ fn pending_items(p: &Pending, now: DateTime<Utc>) -> ServiceResult<Vec<(Item, Co
         .any(|t| matches!(t.kind, TransferKind::Stamp { .. }));
     let mine = keys::mine(&r.requested_by, r.issued_at, &r.id);
     let mine_until = if p.state.open() { r.expires_at } else { kept };
+    // An anomaly stays until the office settles it.
+    let pending = registry::json_item(keys::pending_certificate(&r.id), p)?;
+    let pending = match p.state {
+        PaymentState::Anomaly => pending,
+        _ => pending.expiring(kept),
+    };
     let mut items = vec![
-        (
-            registry::json_item(keys::pending_certificate(&r.id), p)?.expiring(kept),
-            Condition::None,
-        ),
+        (pending, Condition::None),
         (
             registry::json_item(mine, &summary)?.expiring(mine_until),
             Condition::None,
@@ -276,25 +277,28 @@ pub(super) async fn start(
     };
     let mut items = pending_items(&pending, app.clock.now())?;
     items[0].1 = Condition::IfAbsent;
+    let access = Access::new(
+        &actor.identity.codice_fiscale,
+        vec![r.person.clone()],
+        AuditAction::CertificateIssue,
+    )
+    .detail(format!("{} {} (da pagare)", r.id, r.type_id));
+    // The audit record goes in the pending record's transaction; the chain waits for it.
+    let mut link = app.audit.link().await;
+    items.extend(audit::entries(app, &mut link, &access)?);
     if let Err(e) = app.store.transact(items).await {
-        let _ = app.archive.delete(&pending.record.archive_key).await;
-        return match (e, load(app, id).await?) {
-            // A concurrent attempt of the same request went first.
-            (PortError::ConditionFailed, Some(p)) => resume(app, p).await,
-            (e, _) => Err(e.into()),
+        drop(link);
+        let found = load(app, id).await?;
+        // The file is removed unless a pending record points at it (a write that did land).
+        if found.as_ref().map(|p| &p.record.archive_key) != Some(&pending.record.archive_key) {
+            let _ = app.archive.delete(&pending.record.archive_key).await;
+        }
+        return match (e, found) {
+            (_, Some(p)) => resume(app, p).await,
+            (e, None) => Err(e.into()),
         };
     }
-    let detail = Some(format!("{} {} (da pagare)", r.id, r.type_id));
-    let subjects = vec![r.person.clone()];
-    let actor_cf = &actor.identity.codice_fiscale;
-    audit::record(
-        app,
-        actor_cf,
-        subjects,
-        AuditAction::CertificateIssue,
-        detail,
-    )
-    .await?;
+    link.commit();
     resume(app, pending).await
 }
 

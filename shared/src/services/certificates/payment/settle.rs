@@ -60,6 +60,7 @@ pub(super) async fn settle_pending(app: &AppState, p: Pending) -> ServiceResult<
         },
         PaymentState::Awaiting => match app.payments.status(&p.position.iupd).await? {
             Some(s) => follow(app, p, s).await,
+            None if p.position.due <= now => close(app, p, PaymentState::Expired).await,
             None => Ok(p),
         },
         _ => Ok(p),
@@ -75,9 +76,11 @@ pub(super) async fn close(
 ) -> ServiceResult<Pending> {
     match app.payments.invalidate(&p.position.iupd).await {
         Ok(()) => set_state(app, p, state).await,
+        // Not cancellable: paid meanwhile (released), or closed already on pagoPA.
         Err(PortError::ConditionFailed) => match app.payments.status(&p.position.iupd).await? {
             Some(s) if s.state == PositionState::Paid => release(app, p, &s).await,
-            _ => Ok(p),
+            Some(s) if s.state == PositionState::Unpaid => Ok(p),
+            _ => set_state(app, p, state).await,
         },
         Err(e) => Err(e.into()),
     }
@@ -94,6 +97,26 @@ async fn follow(app: &AppState, p: Pending, s: PositionStatus) -> ServiceResult<
         PositionState::Invalid => set_state(app, p, PaymentState::Cancelled).await,
         PositionState::Expired => set_state(app, p, PaymentState::Expired).await,
     }
+}
+
+/// The pending certificate of a record written by another release, marked released.
+async fn released_before(app: &AppState, mut done: Pending) -> ServiceResult<Pending> {
+    let Some(record) = super::super::record(app, &done.record.id).await? else {
+        return Err(PortError::ConditionFailed.into());
+    };
+    done.record = record;
+    let items = record_items(&done.record, Vec::new())?
+        .into_iter()
+        .skip(1)
+        .chain([(
+            registry::json_item(keys::pending_certificate(&done.record.id), &done)?,
+            Condition::None,
+        )])
+        .collect();
+    app.store.transact(items).await?;
+    let open = keys::open_payment("certificate", &done.record.id);
+    let _ = app.store.delete(&open.pk, &open.sk).await;
+    Ok(done)
 }
 
 /// The marca da bollo digitale of the receipt, checked against the archived original; an
@@ -132,8 +155,18 @@ fn digital_bollo(
 }
 
 /// Releases a paid certificate: its record written only if absent (of racing releases, one
-/// writes it), with the pending record marked released in the same transaction.
+/// writes it), with the pending record marked released in the same transaction. A payment
+/// whose @e.bollo receipt is not in yet stays awaiting its confirmation.
 async fn release(app: &AppState, p: Pending, s: &PositionStatus) -> ServiceResult<Pending> {
+    let stamped = p
+        .position
+        .transfers
+        .iter()
+        .any(|t| matches!(t.kind, TransferKind::Stamp { .. }));
+    if stamped && s.receipts.iter().all(|r| r.stamp_xml.is_none()) {
+        tracing::warn!(certificate = %p.record.id, "paid, the @e.bollo receipt not in yet");
+        return Ok(p);
+    }
     let pdf = app
         .archive
         .get(&p.record.archive_key)
@@ -158,10 +191,9 @@ async fn release(app: &AppState, p: Pending, s: &PositionStatus) -> ServiceResul
     extra.extend(ledger::completion(app, &done.record).await?);
     match app.store.transact(record_items(&done.record, extra)?).await {
         Ok(()) => {}
-        // Another release (the return, reconciliation) wrote it first.
-        Err(PortError::ConditionFailed) => {
-            return Ok(load(app, &p.record.id).await?.unwrap_or(done));
-        }
+        // Another release (the return, reconciliation) wrote it first; the pending record
+        // is set released again in case a stale reader wrote it back meanwhile.
+        Err(PortError::ConditionFailed) => return released_before(app, done).await,
         Err(e) => return Err(e.into()),
     }
     let open = keys::open_payment("certificate", &done.record.id);
