@@ -82,8 +82,19 @@ async fn verify_form(portal: &Portal, id: &str, p: &shared::domain::person::Pers
     resp.text().await.unwrap()
 }
 
-fn iupd(portal: &Portal, id: &str) -> String {
-    format!("{}-{id}", portal.state.config.creditor.fiscal_code)
+/// pagoPA's status of the certificate's position (its iupd: the creditor and the ID).
+async fn position(portal: &Portal, id: &str) -> shared::ports::PositionStatus {
+    let iupd = format!("{}-{id}", portal.state.config.creditor.fiscal_code);
+    portal.state.payments.status(&iupd).await.unwrap().unwrap()
+}
+
+/// The entries of "I miei certificati" for the certificate `id`.
+async fn mine(portal: &Portal, who: &Login, id: &str) -> Vec<Value> {
+    let (_, list) = portal
+        .get("/api/certificates/mine", Some(&who.cookie))
+        .await;
+    let all = list["certificates"].as_array().unwrap().clone();
+    all.into_iter().filter(|c| c["id"] == id).collect()
 }
 
 #[tokio::test]
@@ -138,13 +149,7 @@ async fn a_certificate_paid_online_is_released_with_the_marca_naming_its_pdf() {
     assert!(pyhanko.contains("INTACT:TRUSTED"), "{pyhanko}");
 
     // The @e.bollo receipt: valid against the XSD, naming the released PDF.
-    let status = portal
-        .state
-        .payments
-        .status(&iupd(&portal, &id))
-        .await
-        .unwrap()
-        .unwrap();
+    let status = position(&portal, &id).await;
     assert_eq!(status.state, PositionState::Paid);
     assert_eq!(status.receipts.len(), 1);
     let xml = status.receipts[0].stamp_xml.clone().unwrap();
@@ -201,16 +206,7 @@ async fn a_certificate_paid_online_is_released_with_the_marca_naming_its_pdf() {
     );
 
     // I miei certificati: released, in bollo, nothing pending.
-    let (_, mine) = portal
-        .get("/api/certificates/mine", Some(&who.cookie))
-        .await;
-    let entry = mine["certificates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id.as_str())
-        .unwrap()
-        .clone();
+    let entry = mine(&portal, &who, &id).await.remove(0);
     assert_eq!(entry["bollo"], true, "{entry}");
     assert!(entry.get("payment").is_none(), "{entry}");
     portal.stop().await;
@@ -268,13 +264,7 @@ async fn a_cancelled_or_failed_payment_releases_nothing_and_says_why() {
     assert!(verify_form(&portal, &id, &me).await.contains(NOT_FOUND));
     let back = checkout(&retry, "banca", "paga").await;
     assert!(back.ends_with("esito=errore"), "{back}");
-    let status = portal
-        .state
-        .payments
-        .status(&iupd(&portal, &id))
-        .await
-        .unwrap()
-        .unwrap();
+    let status = position(&portal, &id).await;
     assert_eq!(status.state, PositionState::Invalid);
     assert!(status.receipts.is_empty(), "nothing was charged");
     assert_eq!(payment(&portal, &who, &id).await["state"], "cancelled");
@@ -286,16 +276,7 @@ async fn a_cancelled_or_failed_payment_releases_nothing_and_says_why() {
     .await;
     assert_eq!(status, 404, "no notice for a closed payment");
     // I miei certificati says why.
-    let (_, mine) = portal
-        .get("/api/certificates/mine", Some(&who.cookie))
-        .await;
-    let entry = mine["certificates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id.as_str())
-        .unwrap()
-        .clone();
+    let entry = mine(&portal, &who, &id).await.remove(0);
     assert_eq!(entry["payment"], "cancelled", "{entry}");
     assert!(entry["payment_message"]
         .as_str()
@@ -342,23 +323,9 @@ async fn reconciliation_releases_for_who_never_returns_and_racing_releases_make_
         assert_eq!(v["state"], "released", "{v}");
     }
     assert!(x.is_ok() && y.is_ok() && z.is_ok());
-    let status = portal
-        .state
-        .payments
-        .status(&iupd(&portal, &id))
-        .await
-        .unwrap()
-        .unwrap();
+    let status = position(&portal, &id).await;
     assert_eq!(status.receipts.len(), 1, "one receipt");
-    let (_, mine) = portal
-        .get("/api/certificates/mine", Some(&who.cookie))
-        .await;
-    let entries = mine["certificates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["id"] == id.as_str())
-        .count();
+    let entries = mine(&portal, &who, &id).await.len();
     assert_eq!(entries, 1, "one entry in I miei certificati");
     let record = certificates::record(&portal.state, &id)
         .await
@@ -409,13 +376,7 @@ async fn an_unpaid_certificate_expires_with_its_payment() {
         .as_str()
         .unwrap()
         .contains("entro la scadenza"));
-    let status = portal
-        .state
-        .payments
-        .status(&iupd(&portal, &id))
-        .await
-        .unwrap()
-        .unwrap();
+    let status = position(&portal, &id).await;
     assert!(
         matches!(
             status.state,
