@@ -163,5 +163,42 @@ mod tests {
             // (changes of the aux digit may land on another valid layout).
             if pos > 0 { prop_assert!(!is_valid(&changed), "{changed}"); }
         }
+
+        /// A receipt with one byte changed, cut, or random text: read or refused, never a
+        /// panic; what is read is what the bytes say.
+        #[test]
+        fn a_mangled_stamp_receipt_is_read_or_refused(pos in 0usize..RECEIPT.len(), byte in any::<u8>(), cut in 0usize..RECEIPT.len(), noise in ".{0,400}") {
+            let mut b = RECEIPT.as_bytes().to_vec();
+            b[pos] = byte;
+            if let Ok(text) = String::from_utf8(b) {
+                if let Some(r) = read_stamp(&text) {
+                    prop_assert!(text.contains(&r.iubd) && text.contains(&r.document_sha256_b64));
+                }
+            }
+            prop_assert!(read_stamp(&RECEIPT[..cut]).is_none());
+            let _ = read_stamp(&noise);
+        }
+    }
+
+    const RECEIPT: &str = concat!(
+        "<marcaDaBollo xmlns=\"http://www.agenziaentrate.gov.it/2014/MarcaDaBollo\">",
+        "<PSP><CodiceFiscale>01234567890</CodiceFiscale><Denominazione>Banca</Denominazione></PSP>",
+        "<IUBD>01234567890123</IUBD><OraAcquisto>2026-12-02T10:00:00Z</OraAcquisto>",
+        "<Importo>16.00</Importo><TipoBollo>01</TipoBollo><ImprontaDocumento>",
+        "<DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"></DigestMethod>",
+        "<ds:DigestValue xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">",
+        "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=</ds:DigestValue></ImprontaDocumento></marcaDaBollo>"
+    );
+
+    #[test]
+    fn a_stamp_receipt_reads_its_parts() {
+        let r = read_stamp(RECEIPT).expect("a receipt");
+        assert_eq!(r.iubd, "01234567890123");
+        assert_eq!(r.psp_name, "Banca");
+        assert_eq!(r.amount, "16.00");
+        assert_eq!(r.document_sha256_b64, document_hash(b""));
+        assert_eq!(r.bought_at.to_rfc3339(), "2026-12-02T10:00:00+00:00");
+        assert!(read_stamp(&RECEIPT.replace("2014/MarcaDaBollo", "2015/Altro")).is_none());
+        assert!(read_stamp(&RECEIPT.replace("<IUBD>01234567890123</IUBD>", "")).is_none());
     }
 }
