@@ -111,23 +111,22 @@ fn bollo_of(
     }
 }
 
+/// Whether the type's archive is exempt from bollo and diritti (stato civile).
+fn exempt_archive(app: &AppState, kind: &CertificateType) -> bool {
+    app.catalog
+        .archive(&kind.archive)
+        .is_some_and(|a| a.exemption.is_some())
+}
+
 /// Whether the certificate pays the bollo: its uso does and its archive is not exempt.
 fn in_bollo(app: &AppState, kind: &CertificateType, uso: &Uso) -> bool {
-    let exempt_archive = app
-        .catalog
-        .archive(&kind.archive)
-        .is_some_and(|a| a.exemption.is_some());
-    uso.bollo && !exempt_archive
+    uso.bollo && !exempt_archive(app, kind)
 }
 
 /// The diritti di segreteria a citizen pays online (none at the counter, none where the
 /// archive is exempt from them).
 fn diritti_of(app: &AppState, kind: &CertificateType, uso: &Uso, channel: &Channel) -> u64 {
-    let exempt_archive = app
-        .catalog
-        .archive(&kind.archive)
-        .is_some_and(|a| a.exemption.is_some());
-    if exempt_archive || *channel != Channel::Citizen {
+    if exempt_archive(app, kind) || *channel != Channel::Citizen {
         return 0;
     }
     if in_bollo(app, kind, uso) {

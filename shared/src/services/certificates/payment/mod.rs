@@ -95,6 +95,26 @@ struct Pending {
     idempotency_key: Option<String>,
 }
 
+impl Pending {
+    /// The document hash its marca da bollo digitale is bound to, when it pays one.
+    fn bound_hash(&self) -> Option<&str> {
+        self.position.transfers.iter().find_map(|t| match &t.kind {
+            TransferKind::Stamp {
+                document_sha256_b64,
+                ..
+            } => Some(document_sha256_b64.as_str()),
+            TransferKind::Iban(_) => None,
+        })
+    }
+}
+
+/// Its entry among the open payments, removed once it is closed or released. Best effort:
+/// reconciliation skips and removes the entry of a payment no longer open.
+async fn forget_open(app: &AppState, id: &str) {
+    let open = keys::open_payment("certificate", id);
+    let _ = app.store.delete(&open.pk, &open.sk).await;
+}
+
 /// One line of what is paid.
 #[derive(Debug, Clone, Serialize)]
 pub struct PaymentLine {
@@ -159,11 +179,7 @@ fn pending_items(p: &Pending, now: DateTime<Utc>) -> ServiceResult<Vec<(Item, Co
     let kept = p.position.due.max(now) + Duration::days(CLOSED_DAYS);
     let mut summary = Summary::of(r);
     summary.payment = Some(p.state);
-    summary.bollo |= p
-        .position
-        .transfers
-        .iter()
-        .any(|t| matches!(t.kind, TransferKind::Stamp { .. }));
+    summary.bollo |= p.bound_hash().is_some();
     let mine = keys::mine(&r.requested_by, r.issued_at, &r.id);
     let mine_until = if p.state.open() { r.expires_at } else { kept };
     // An anomaly stays until the office settles it.

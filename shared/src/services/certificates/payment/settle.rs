@@ -8,12 +8,12 @@ use super::super::super::registry;
 use super::super::super::ServiceResult;
 use super::super::build::record_items;
 use super::super::ledger;
-use super::{load, pending_items, PaymentState, Pending};
+use super::{forget_open, load, pending_items, PaymentState, Pending};
 use crate::app::AppState;
 use crate::domain::certificate::DigitalBollo;
 use crate::domain::payments::{document_hash, read_stamp};
 use crate::keys;
-use crate::ports::{Condition, PortError, PositionState, PositionStatus, TransferKind};
+use crate::ports::{Condition, PortError, PositionState, PositionStatus};
 
 /// Writes the pending certificate in its new state; a closed one loses its archived
 /// original, its open-payment entry and its reservation (the marca and the idempotency key
@@ -29,8 +29,7 @@ pub(super) async fn set_state(
         .await?;
     if !state.open() {
         let r = &p.record;
-        let open = keys::open_payment("certificate", &r.id);
-        let _ = app.store.delete(&open.pk, &open.sk).await;
+        forget_open(app, &r.id).await;
         if state != PaymentState::Anomaly {
             let _ = app.archive.delete(&r.archive_key).await;
             ledger::free(app, r, p.idempotency_key.as_deref()).await;
@@ -114,8 +113,7 @@ async fn released_before(app: &AppState, mut done: Pending) -> ServiceResult<Pen
         )])
         .collect();
     app.store.transact(items).await?;
-    let open = keys::open_payment("certificate", &done.record.id);
-    let _ = app.store.delete(&open.pk, &open.sk).await;
+    forget_open(app, &done.record.id).await;
     Ok(done)
 }
 
@@ -130,19 +128,12 @@ fn digital_bollo(
     if receipt.amount_cents != p.position.amount_cents {
         return Err("the receipt's amount differs");
     }
-    let bound = p.position.transfers.iter().find_map(|t| match &t.kind {
-        TransferKind::Stamp {
-            document_sha256_b64,
-            ..
-        } => Some(document_sha256_b64),
-        TransferKind::Iban(_) => None,
-    });
-    let Some(bound) = bound else {
+    let Some(bound) = p.bound_hash() else {
         return Ok(None);
     };
     let xml = receipt.stamp_xml.as_deref().ok_or("no @e.bollo receipt")?;
     let stamp = read_stamp(xml).ok_or("an unreadable @e.bollo receipt")?;
-    if stamp.document_sha256_b64 != *bound || stamp.document_sha256_b64 != document_hash(pdf) {
+    if stamp.document_sha256_b64 != bound || stamp.document_sha256_b64 != document_hash(pdf) {
         return Err("the marca names another document");
     }
     Ok(Some(DigitalBollo {
@@ -158,12 +149,7 @@ fn digital_bollo(
 /// writes it), with the pending record marked released in the same transaction. A payment
 /// whose @e.bollo receipt is not in yet stays awaiting its confirmation.
 async fn release(app: &AppState, p: Pending, s: &PositionStatus) -> ServiceResult<Pending> {
-    let stamped = p
-        .position
-        .transfers
-        .iter()
-        .any(|t| matches!(t.kind, TransferKind::Stamp { .. }));
-    if stamped && s.receipts.iter().all(|r| r.stamp_xml.is_none()) {
+    if p.bound_hash().is_some() && s.receipts.iter().all(|r| r.stamp_xml.is_none()) {
         tracing::warn!(certificate = %p.record.id, "paid, the @e.bollo receipt not in yet");
         return Ok(p);
     }
@@ -196,8 +182,7 @@ async fn release(app: &AppState, p: Pending, s: &PositionStatus) -> ServiceResul
         Err(PortError::ConditionFailed) => return released_before(app, done).await,
         Err(e) => return Err(e.into()),
     }
-    let open = keys::open_payment("certificate", &done.record.id);
-    let _ = app.store.delete(&open.pk, &open.sk).await;
+    forget_open(app, &done.record.id).await;
     if let Some(to) = &done.recipients {
         let issued = super::super::Issued {
             record: done.record.clone(),
