@@ -32,7 +32,7 @@ fn main() {
             a.id
         });
         let t = Instant::now();
-        let sent = rt.block_on(citizen::submit(app, session, &id)).unwrap();
+        let (sent, _) = rt.block_on(citizen::submit(app, session, &id)).unwrap();
         times.push(t.elapsed());
         size = sent.documents[0].size;
     }

@@ -214,7 +214,11 @@ pub fn pending_certificate(id: &str) -> Key {
     record(format!("CERTPAY#{id}"))
 }
 
-/// A payment still open, for reconciliation: what it pays (`certificate`) and its id.
+/// What an open payment pays: a certificate, an application's fee.
+pub const PAID_CERTIFICATE: &str = "certificate";
+pub const PAID_APPLICATION: &str = "application";
+
+/// A payment still open, for reconciliation: what it pays (`PAID_*`) and its id.
 pub fn open_payment(what: &str, id: &str) -> Key {
     key("PAYOPEN".into(), format!("{what}#{id}"))
 }

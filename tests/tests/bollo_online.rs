@@ -300,10 +300,14 @@ async fn reconciliation_releases_for_who_never_returns_and_racing_releases_make_
     let view = request(&portal, &who, &me.codice_fiscale, "k-chiuso").await;
     let id = view["id"].as_str().unwrap().to_string();
     checkout(&view, "poste", "paga").await;
-    certificates::reconcile(&portal.state).await.unwrap();
+    shared::services::payments::reconcile(&portal.state)
+        .await
+        .unwrap();
     let record = certificates::record(&portal.state, &id).await.unwrap();
     assert!(record.is_some_and(|r| r.digital_bollo.is_some_and(|d| d.psp == "Poste di Prova")));
-    let again = certificates::reconcile(&portal.state).await.unwrap();
+    let again = shared::services::payments::reconcile(&portal.state)
+        .await
+        .unwrap();
     assert_eq!(again.released, 0, "idempotent: {again:?}");
 
     // Paid, then the return and reconciliation at once, many times over.
@@ -313,11 +317,11 @@ async fn reconciliation_releases_for_who_never_returns_and_racing_releases_make_
     let state = &portal.state;
     let (a, x, b, y, c, z) = tokio::join!(
         payment(&portal, &who, &id),
-        certificates::reconcile(state),
+        shared::services::payments::reconcile(state),
         payment(&portal, &who, &id),
-        certificates::reconcile(state),
+        shared::services::payments::reconcile(state),
         payment(&portal, &who, &id),
-        certificates::reconcile(state),
+        shared::services::payments::reconcile(state),
     );
     for v in [a, b, c] {
         assert_eq!(v["state"], "released", "{v}");
@@ -368,7 +372,9 @@ async fn an_unpaid_certificate_expires_with_its_payment() {
     portal
         .clock
         .advance(chrono::Duration::hours(certificates::PAYMENT_HOURS + 1));
-    certificates::reconcile(&portal.state).await.unwrap();
+    shared::services::payments::reconcile(&portal.state)
+        .await
+        .unwrap();
     let who = portal.session(&me, false).await;
     let closed = payment(&portal, &who, &id).await;
     assert_eq!(closed["state"], "expired", "{closed}");

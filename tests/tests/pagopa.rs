@@ -707,3 +707,103 @@ async fn the_certificate_payment_reacts_to_gpd_duplicates_and_failures() {
         "the document is not rebuilt: the same hash"
     );
 }
+
+/// An application's fee over the cloud adapter and the mocks: GPD's 500 on sending keeps the
+/// application waiting for its payment ("preparing", in Italian, no checkout, no protocol);
+/// the citizen's retry opens the same sending's position, to the comune's IBAN, then a cart.
+#[tokio::test]
+async fn the_application_fee_reacts_to_a_gpd_failure_and_its_retry_opens_the_same_position() {
+    let gpd = Prism::mock("gpd.json");
+    let checkout = Prism::mock("checkout_v1.json");
+    let (gpd_rec, checkout_rec) = (
+        Recorder::start(&gpd.url).await,
+        Recorder::start(&checkout.url).await,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let payments = std::sync::Arc::new(Failing {
+        failing: adapter(&gpd_rec.url, &checkout_rec.url).with_header("Prefer", "code=500"),
+        fine: adapter(&gpd_rec.url, &checkout_rec.url),
+        times: 1.into(),
+    });
+    let portal = e2e::Portal::start_with(dir.path(), |mut s| {
+        s.payments = payments;
+        s
+    })
+    .await;
+    let me = portal.citizen();
+    let who = portal.session(&me, false).await;
+    let resp = portal
+        .post(
+            "/api/istanze",
+            &who,
+            &json!({"service": "certificato_storico"}),
+            &[],
+        )
+        .await;
+    let draft: Value = resp.json().await.unwrap();
+    let id = draft["id"].as_str().unwrap().to_string();
+    let mut data = draft["data"].clone();
+    data["tipo"] = json!("ricerca");
+    data["uso"] = json!("pensione");
+    data["email"] = json!("erede@example.it");
+    let saved = reqwest::Client::new()
+        .put(format!("{}/api/istanze/{id}", portal.base))
+        .header("Cookie", &who.cookie)
+        .header("X-CSRF-Token", &who.csrf)
+        .json(&json!({ "data": data }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 200);
+    let empty = json!({});
+    let sent: Value = portal
+        .post(&format!("/api/istanze/{id}/invia"), &who, &empty, &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sent["state"], "attesa_pagamento", "{sent}");
+    assert!(sent.get("checkout_url").is_none(), "{sent}");
+    assert!(sent["protocollo"].is_null());
+    let payment = &sent["fee"]["payment"];
+    assert_eq!(payment["state"], "preparing", "{payment}");
+    assert!(payment["message"]
+        .as_str()
+        .unwrap()
+        .contains("non ha risposto"));
+    // The retry, as "Riprova il pagamento" sends it.
+    let retry: Value = portal
+        .post(&format!("/api/istanze/{id}/payment"), &who, &empty, &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(retry["state"], "awaiting", "{retry}");
+    assert!(retry["checkout_url"].is_string(), "{retry}");
+    assert_eq!(retry["notice"], payment["notice"], "the same notice");
+    let creditor = portal.state.config.creditor.clone();
+    portal.stop().await;
+
+    let gpd_log = gpd_rec.take();
+    assert_clean(&gpd_log);
+    let created: Vec<&Exchange> = gpd_log.iter().filter(|x| x.method == "POST").collect();
+    let statuses: Vec<u16> = created.iter().map(|x| x.status).collect();
+    assert_eq!(statuses, vec![500, 201], "{gpd_log:#?}");
+    let (failed, opened) = (created[0].json(), created[1].json());
+    assert_eq!(
+        failed["iupd"], opened["iupd"],
+        "the same sending's position"
+    );
+    assert_eq!(opened["iupd"], format!("{}-{id}-1", creditor.fiscal_code));
+    let transfers = opened["paymentOption"][0]["transfer"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(transfers.len(), 1, "{transfers:?}");
+    assert_eq!(transfers[0]["amount"], 1000);
+    assert_eq!(transfers[0]["iban"], creditor.iban.as_str());
+    assert_eq!(opened["paymentOption"][0]["amount"], 1000);
+    let carts = checkout_rec.take();
+    assert_clean(&carts);
+    assert_eq!(carts.len(), 1, "a cart only once the position is open");
+}

@@ -2,7 +2,9 @@
 // bollo, pays the marca da bollo digitale through the local pagoPA stand-in, comes back and
 // downloads it; pyHanko accepts it and the verification page shows the @e.bollo receipt. A
 // second request is cancelled at the checkout: the citizen reads why, nothing is served and
-// the verification finds nothing. axe on the new pages.
+// the verification finds nothing. An application with a fee: cancelled at the checkout it is a
+// draft again; sent again and paid, it is presented with the payment on its page. axe on the
+// new pages.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -104,6 +106,79 @@ test('a certificate in bollo paid online, then one cancelled', async () => {
   assert.match(rows, /Pagamento annullato/);
   assert.match(rows, /In bollo/);
   await audit(page, 'miei-certificati-pagamenti');
+  assert.deepEqual(csp, [], 'no CSP violations');
+  await ctx.close();
+});
+
+/** From the services' list to the historical certificate's request, every answer given, its summary shown. */
+async function fillStorico(page) {
+  await page.goto(`${portal.base}/istanze.html`);
+  await page.waitForSelector('.scheda-servizio');
+  await page.getByRole('button', { name: /^Compila la domanda\s*: Certificato storico o ricerca d'archivio$/ }).click();
+  await page.waitForURL(/\/istanza\.html\?id=/);
+  await ready(page);
+  await page.getByLabel('Che cosa chiedi').selectOption('residenza_storica');
+  await page.getByLabel('Uso', { exact: true }).selectOption('successione');
+  await page.getByRole('button', { name: 'Avanti' }).click();
+  await page.waitForSelector('#passo-titolo:not([hidden])');
+  const email = page.getByLabel('E-mail per le comunicazioni');
+  if (!(await email.inputValue())) await email.fill('erede@example.it');
+  await page.getByRole('button', { name: 'Avanti' }).click();
+  await page.waitForSelector('#passo-riepilogo:not([hidden])');
+  assert.match(await page.locator('#riepilogo').innerText(), /Dopo l'invio paghi on line con pagoPA .* la domanda è presentata all'ufficio appena il pagamento è confermato/);
+  assert.match(await page.locator('#riepilogo').innerText(), /Costo: € 10,00/);
+}
+
+test('an application with a fee, cancelled at the checkout, then sent again and paid', async () => {
+  const ctx = await browser.newContext({ viewport: PHONE });
+  const page = await ctx.newPage();
+  const csp = watchCsp(page);
+  await loginAs(page, portal.base);
+
+  await fillStorico(page);
+  await audit(page, 'istanza-con-diritti-riepilogo');
+  await page.getByRole('button', { name: 'Invia e paga con pagoPA' }).click();
+  await page.waitForURL(/\/pagopa\/checkout\//);
+  assert.match(await page.locator('h1').innerText(), /Paga € 10,00/);
+  await page.getByRole('button', { name: 'Annulla' }).click();
+  await page.waitForURL(/\/pagamento\.html\?pratica=.*&esito=annullato/);
+  await page.waitForSelector('#esito .alert');
+  assert.match(await page.locator('#esito').innerText(), /Pagamento annullato: la domanda non è stata presentata e non ti è stato addebitato nulla/);
+  assert.equal(await page.locator('#titolo-pagamento').innerText(), 'Pagamento della pratica');
+  await audit(page, 'pagamento-pratica-annullato');
+  const id = new URL(page.url()).searchParams.get('pratica');
+  const draft = await page.evaluate(async (i) => (await (await fetch(`/api/istanze/${i}`)).json()), id);
+  assert.equal(draft.state, 'bozza', 'a draft again');
+
+  // Back to the draft, its answers kept; sent again and paid.
+  await page.getByRole('link', { name: 'Torna alla domanda e inviala di nuovo' }).click();
+  await page.waitForURL(/\/istanza\.html\?id=/);
+  await ready(page);
+  assert.equal(await page.getByLabel('Che cosa chiedi').inputValue(), 'residenza_storica');
+  for (const step of ['titolo', 'riepilogo']) {
+    await page.getByRole('button', { name: 'Avanti' }).click();
+    await page.waitForSelector(`#passo-${step}:not([hidden])`);
+  }
+  await page.getByRole('button', { name: 'Invia e paga con pagoPA' }).click();
+  await page.waitForURL(/\/pagopa\/checkout\//);
+  await page.locator('label:has-text("Banca di Prova")').click();
+  await page.getByRole('button', { name: /^Paga/ }).click();
+  await page.waitForURL(/\/pagamento\.html\?pratica=.*&esito=ok/);
+  await page.waitForSelector('#esito .alert-success');
+  assert.match(await page.locator('#esito').innerText(), /Pagamento ricevuto: la domanda è stata presentata e protocollata/);
+  assert.match(await page.locator('#dettagli').innerText(), /Diritti di ricerca d'archivio anagrafico/);
+  await audit(page, 'pagamento-pratica-riuscito');
+  await page.getByRole('link', { name: 'Vai alla pratica e alla ricevuta' }).click();
+  await page.waitForURL(/\/pratica\.html\?id=/);
+  await page.waitForSelector('.sintesi-pratica');
+  const facts = (await page.locator('.sintesi-pratica').innerText()).replace(/\s+/g, ' ');
+  assert.match(facts, /Inviata e protocollata/);
+  assert.match(facts, /Protocollo n\. \d{4}\/\d{7}/);
+  assert.match(facts, /Importo pagato € 10,00 — Diritti di ricerca d'archivio anagrafico .*: pagato con pagoPA il .* \(Banca di Prova S\.p\.A\., ricevuta n\. /);
+  const timeline = await page.locator('#cronologia').innerText();
+  assert.match(timeline, /Pagamento non effettuato: la domanda è tornata in bozza[\s\S]*Pagamento ricevuto: domanda presentata[\s\S]*Protocollata/);
+  await page.evaluate(() => { document.body.dataset.ready = 'true'; });
+  await audit(page, 'pratica-pagata');
   assert.deepEqual(csp, [], 'no CSP violations');
   await ctx.close();
 });

@@ -1,9 +1,10 @@
 //! The `applications` function: online applications (istanze). Citizens under
 //! `/api/istanze` (catalogue, drafts, attachments, submission, following, answering,
 //! withdrawing); operators under `/api/operatore/istanze` (queue, reading, taking in
-//! charge, actions, internal notes).
+//! charge, actions, internal notes); the fee's payment under `/api/istanze/{id}/payment`.
 
 mod desk;
+mod payment;
 
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
@@ -181,8 +182,12 @@ async fn submit(
     me: CurrentSession,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let a = citizen::submit(&app, &me.session, &id).await?;
-    Ok(Json(view(&app, &a)?))
+    let (a, checkout_url) = citizen::submit(&app, &me.session, &id).await?;
+    let mut v = view(&app, &a)?;
+    if let Some(url) = checkout_url {
+        v["checkout_url"] = Value::from(url);
+    }
+    Ok(Json(v))
 }
 
 #[derive(Deserialize)]
@@ -237,6 +242,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/istanze/{id}/ritira", post(withdraw))
         .route("/api/istanze/{id}/risposta", post(answer))
         .merge(desk::routes())
+        .merge(payment::routes())
         .with_state(state);
     harden(requires_level(routes, level).merge(health("/api/health/applications", "applications")))
 }

@@ -274,8 +274,8 @@ async fn payment_notice(
 async fn reconcile(
     State(app): State<AppState>,
     _: Scheduled,
-) -> ApiResult<Json<certificates::Reconciled>> {
-    Ok(Json(certificates::reconcile(&app).await?))
+) -> ApiResult<Json<shared::services::payments::Reconciled>> {
+    Ok(Json(shared::services::payments::reconcile(&app).await?))
 }
 
 pub fn router(state: AppState) -> Router {

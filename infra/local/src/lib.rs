@@ -171,7 +171,7 @@ pub async fn reconcile_payments(state: AppState) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
     loop {
         tick.tick().await;
-        match shared::services::certificates::reconcile(&state).await {
+        match shared::services::payments::reconcile(&state).await {
             Ok(r) if r.released + r.closed + r.failed > 0 => tracing::info!(
                 checked = r.checked,
                 released = r.released,

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum State {
     Bozza,
+    /// Sent, its fee not yet paid: it counts as presented once pagoPA confirms the payment.
+    AttesaPagamento,
     Inviata,
     Protocollata,
     PresaInCarico,
@@ -38,6 +40,10 @@ pub enum Role {
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     Submit,
+    /// pagoPA confirmed the fee: the application counts as presented.
+    Pay,
+    /// The fee was cancelled or not paid by its due date: the application is a draft again.
+    Unpaid,
     Register,
     Withdraw,
     Take,
@@ -60,11 +66,15 @@ pub struct Rules {
     pub two_step: bool,
     /// A preavviso di rigetto was sent before (a rejection needs one).
     pub had_preavviso: bool,
+    /// The service asks a fee, paid before the application counts as presented.
+    pub fee: bool,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 15] = [
         Action::Submit,
+        Action::Pay,
+        Action::Unpaid,
         Action::Register,
         Action::Withdraw,
         Action::Take,
@@ -82,7 +92,7 @@ impl Action {
     pub fn role(self) -> Role {
         match self {
             Action::Submit | Action::Withdraw | Action::Answer => Role::Citizen,
-            Action::Register => Role::System,
+            Action::Register | Action::Pay | Action::Unpaid => Role::System,
             _ => Role::Office,
         }
     }
@@ -115,6 +125,8 @@ impl Action {
     pub fn id(self) -> &'static str {
         match self {
             Action::Submit => "submit",
+            Action::Pay => "pay",
+            Action::Unpaid => "unpaid",
             Action::Register => "register",
             Action::Withdraw => "withdraw",
             Action::Take => "take",
@@ -136,8 +148,9 @@ impl Action {
 }
 
 impl State {
-    pub const ALL: [State; 14] = [
+    pub const ALL: [State; 15] = [
         State::Bozza,
+        State::AttesaPagamento,
         State::Inviata,
         State::Protocollata,
         State::PresaInCarico,
@@ -162,7 +175,10 @@ impl State {
             S::PresaInCarico | S::IntegrazioneInviata | S::InLavorazione
         );
         let next = match (self, action) {
+            (S::Bozza, A::Submit) if rules.fee => S::AttesaPagamento,
             (S::Bozza, A::Submit) => S::Inviata,
+            (S::AttesaPagamento, A::Pay) => S::Inviata,
+            (S::AttesaPagamento, A::Unpaid) => S::Bozza,
             (S::Inviata, A::Register) => S::Protocollata,
             (S::Inviata | S::Protocollata, A::Withdraw) => S::Ritirata,
             (S::Protocollata, A::Take) => S::PresaInCarico,
@@ -205,12 +221,18 @@ impl State {
 
     /// Sent and not yet decided.
     pub fn is_open(self) -> bool {
-        !self.is_final() && self != State::Bozza && self != State::AccoltaConRiserva
+        !self.is_final() && !self.before_office() && self != State::AccoltaConRiserva
+    }
+
+    /// Not yet presented: the office neither sees nor works it.
+    pub fn before_office(self) -> bool {
+        matches!(self, State::Bozza | State::AttesaPagamento)
     }
 
     pub fn id(self) -> &'static str {
         match self {
             State::Bozza => "bozza",
+            State::AttesaPagamento => "attesa_pagamento",
             State::Inviata => "inviata",
             State::Protocollata => "protocollata",
             State::PresaInCarico => "presa_in_carico",
@@ -234,6 +256,7 @@ impl State {
     /// What the timeline says of the moment the application reached the state.
     pub fn event_label(self) -> &'static str {
         match self {
+            State::AttesaPagamento => "Inviata: in attesa del pagamento",
             State::Protocollata => "Protocollata",
             State::IntegrazioneRichiesta => "Integrazione richiesta dall'ufficio",
             State::PreavvisoRigetto => "Preavviso di rigetto (art. 10-bis L. 241/1990)",
@@ -246,6 +269,9 @@ impl State {
     pub fn label(self) -> &'static str {
         match self {
             State::Bozza => "Bozza — non inviata",
+            State::AttesaPagamento => {
+                "In attesa del pagamento: la domanda è presentata quando pagoPA conferma il pagamento"
+            }
             State::Inviata => "Inviata",
             State::Protocollata => "Inviata e protocollata",
             State::PresaInCarico => "Presa in carico dall'ufficio",
@@ -275,6 +301,7 @@ mod tests {
     const TWO_STEP: Rules = Rules {
         two_step: true,
         had_preavviso: false,
+        fee: false,
     };
 
     #[test]
@@ -324,7 +351,32 @@ mod tests {
         (any::<bool>(), any::<bool>()).prop_map(|(two_step, had_preavviso)| Rules {
             two_step,
             had_preavviso,
+            fee: false,
         })
+    }
+
+    #[test]
+    fn a_fee_holds_the_application_until_paid_and_an_unpaid_one_is_a_draft_again() {
+        let fee = Rules {
+            fee: true,
+            ..Rules::default()
+        };
+        let waiting = State::Bozza.after(Action::Submit, fee);
+        assert_eq!(waiting, Some(State::AttesaPagamento));
+        let waiting = State::AttesaPagamento;
+        assert!(!waiting.is_open() && waiting.before_office());
+        for a in [
+            Action::Register,
+            Action::Withdraw,
+            Action::Take,
+            Action::Cancel,
+        ] {
+            assert_eq!(waiting.after(a, fee), None, "{a:?}");
+        }
+        assert_eq!(waiting.after(Action::Pay, fee), Some(State::Inviata));
+        assert_eq!(waiting.after(Action::Unpaid, fee), Some(State::Bozza));
+        assert_eq!(State::Inviata.after(Action::Pay, fee), None);
+        assert_eq!(State::Bozza.after(Action::Pay, fee), None);
     }
 
     proptest! {
@@ -335,17 +387,21 @@ mod tests {
         #[test]
         fn random_actions_never_leave_the_table(
             two_step in any::<bool>(),
-            steps in prop::collection::vec((0usize..13, rules()), 0..60),
+            fee in any::<bool>(),
+            steps in prop::collection::vec((0usize..Action::ALL.len(), rules()), 0..60),
         ) {
             let mut s = State::Bozza;
             let mut preavviso = false;
             for (i, r) in steps {
                 let action = Action::ALL[i];
-                let rules = Rules { two_step, had_preavviso: preavviso && r.had_preavviso };
+                let rules = Rules { two_step, had_preavviso: preavviso && r.had_preavviso, fee };
                 match s.after(action, rules) {
                     Some(next) => {
                         prop_assert!(!s.is_final(), "{s:?} is final but allowed {action:?}");
-                        prop_assert!(next != State::Bozza);
+                        // Only an unpaid fee makes a draft again; only a fee holds one.
+                        if next == State::Bozza { prop_assert_eq!(s, State::AttesaPagamento); }
+                        if next == State::AttesaPagamento { prop_assert!(fee); }
+                        if next == State::Inviata && fee { prop_assert_eq!(s, State::AttesaPagamento); }
                         if next == State::Accolta { prop_assert!(!two_step); }
                         if next == State::AccoltaConRiserva { prop_assert!(two_step); }
                         if next == State::Respinta { prop_assert!(preavviso); }
@@ -356,7 +412,7 @@ mod tests {
                 }
             }
             if s.is_final() {
-                prop_assert_eq!(s.actions(Rules { two_step, had_preavviso: true }).count(), 0);
+                prop_assert_eq!(s.actions(Rules { two_step, had_preavviso: true, fee }).count(), 0);
             }
         }
     }

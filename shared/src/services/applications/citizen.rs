@@ -4,13 +4,13 @@
 use super::super::audit::{self, AuditAction};
 use super::super::errors::{FormRefusal, NotFound};
 use super::super::ServiceResult;
-use super::drafts;
 use super::flow::{self, Made};
 use super::record::{self, Application, Message};
 use super::views::Summary;
+use super::{drafts, fee};
 use crate::app::AppState;
 use crate::domain::applications::catalog::ANSWER_FIELD;
-use crate::domain::applications::{Action, Role};
+use crate::domain::applications::{Action, Role, State};
 use crate::keys;
 use crate::services::sessions::Session;
 
@@ -59,8 +59,13 @@ pub async fn list(app: &AppState, s: &Session) -> ServiceResult<Vec<Summary>> {
         .collect())
 }
 
-/// Sends a complete draft: registered in the protocol, the receipt sealed and e-mailed.
-pub async fn submit(app: &AppState, s: &Session, id: &str) -> ServiceResult<Application> {
+/// Sends a complete draft: registered in the protocol, the receipt sealed and e-mailed. One
+/// with a fee waits for its payment instead: the checkout's address comes back with it.
+pub async fn submit(
+    app: &AppState,
+    s: &Session,
+    id: &str,
+) -> ServiceResult<(Application, Option<String>)> {
     let cf = &s.identity.codice_fiscale;
     let mut a = record::load_own(app, cf, id).await?;
     let service = record::service(app, &a.service)?;
@@ -72,9 +77,13 @@ pub async fn submit(app: &AppState, s: &Session, id: &str) -> ServiceResult<Appl
         .partition(|f| a.data.values().any(|v| v.as_str() == Some(f.id.as_str())));
     a.attachments = kept;
     let mut made = Made::default();
-    a.submitted_at = Some(app.clock.now());
     flow::step(app, &mut a, service, Action::Submit, cf, None, &mut made).await?;
-    flow::step(app, &mut a, service, Action::Register, "", None, &mut made).await?;
+    if a.state == State::AttesaPagamento {
+        fee::open(app, &mut a, service, s, &mut made).await?;
+    } else {
+        a.submitted_at = Some(app.clock.now());
+        flow::step(app, &mut a, service, Action::Register, "", None, &mut made).await?;
+    }
     flow::commit(app, &mut a, service, made).await?;
     for f in dropped {
         app.archive.delete(&f.archive_key).await?;
@@ -87,7 +96,9 @@ pub async fn submit(app: &AppState, s: &Session, id: &str) -> ServiceResult<Appl
         Some(a.id.clone()),
     )
     .await?;
-    Ok(a)
+    let a = fee::settle(app, a).await?;
+    let checkout = fee::checkout_of(app, &a).await?;
+    Ok((a, checkout))
 }
 
 /// Withdraws an application the office has not taken yet.

@@ -90,7 +90,7 @@ pub async fn queue(app: &AppState, op: &Session, f: &Filter) -> ServiceResult<Ve
 
 async fn sent(app: &AppState, id: &str) -> ServiceResult<Application> {
     match record::load(app, id).await? {
-        Some(a) if a.state != State::Bozza => Ok(a),
+        Some(a) if !a.state.before_office() => Ok(a),
         _ => Err(NotFound::Application.into()),
     }
 }

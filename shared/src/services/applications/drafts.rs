@@ -113,6 +113,7 @@ pub async fn start(app: &AppState, s: &Session, service: &str) -> ServiceResult<
         created_at: now,
         updated_at: now,
         keep_until: now,
+        payment: None,
     };
     a.extend_retention(service, now);
     record::save(app, &mut a, vec![]).await?;

@@ -138,10 +138,30 @@ pub fn receipt_body(app: &AppState, a: &Application, service: &Service) -> Vec<P
         10.0,
     ));
     if let Some(fee) = &service.fee {
-        let euro = format!("€ {},{:02}", fee.cents / 100, fee.cents % 100);
-        parts.push(Part::para(format!("Importo dovuto: {euro} – {}. Il pagamento è richiesto dall'ufficio prima della conclusione della pratica.", fee.reason), 10.0));
+        parts.push(fee_paid(a, fee));
     }
     parts
+}
+
+/// The fee as the receipt states it: paid through pagoPA, when, how, with which receipt.
+fn fee_paid(a: &Application, fee: &crate::domain::applications::catalog::Fee) -> Part {
+    let euro = crate::domain::payments::euro(fee.cents);
+    let paid = a
+        .payment
+        .as_ref()
+        .and_then(|p| p.receipt.as_ref().map(|r| (p, r)));
+    let text = match paid {
+        Some((p, r)) => format!(
+            "Importo pagato: {euro} – {}, tramite pagoPA il {} (avviso di pagamento n. {}, ricevuta n. {} di {}).",
+            fee.reason,
+            italian_time(r.paid_at).format("%d/%m/%Y alle %H:%M"),
+            p.position.notice.nav,
+            r.receipt_id,
+            r.psp
+        ),
+        None => format!("Importo dovuto: {euro} – {}.", fee.reason),
+    };
+    Part::para(text, 10.0)
 }
 
 /// The title and the text of the letter an action makes.

@@ -6,6 +6,7 @@ pub mod citizen;
 pub mod desk;
 pub mod drafts;
 pub mod effect;
+pub mod fee;
 mod flow;
 mod letters;
 pub mod record;

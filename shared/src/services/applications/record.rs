@@ -104,6 +104,9 @@ pub struct Application {
     pub updated_at: DateTime<Utc>,
     /// When the record, its files and its index entries expire.
     pub keep_until: DateTime<Utc>,
+    /// The fee's payment through pagoPA, for services that ask one (the last sending's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<super::fee::FeePayment>,
 }
 
 impl Application {
@@ -111,6 +114,7 @@ impl Application {
         Rules {
             two_step: service.confirmation.is_some(),
             had_preavviso: self.history.iter().any(|e| e.to == State::PreavvisoRigetto),
+            fee: service.fee.is_some(),
         }
     }
 
@@ -220,7 +224,7 @@ pub async fn save(
             Condition::None,
         ),
     ];
-    if a.state != State::Bozza {
+    if !a.state.before_office() {
         // Decided applications leave the office's queue after three months.
         let leaves = match a.state.is_final() {
             true => a.updated_at + Duration::days(QUEUE_AFTER_FINAL_DAYS),

@@ -134,11 +134,46 @@ pub struct FileRef {
     pub name: String,
 }
 
+/// The service's fee and, once the application was sent, its payment.
 #[derive(Debug, Clone, Serialize)]
 pub struct FeeView<'a> {
     pub cents: u64,
+    pub amount: String,
     pub reason: &'a str,
+    /// "da_pagare", "in_attesa", "pagato".
     pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment: Option<crate::services::payments::PaymentView>,
+    /// The receipt of the payment: the PSP, when, its identifier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<&'a crate::ports::PaymentReceipt>,
+}
+
+fn fee_view<'a>(a: &'a Application, service: &'a Service) -> Option<FeeView<'a>> {
+    let f = service.fee.as_ref()?;
+    let receipt = a.payment.as_ref().and_then(|p| p.receipt.as_ref());
+    let status = match (&a.payment, receipt) {
+        (_, Some(_)) => "pagato",
+        (Some(p), None) if a.state == State::AttesaPagamento && p.state.open() => "in_attesa",
+        _ => "da_pagare",
+    };
+    Some(FeeView {
+        cents: f.cents,
+        amount: crate::domain::payments::euro(f.cents),
+        reason: &f.reason,
+        status,
+        payment: super::fee::view(a, service, None),
+        receipt,
+    })
+}
+
+/// How the timeline names an event: by its action when the state says too little.
+fn event_label(e: &super::record::Event) -> &'static str {
+    match e.action {
+        Action::Pay => "Pagamento ricevuto: domanda presentata",
+        Action::Unpaid => "Pagamento non effettuato: la domanda è tornata in bozza",
+        _ => e.to.event_label(),
+    }
 }
 
 /// One application as its applicant reads it.
@@ -190,6 +225,12 @@ fn citizen_actions(a: &Application, service: &Service) -> Vec<&'static str> {
     if a.state == State::Bozza {
         return vec!["save", "submit", "delete"];
     }
+    if a.state == State::AttesaPagamento {
+        return match a.payment.as_ref().is_some_and(|p| p.state.open()) {
+            true => vec!["pay"],
+            false => vec![],
+        };
+    }
     let rules = a.rules(service);
     let mut out = Vec::new();
     if a.state.after(Action::Withdraw, rules).is_some() {
@@ -210,17 +251,13 @@ impl<'a> ApplicationView<'a> {
             household: &a.household,
             attachments: a.attachments.iter().map(FileView::of).collect(),
             confirmation_date: a.confirmation_date,
-            fee: service.fee.as_ref().map(|f| FeeView {
-                cents: f.cents,
-                reason: &f.reason,
-                status: "dovuto",
-            }),
+            fee: fee_view(a, service),
             history: a
                 .history
                 .iter()
                 .map(|e| HistoryView {
                     state: e.to,
-                    state_label: e.to.event_label(),
+                    state_label: event_label(e),
                     at: e.at,
                     by: who(e.by),
                     reason: e.reason.clone(),
@@ -281,6 +318,8 @@ impl<'a> DeskView<'a> {
 pub fn action_label(a: Action) -> &'static str {
     match a {
         Action::Submit => "Invia",
+        Action::Pay => "Pagamento ricevuto",
+        Action::Unpaid => "Pagamento non effettuato",
         Action::Register => "Protocolla",
         Action::Withdraw => "Ritira la domanda",
         Action::Take => "Prendi in carico",

@@ -22,8 +22,8 @@ use serde::{Deserialize, Serialize};
 
 pub use issue::{issue, issue_and_deliver, preview, Delivered, Order};
 pub use payment::{
-    cancel as cancel_payment, notice_pdf, pay, payment, reconcile, PaymentLine, PaymentState,
-    PaymentView, Reconciled, PAYMENT_HOURS,
+    cancel as cancel_payment, message as payment_message, notice_pdf, pay, payment, settle_open,
+    PaymentLine, PaymentState, PaymentView, PAYMENT_HOURS,
 };
 pub use plan::{BolloInput, Request};
 
@@ -305,7 +305,7 @@ pub async fn mine(app: &AppState, actor: &Session) -> ServiceResult<Vec<Summary>
             .map(|u| u.title.clone())
             .unwrap_or_default();
         if let Some(state) = s.payment {
-            s.payment_message = state.message().to_string();
+            s.payment_message = payment::message(state).to_string();
         }
     }
     Ok(out)

@@ -58,6 +58,8 @@ pub enum NotFound {
     MyPayment,
     /// A payment notice of a payment no longer open.
     OpenPayment,
+    /// The citizen's application asks no payment.
+    ApplicationPayment,
 }
 
 impl NotFound {
@@ -84,6 +86,7 @@ impl NotFound {
             NotFound::ApplicationFile => "Documento o allegato non trovato in questa pratica.".into(),
             NotFound::MyPayment => "Pagamento non trovato tra le tue richieste di certificato.".into(),
             NotFound::OpenPayment => "Questo pagamento non è più aperto: l'avviso di pagamento non è disponibile.".into(),
+            NotFound::ApplicationPayment => "Nessun pagamento risulta per questa pratica.".into(),
         }
     }
 }

@@ -79,7 +79,7 @@ async fn run(f: &Fixture, citizen: &Session, ops: &[Session], a: &Application, s
     let app = &f.app;
     for s in steps {
         let result = match s {
-            Step::Submit => citizen::submit(app, citizen, &a.id).await,
+            Step::Submit => citizen::submit(app, citizen, &a.id).await.map(|(a, _)| a),
             Step::Withdraw => citizen::withdraw(app, citizen, &a.id, "").await,
             Step::Answer => {
                 citizen::answer(app, citizen, &a.id, "Ecco quanto richiesto.", &[]).await
@@ -114,6 +114,7 @@ fn check_history(a: &Application, two_step: bool) {
         let rules = Rules {
             two_step,
             had_preavviso: preavviso,
+            fee: false,
         };
         assert_eq!(state.after(e.action, rules), Some(e.to), "{:?}", a.history);
         assert!(!state.is_final());

@@ -14,7 +14,9 @@ export function summaryStep(target, { service, view, edit }) {
       'Controlla le risposte prima di inviare: le informazioni che hai indicato hanno valore di dichiarazione e le dichiarazioni false sono punite dalla legge (art. 76 D.P.R. 445/2000).')),
     ...answers(service.steps, view, { edit: editLink }),
     el('h3', { class: 'h5 mt-4' }, "Dopo l'invio"),
-    el('p', {}, `Ricevi subito il numero di protocollo e la ricevuta in PDF. ${service.office}: termine ${term(service.due)} (${service.due.law}).`),
+    service.fee
+      ? el('p', {}, 'Dopo l\'invio paghi on line con pagoPA (carta, conto, app IO) o con l\'avviso di pagamento: la domanda è presentata all\'ufficio appena il pagamento è confermato, e allora ricevi il numero di protocollo e la ricevuta in PDF. ', `${service.office}: termine ${term(service.due)} dalla presentazione (${service.due.law}).`)
+      : el('p', {}, `Ricevi subito il numero di protocollo e la ricevuta in PDF. ${service.office}: termine ${term(service.due)} (${service.due.law}).`),
     service.confirmation ? el('p', {}, `Accertamenti: ${term(service.confirmation)} (${service.confirmation.law}).`) : '',
-    service.fee ? el('p', {}, el('strong', {}, `Costo: ${euro(service.fee.cents)}`), ` — ${service.fee.reason}. Il pagamento on line sarà disponibile a breve.`) : '');
+    service.fee ? el('p', {}, el('strong', {}, `Costo: ${euro(service.fee.cents)}`), ` — ${service.fee.reason}.`) : '');
 }

@@ -44,6 +44,7 @@ export default async function istanza() {
     el('span', { class: 'numero', 'aria-hidden': 'true' }, String(i + 1)),
     el('span', { class: 'titolo-breve' }, el('span', { class: 'visually-hidden' }, `Passo ${i + 1}: `), st.title)))));
   $('#titolo-domanda').textContent = service.title;
+  if (service.fee) $('#invia').textContent = 'Invia e paga con pagoPA';
   for (const e of ['#avviso-bozza', '#passi-nav', '#domanda']) $(e).hidden = false;
 
   /** The form's values now, without those of the fields whose condition does not hold. */
@@ -113,6 +114,17 @@ export default async function istanza() {
     const saved = await save();
     const res = saved.ok ? await api(`/api/istanze/${encodeURIComponent(view.id)}/invia`, { method: 'POST', csrf: m.csrf_token }) : saved;
     button.disabled = false;
+    if (res.ok && res.data.checkout_url) {
+      // A fee: the application is presented once paid; the checkout comes back to the payment page.
+      busy(stato, 'Ti portiamo al pagamento pagoPA…');
+      sessionStorage.setItem('checkout', res.data.id);
+      location.assign(res.data.checkout_url);
+      return;
+    }
+    if (res.ok && res.data.state === 'attesa_pagamento') {
+      location.assign(`/pagamento.html?pratica=${encodeURIComponent(res.data.id)}`);
+      return;
+    }
     if (res.ok) {
       sessionStorage.setItem('avviso-pratica', JSON.stringify({ id: res.data.id, text: `Domanda inviata: protocollo n. ${res.data.protocollo}.` }));
       location.assign(`/pratica.html?id=${encodeURIComponent(res.data.id)}`);

@@ -9,6 +9,17 @@ export const section = (id, title, ...content) => el('section', { class: 'mt-5 p
 
 const download = (href, text, hidden) => el('a', { href, download: '' }, text, hidden ? el('span', { class: 'visually-hidden' }, hidden) : null);
 
+const FEE_STATUS = { da_pagare: 'da pagare all\'invio della domanda', in_attesa: 'in attesa del pagamento', pagato: 'pagato' };
+
+/** The fee, its state and, once paid, the receipt; while it waits, where to pay. */
+function feeText(view) {
+  const f = view.fee;
+  const r = f.receipt;
+  const paid = r ? ` con pagoPA il ${itDateTime(r.paid_at)} (${r.psp}, ricevuta n. ${r.receipt_id})` : '';
+  return el('span', {}, `${euro(f.cents)} — ${f.reason}: ${FEE_STATUS[f.status] || f.status}${paid}.`,
+    f.status === 'in_attesa' ? [' ', el('a', { href: `/pagamento.html?pratica=${encodeURIComponent(view.id)}` }, 'Vai al pagamento')] : null);
+}
+
 /** State, protocollo, dates and fee; `extra` rows ([dt, dd] pairs) follow. */
 export function facts(view, extra = []) {
   return el('dl', { class: 'dati-persona sintesi-pratica' },
@@ -17,7 +28,7 @@ export function facts(view, extra = []) {
     view.submitted_at ? row('Presentata il', itDateTime(view.submitted_at)) : null,
     view.due_date ? row('Da concludere entro il', itDate(view.due_date)) : null,
     view.confirmation_date ? row('Accertamenti entro il', `${itDate(view.confirmation_date)} (poi l'iscrizione è definitiva)`) : null,
-    view.fee ? row('Importo dovuto', `${euro(view.fee.cents)} — ${view.fee.reason}. Il pagamento on line sarà disponibile a breve.`) : null,
+    view.fee ? row(view.fee.status === 'pagato' ? 'Importo pagato' : 'Importo dovuto', feeText(view)) : null,
     ...extra);
 }
 

@@ -27,6 +27,8 @@ export default async function pratica() {
     document.title = `${view.title} – Servizi Demografici online`;
     $('#pratica').replaceChildren(...[
       facts(view),
+      actions.includes('pay') ? section('pagamento', 'Pagamento', el('p', {}, view.fee.payment?.message || ''),
+        el('a', { class: 'btn btn-primary', href: `/pagamento.html?pratica=${encodeURIComponent(view.id)}` }, 'Vai al pagamento')) : null,
       actions.includes('answer') ? answerSection(view, { csrf: m.csrf_token, done: render }) : null,
       section('documenti', 'Ricevuta e documenti', documents(view, base)),
       section('cronologia', 'Cronologia della pratica', timeline(view, base, WHO)),

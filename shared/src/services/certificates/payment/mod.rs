@@ -20,7 +20,7 @@
 
 mod settle;
 
-use chrono::{DateTime, Datelike, Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::super::audit::{self, Access, AuditAction};
@@ -34,50 +34,31 @@ use super::plan::Plan;
 use super::Summary;
 use crate::app::AppState;
 use crate::domain::certificate::{CertificateRecord, Channel};
-use crate::domain::payments::{document_hash, euro, notice};
+use crate::domain::payments::document_hash;
 use crate::keys;
-use crate::ports::{CartItem, Condition, DebtPosition, Item, ReturnUrls, Transfer, TransferKind};
+use crate::ports::{Condition, DebtPosition, Item, Transfer, TransferKind};
+use crate::services::payments::{checkout, next_notice};
+pub use crate::services::payments::{PaymentLine, PaymentState, PaymentView};
 
 /// How long a certificate's payment stays open.
 pub const PAYMENT_HOURS: i64 = 48;
 
+pub use settle::settle_open;
 use settle::{close, settle_pending};
-pub use settle::{reconcile, Reconciled};
 /// How long a closed payment's record stays to tell the citizen what happened.
 const CLOSED_DAYS: i64 = 30;
 /// The marca da bollo digitale: the only cut @e.bollo sells.
 const BOLLO_CENTS: u64 = 1600;
 
-/// Where a certificate's payment stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentState {
-    /// Built and sealed; the payment is not yet open on pagoPA (it was not reachable).
-    Preparing,
-    /// Waiting for the payment or for pagoPA's confirmation.
-    Awaiting,
-    Released,
-    Cancelled,
-    /// Not paid by its due date.
-    Expired,
-    /// Paid, but the receipt does not match the document: the office checks it.
-    Anomaly,
-}
-
-impl PaymentState {
-    pub fn message(self) -> &'static str {
-        match self {
-            PaymentState::Preparing => "Il sistema dei pagamenti pagoPA non ha risposto: la richiesta è conservata. Riprova il pagamento tra qualche minuto.",
-            PaymentState::Awaiting => "In attesa di conferma del pagamento: il certificato sarà disponibile appena pagoPA conferma il pagamento.",
-            PaymentState::Released => "Pagamento ricevuto: il certificato è stato rilasciato.",
-            PaymentState::Cancelled => "Pagamento annullato: il certificato non è stato rilasciato e non ti è stato addebitato nulla. Puoi richiederlo di nuovo.",
-            PaymentState::Expired => "Pagamento non effettuato entro la scadenza: il certificato non è stato rilasciato. Puoi richiederlo di nuovo.",
-            PaymentState::Anomaly => "Il pagamento risulta eseguito ma la ricevuta non corrisponde al documento, che quindi non è stato rilasciato: non pagare di nuovo e rivolgiti all'Ufficio Anagrafe indicando il numero dell'avviso di pagamento.",
-        }
-    }
-
-    fn open(self) -> bool {
-        matches!(self, PaymentState::Preparing | PaymentState::Awaiting)
+/// What the citizen reads of a certificate's payment in `state`.
+pub fn message(state: PaymentState) -> &'static str {
+    match state {
+        PaymentState::Preparing => "Il sistema dei pagamenti pagoPA non ha risposto: la richiesta è conservata. Riprova il pagamento tra qualche minuto.",
+        PaymentState::Awaiting => "In attesa di conferma del pagamento: il certificato sarà disponibile appena pagoPA conferma il pagamento.",
+        PaymentState::Released => "Pagamento ricevuto: il certificato è stato rilasciato.",
+        PaymentState::Cancelled => "Pagamento annullato: il certificato non è stato rilasciato e non ti è stato addebitato nulla. Puoi richiederlo di nuovo.",
+        PaymentState::Expired => "Pagamento non effettuato entro la scadenza: il certificato non è stato rilasciato. Puoi richiederlo di nuovo.",
+        PaymentState::Anomaly => "Il pagamento risulta eseguito ma la ricevuta non corrisponde al documento, che quindi non è stato rilasciato: non pagare di nuovo e rivolgiti all'Ufficio Anagrafe indicando il numero dell'avviso di pagamento.",
     }
 }
 
@@ -111,53 +92,19 @@ impl Pending {
 /// Its entry among the open payments, removed once it is closed or released. Best effort:
 /// reconciliation skips and removes the entry of a payment no longer open.
 async fn forget_open(app: &AppState, id: &str) {
-    let open = keys::open_payment("certificate", id);
+    let open = keys::open_payment(keys::PAID_CERTIFICATE, id);
     let _ = app.store.delete(&open.pk, &open.sk).await;
 }
 
-/// One line of what is paid.
-#[derive(Debug, Clone, Serialize)]
-pub struct PaymentLine {
-    pub description: String,
-    pub amount: String,
-}
-
-/// A certificate's payment as the citizen sees it.
-#[derive(Debug, Clone, Serialize)]
-pub struct PaymentView {
-    pub id: String,
-    pub title: String,
-    pub state: PaymentState,
-    pub message: String,
-    pub notice: String,
-    pub amount: String,
-    pub lines: Vec<PaymentLine>,
-    pub due: DateTime<Utc>,
-    /// Where to pay, when a checkout was just started.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub checkout_url: Option<String>,
-}
-
 fn view(p: &Pending, checkout_url: Option<String>) -> PaymentView {
-    PaymentView {
-        id: p.record.id.clone(),
-        title: p.record.title.clone(),
-        state: p.state,
-        message: p.state.message().to_string(),
-        notice: p.position.notice.nav.clone(),
-        amount: euro(p.position.amount_cents),
-        lines: p
-            .position
-            .transfers
-            .iter()
-            .map(|t| PaymentLine {
-                description: t.remittance.clone(),
-                amount: euro(t.amount_cents),
-            })
-            .collect(),
-        due: p.position.due,
+    PaymentView::of(
+        &p.record.id,
+        &p.record.title,
+        &p.position,
+        p.state,
+        message(p.state),
         checkout_url,
-    }
+    )
 }
 
 async fn load(app: &AppState, id: &str) -> ServiceResult<Option<Pending>> {
@@ -196,19 +143,11 @@ fn pending_items(p: &Pending, now: DateTime<Utc>) -> ServiceResult<Vec<(Item, Co
         ),
     ];
     if p.state.open() {
-        let open = registry::marker(keys::open_payment("certificate", &r.id)).expiring(kept);
+        let open =
+            registry::marker(keys::open_payment(keys::PAID_CERTIFICATE, &r.id)).expiring(kept);
         items.push((open, Condition::None));
     }
     Ok(items)
-}
-
-/// The next notice number of the comune: the year and a counter in the 13-digit base.
-async fn next_notice(app: &AppState) -> ServiceResult<crate::domain::payments::Notice> {
-    let year = app.clock.today().year();
-    let key = keys::notice_counter(year);
-    let n = app.store.increment(&key.pk, &key.sk, 1, None).await?;
-    let base = year as u64 * 1_000_000_000 + n as u64;
-    Ok(notice(&app.config.creditor.segregation_code, base))
 }
 
 /// The debt position of a certificate: the marca da bollo digitale bound to the PDF's hash,
@@ -329,25 +268,9 @@ async fn resume(app: &AppState, p: Pending) -> ServiceResult<PaymentView> {
 }
 
 async fn checkout_of(app: &AppState, p: &Pending) -> ServiceResult<String> {
-    let base = &app.config.public_base_url;
-    let back = |esito: &str| {
-        format!(
-            "{base}/pagamento.html?certificato={}&esito={esito}",
-            p.record.id
-        )
-    };
-    let urls = ReturnUrls {
-        ok: back("ok"),
-        cancel: back("annullato"),
-        error: back("errore"),
-    };
-    let item = CartItem {
-        nav: p.position.notice.nav.clone(),
-        amount_cents: p.position.amount_cents,
-        description: p.position.description.clone(),
-    };
     let email = p.recipients.as_ref().map(|r| r.to.as_str());
-    Ok(app.payments.checkout(&[item], &urls, email).await?)
+    let back = format!("certificato={}", p.record.id);
+    checkout(app, &p.position, &back, email).await
 }
 
 /// The payment of the requester's certificate `id`, moved on as far as pagoPA allows.

@@ -2,8 +2,6 @@
 //! (its receipt checked against the archived original), closing what was cancelled or is
 //! past due; reconciliation does it for every open payment.
 
-use serde::Serialize;
-
 use super::super::super::registry;
 use super::super::super::ServiceResult;
 use super::super::build::record_items;
@@ -14,6 +12,7 @@ use crate::domain::certificate::DigitalBollo;
 use crate::domain::payments::{document_hash, read_stamp};
 use crate::keys;
 use crate::ports::{Condition, PortError, PositionState, PositionStatus};
+use crate::services::payments::Settled;
 
 /// Writes the pending certificate in its new state; a closed one loses its archived
 /// original, its open-payment entry and its reservation (the marca and the idempotency key
@@ -200,37 +199,10 @@ async fn release(app: &AppState, p: Pending, s: &PositionStatus) -> ServiceResul
     Ok(done)
 }
 
-/// What a reconciliation run did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Reconciled {
-    pub checked: usize,
-    pub released: usize,
-    pub closed: usize,
-    pub failed: usize,
-}
-
-/// Reads the status of every open payment and completes what was paid, closes what was
-/// cancelled or is past due. Idempotent; safe to run beside the citizens' returns.
-pub async fn reconcile(app: &AppState) -> ServiceResult<Reconciled> {
-    let mut out = Reconciled::default();
-    for item in crate::ports::query_all(app.store.as_ref(), &keys::open_payments()).await? {
-        let Some(("certificate", id)) = keys::open_payment_of(&item.sk) else {
-            continue;
-        };
-        let Some(p) = load(app, id).await? else {
-            let _ = app.store.delete(&item.pk, &item.sk).await;
-            continue;
-        };
-        out.checked += 1;
-        match settle_pending(app, p).await {
-            Ok(p) if p.state == PaymentState::Released => out.released += 1,
-            Ok(p) if !p.state.open() => out.closed += 1,
-            Ok(_) => {}
-            Err(e) => {
-                tracing::warn!(error = %e, "reconciliation of a payment failed");
-                out.failed += 1;
-            }
-        }
+/// Moves the open payment of the certificate `id` on (reconciliation).
+pub async fn settle_open(app: &AppState, id: &str) -> ServiceResult<Settled> {
+    match load(app, id).await? {
+        Some(p) if p.state.open() => Ok(Settled::of(settle_pending(app, p).await?.state)),
+        _ => Ok(Settled::Gone),
     }
-    Ok(out)
 }
