@@ -135,9 +135,11 @@ pub async fn create_bucket(cfg: &aws_config::SdkConfig, name: &str) -> aws_sdk_s
             .force_path_style(true)
             .build(),
     );
+    // As `template.yaml` makes the archive: versioned, with Object Lock.
     client
         .create_bucket()
         .bucket(name)
+        .object_lock_enabled_for_bucket(true)
         .create_bucket_configuration(
             CreateBucketConfiguration::builder()
                 .location_constraint(BucketLocationConstraint::from(REGION))

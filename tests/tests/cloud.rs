@@ -16,7 +16,7 @@ use shared::adapters::dynamo::DynamoStore;
 use shared::adapters::kms::KmsSigner;
 use shared::adapters::s3::S3Archive;
 use shared::adapters::smtp::{SmtpMailer, SmtpSettings};
-use shared::ports::{Attachment, Mail, Mailer};
+use shared::ports::{ArchiveStore, Attachment, Mail, Mailer, PortError};
 use shared::testkit::contract;
 use shared::testkit::ManualClock;
 
@@ -170,6 +170,95 @@ async fn s3_archive_passes_the_contract() {
         head.server_side_encryption().map(|s| s.as_str()),
         Some("AES256")
     );
+}
+
+/// The archive's Object Lock on moto's S3: an original is locked in governance mode until
+/// its expiry; the service cannot replace it (a conditional write), a plain overwrite only
+/// adds a version, a deletion only a delete marker, and deleting the locked version itself
+/// is refused — the original's bytes stay retrievable until the lock ends.
+#[tokio::test]
+async fn a_locked_archived_original_can_be_neither_overwritten_nor_deleted() {
+    let (_moto, endpoint) = moto();
+    let cfg = sdk(&endpoint).await;
+    let client = create_bucket(&cfg, "archivio").await;
+    let clock = clock();
+    let archive = S3Archive::new(client.clone(), "archivio", clock.clone());
+    let (key, original) = ("certificati/2026/ABCD.pdf", b"%PDF-1.7 original".to_vec());
+    let until = clock.now_utc() + chrono::Duration::days(183);
+    ArchiveStore::put(&archive, key, &original, until)
+        .await
+        .unwrap();
+    let head = client
+        .head_object()
+        .bucket("archivio")
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        head.object_lock_mode().map(|m| m.as_str()),
+        Some("GOVERNANCE")
+    );
+    let locked_until = head.object_lock_retain_until_date().unwrap().secs();
+    assert_eq!(locked_until, until.timestamp(), "locked until its expiry");
+    let version = head.version_id().unwrap().to_string();
+    let read = |v: String| {
+        let client = client.clone();
+        async move {
+            let o = client
+                .get_object()
+                .bucket("archivio")
+                .key(key)
+                .version_id(v)
+                .send()
+                .await
+                .unwrap();
+            o.body.collect().await.unwrap().into_bytes().to_vec()
+        }
+    };
+
+    // The service cannot replace it; a plain overwrite makes a new version beside it.
+    let forged = b"%PDF-1.7 forged".to_vec();
+    let refused = ArchiveStore::put(&archive, key, &forged, until).await;
+    assert!(
+        matches!(refused, Err(PortError::ConditionFailed)),
+        "{refused:?}"
+    );
+    assert_eq!(
+        ArchiveStore::get(&archive, key).await.unwrap(),
+        Some(original.clone())
+    );
+    client
+        .put_object()
+        .bucket("archivio")
+        .key(key)
+        .body(forged.clone().into())
+        .metadata("expires-at", until.to_rfc3339())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        read(version.clone()).await,
+        original,
+        "the locked version is intact"
+    );
+
+    // A deletion hides it; destroying the locked version is refused.
+    ArchiveStore::delete(&archive, key).await.unwrap();
+    assert_eq!(ArchiveStore::get(&archive, key).await.unwrap(), None);
+    let destroyed = client
+        .delete_object()
+        .bucket("archivio")
+        .key(key)
+        .version_id(&version)
+        .send()
+        .await;
+    let err = destroyed.expect_err("a locked version cannot be deleted");
+    let code = err
+        .as_service_error()
+        .and_then(|e| e.meta().code().map(String::from));
+    assert_eq!(code.as_deref(), Some("AccessDenied"), "{err:?}");
+    assert_eq!(read(version).await, original, "still there after both");
 }
 
 /// `certificates <args>` (the ops command line) against the KMS of `endpoint`.

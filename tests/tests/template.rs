@@ -47,7 +47,11 @@ fn sam_validate_lint_passes() {
 fn the_stack_has_what_the_design_requires() {
     let t = std::fs::read_to_string(template()).unwrap();
     for expected in [
-        "ExpirationInDays: 180",
+        "ExpirationInDays: 185",
+        "ObjectLockEnabled: true",
+        "DefaultRetention: {Mode: GOVERNANCE, Days: 185}",
+        "VersioningConfiguration: {Status: Enabled}",
+        "s3:BypassGovernanceRetention",
         "Prefix: certificati/",
         "Prefix: istanze/",
         "Principal: {AWS: !GetAtt ApplicationsFunctionRole.Arn}",

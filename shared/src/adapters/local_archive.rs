@@ -1,8 +1,10 @@
 //! `ArchiveStore` on the file system: `<dir>/<key>`, its expiry kept as the file's
-//! modification time (one file per object, one create and one rename per write). Writes go
-//! to a temporary file and are renamed into place, so a crash leaves no partial object, and
-//! the object is never visible without its expiry. Expiry is enforced by the code, as a
-//! lifecycle rule would in the cloud.
+//! modification time (one file per object). Writes go to a temporary file linked into place
+//! only if nothing is there, so a crash leaves no partial object, the object is never visible
+//! without its expiry, and an archived original is never overwritten (as S3 Object Lock and
+//! a conditional write keep it in the cloud): a second write of the same bytes is a harmless
+//! retry, of other bytes a refusal. Expiry is enforced by the code, as a lifecycle rule would
+//! in the cloud.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -50,20 +52,18 @@ impl FsArchive {
         Ok(self.dir.join(key))
     }
 
-    /// Writes to a temporary file, stamps its expiry and renames it into place.
-    fn write_atomically(path: &Path, bytes: &[u8], expires_at: SystemTime) -> std::io::Result<()> {
+    /// Writes to a temporary file, stamps its expiry and links it into place unless an
+    /// object is there already (`AlreadyExists`): one atomic create-if-absent.
+    fn write_new(path: &Path, bytes: &[u8], expires_at: SystemTime) -> std::io::Result<()> {
         let tmp = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4()));
         let written = std::fs::File::create(&tmp).and_then(|mut f| {
             f.write_all(bytes)?;
+            f.sync_all()?;
             f.set_modified(expires_at)
         });
-        match written.and_then(|()| std::fs::rename(&tmp, path)) {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                let _ = std::fs::remove_file(&tmp);
-                Err(e)
-            }
-        }
+        let linked = written.and_then(|()| std::fs::hard_link(&tmp, path));
+        let _ = std::fs::remove_file(&tmp);
+        linked
     }
 }
 
@@ -92,7 +92,17 @@ impl ArchiveStore for FsArchive {
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).map_err(backend)?;
             }
-            Self::write_atomically(&path, &bytes, expires_at.into()).map_err(backend)
+            match Self::write_new(&path, &bytes, expires_at.into()) {
+                Ok(()) => Ok(()),
+                // The same bytes again: a retry. Other bytes: an archived original is kept.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    match std::fs::read(&path).map_err(backend)? == bytes {
+                        true => Ok(()),
+                        false => Err(PortError::ConditionFailed),
+                    }
+                }
+                Err(e) => Err(backend(e)),
+            }
         })
         .await
     }

@@ -254,8 +254,14 @@ pub async fn archive_store(archive: Arc<dyn ArchiveStore>, clock: &ManualClock, 
         archive.get(&key).await.unwrap().as_deref(),
         Some(bytes.as_slice())
     );
-    // A retried put with the same bytes is harmless.
+    // A retried put with the same bytes is harmless; other bytes never replace an original.
     archive.put(&key, &bytes, until).await.unwrap();
+    let mut other = bytes.clone();
+    other[12_345] ^= 1;
+    assert!(matches!(
+        archive.put(&key, &other, until).await,
+        Err(PortError::ConditionFailed)
+    ));
     assert_eq!(
         archive.get(&key).await.unwrap().as_deref(),
         Some(bytes.as_slice())
