@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use crate::adapters::counted::{CountedMailer, CountedSigner};
+use crate::adapters::emf::Emf;
 use crate::adapters::local_tsa::LocalTsa;
 use crate::adapters::{
     local_archive::FsArchive, local_mailer::OutboxMailer, local_pagopa::LocalPagoPa,
@@ -13,8 +15,8 @@ use crate::domain::applications::Services;
 use crate::domain::catalog::Catalog;
 use crate::pdf::Arms;
 use crate::ports::{
-    ArchiveStore, Clock, Mailer, Notifier, Payments, PortError, Protocollo, RegistryStore, Signer,
-    Timestamper,
+    ArchiveStore, Clock, Mailer, Metrics, Notifier, Payments, PortError, Protocollo, RegistryStore,
+    Signer, Timestamper,
 };
 
 /// Why the application could not start.
@@ -65,6 +67,23 @@ fn cloud_payments(config: &Config) -> Result<Arc<dyn Payments>, StartError> {
     })
 }
 
+/// Locally the counts go to `<data dir>/metrics.jsonl`, in the same format as on Lambda.
+fn local_metrics(
+    dir: &std::path::Path,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<dyn Metrics>, StartError> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("metrics.jsonl"))
+        .map_err(|e| StartError::Store(PortError::unavailable(crate::ports::Port::Store, e)))?;
+    Ok(Arc::new(Emf::new(
+        &metrics_namespace(),
+        Box::new(file),
+        clock,
+    )))
+}
+
 /// The adapters and settings a function works with.
 #[derive(Clone)]
 pub struct AppState {
@@ -87,6 +106,27 @@ pub struct AppState {
     pub arms: Option<Arc<Arms>>,
     /// This process's audit chain.
     pub audit: crate::services::audit::AuditChain,
+    /// Counts for operations (EMF on Lambda, `metrics.jsonl` in the data directory locally).
+    pub metrics: Arc<dyn Metrics>,
+}
+
+/// The namespace of the metrics (`METRICS_NAMESPACE`; the stack sets its own).
+fn metrics_namespace() -> String {
+    std::env::var("METRICS_NAMESPACE").unwrap_or_else(|_| "AnagrafeOnline".into())
+}
+
+fn counted_mailer(inner: Arc<dyn Mailer>, metrics: &Arc<dyn Metrics>) -> Arc<dyn Mailer> {
+    Arc::new(CountedMailer {
+        inner,
+        metrics: metrics.clone(),
+    })
+}
+
+fn counted_signer(inner: Arc<dyn Signer>, metrics: &Arc<dyn Metrics>) -> Arc<dyn Signer> {
+    Arc::new(CountedSigner {
+        inner,
+        metrics: metrics.clone(),
+    })
 }
 
 /// The coat of arms: `ARMS_FILE`, else (locally) the demo's placeholder.
@@ -120,10 +160,18 @@ impl AppState {
             &cloud.table,
             clock.clone(),
         ));
-        let mailer: Arc<dyn Mailer> = Arc::new(crate::adapters::smtp::SmtpMailer::new(
-            &cloud.smtp,
-            &config.mail_from,
+        let metrics: Arc<dyn Metrics> = Arc::new(Emf::new(
+            &metrics_namespace(),
+            Box::new(std::io::stdout()),
+            clock.clone(),
         ));
+        let mailer = counted_mailer(
+            Arc::new(crate::adapters::smtp::SmtpMailer::new(
+                &cloud.smtp,
+                &config.mail_from,
+            )),
+            &metrics,
+        );
         Ok(AppState {
             catalog: Arc::new(load_catalog(&config)?),
             services: Arc::new(load_services(&config)?),
@@ -136,11 +184,14 @@ impl AppState {
                 &cloud.bucket,
                 clock.clone(),
             )),
-            signer: Arc::new(crate::adapters::kms::KmsSigner::new(
-                aws_sdk_kms::Client::new(&sdk),
-                &cloud.kms_key_id,
-                chain,
-            )),
+            signer: counted_signer(
+                Arc::new(crate::adapters::kms::KmsSigner::new(
+                    aws_sdk_kms::Client::new(&sdk),
+                    &cloud.kms_key_id,
+                    chain,
+                )),
+                &metrics,
+            ),
             mailer,
             timestamper: match &config.tsa {
                 Some(t) => Some(Arc::new(crate::adapters::http_tsa::HttpTsa::new(
@@ -150,6 +201,7 @@ impl AppState {
             },
             arms: load_arms(&config, false)?,
             audit: Default::default(),
+            metrics,
             clock,
             config: Arc::new(config),
         })
@@ -168,8 +220,11 @@ impl AppState {
         };
         let store: Arc<dyn RegistryStore> =
             Arc::new(RedbStore::open(&dir.join("registry.redb"), clock.clone())?);
-        let mailer: Arc<dyn Mailer> =
-            Arc::new(OutboxMailer::open(&dir.join("outbox"), &config.mail_from)?);
+        let metrics = local_metrics(&dir, clock.clone())?;
+        let mailer = counted_mailer(
+            Arc::new(OutboxMailer::open(&dir.join("outbox"), &config.mail_from)?),
+            &metrics,
+        );
         Ok(AppState {
             catalog,
             services: Arc::new(load_services(&config)?),
@@ -186,11 +241,12 @@ impl AppState {
             },
             store,
             archive: Arc::new(FsArchive::open(&dir.join("archive"), clock.clone())?),
-            signer: Arc::new(signer),
+            signer: counted_signer(Arc::new(signer), &metrics),
             mailer,
             timestamper: Some(timestamper),
             arms: load_arms(&config, true)?,
             audit: Default::default(),
+            metrics,
             clock,
             config: Arc::new(config),
         })

@@ -5,6 +5,7 @@ pub mod config;
 pub mod domain;
 pub mod json;
 pub mod keys;
+pub mod metrics;
 pub mod pdf;
 pub mod ports;
 pub mod seal;

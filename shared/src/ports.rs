@@ -448,3 +448,17 @@ pub trait Payments: Send + Sync {
     /// Cancels an unpaid position; `ConditionFailed` when it cannot be cancelled any more.
     async fn invalidate(&self, iupd: &str) -> PortResult<()>;
 }
+
+/// A count of something the service did, for operations: a name and its dimensions, which
+/// are catalogue ids, outcomes and identity providers — never personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Metric<'a> {
+    pub name: &'static str,
+    pub dimensions: Vec<(&'static str, &'a str)>,
+}
+
+/// Where the counts go: CloudWatch through the Embedded Metric Format on Lambda, a file
+/// locally. Best effort: counting never fails a request.
+pub trait Metrics: Send + Sync {
+    fn count(&self, metric: Metric<'_>);
+}

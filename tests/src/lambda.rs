@@ -218,6 +218,8 @@ pub struct ColdStart {
     pub outcome: Outcome,
     /// The function's stderr (its logs).
     pub logs: String,
+    /// Its stdout: the metrics, in the Embedded Metric Format.
+    pub stdout: String,
 }
 
 pub async fn cold_start(mut command: Command, name: &str, event: Value) -> ColdStart {
@@ -225,7 +227,7 @@ pub async fn cold_start(mut command: Command, name: &str, event: Value) -> ColdS
     api.invoke(event);
     command
         .envs(lambda_env(&api, name))
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let started = Instant::now();
     let mut child = command.spawn().expect("function binary");
@@ -239,6 +241,7 @@ pub async fn cold_start(mut command: Command, name: &str, event: Value) -> ColdS
         first_response: at - started,
         outcome,
         logs,
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
     }
 }
 

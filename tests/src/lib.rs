@@ -180,6 +180,27 @@ impl Portal {
         req.send().await.unwrap()
     }
 
+    /// How many counts of `name` with every dimension of `with` the portal wrote to its
+    /// `metrics.jsonl`; every line is checked to be an EMF document naming its metric.
+    pub fn metric(&self, name: &str, with: &[(&str, &str)]) -> usize {
+        let path = self.state.config.data_dir.join("metrics.jsonl");
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let mut n = 0;
+        for line in text.lines() {
+            let doc: serde_json::Value = serde_json::from_str(line).expect("an EMF line");
+            let cw = &doc["_aws"]["CloudWatchMetrics"][0];
+            let metric = cw["Metrics"][0]["Name"].as_str().expect("a metric");
+            assert_eq!(doc[metric], 1, "{line}");
+            for set in cw["Dimensions"].as_array().expect("dimension sets") {
+                for d in set.as_array().unwrap() {
+                    assert!(doc[d.as_str().unwrap()].is_string(), "{line}");
+                }
+            }
+            n += usize::from(metric == name && with.iter().all(|(k, v)| doc[*k] == *v));
+        }
+        n
+    }
+
     /// The local root CA that issued the seal certificate (the trust anchor for validators).
     pub fn seal_root(&self) -> std::path::PathBuf {
         self.state.config.data_dir.join("signer/ca.pem")

@@ -201,6 +201,8 @@ async fn an_application_with_a_fee_is_presented_once_paid_with_the_payment_on_it
         ]
     );
     assert!(queue(&portal, &op).await.contains(&id));
+    let submitted = [("Istanza", "certificato_storico")];
+    assert_eq!(portal.metric("ApplicationsSubmitted", &submitted), 1);
 
     // The receipt states the payment: amount, reason, notice, receipt and PSP; sealed.
     let doc = a["documents"][0]["id"].as_str().unwrap();

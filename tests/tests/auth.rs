@@ -227,6 +227,8 @@ async fn login_through_the_demo_idp_over_plain_http_reads_the_household() {
         .iter()
         .any(|m| m["codice_fiscale"] == me.codice_fiscale.as_str()));
 
+    let logins = [("Idp", "demo"), ("Outcome", "session")];
+    assert_eq!(portal.metric("Logins", &logins), 1, "the login counted");
     // The same Response again is a replay.
     let (status, set, _) = post_acs(
         &portal,

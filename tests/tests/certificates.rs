@@ -414,6 +414,11 @@ async fn email_delivery_attaches_the_archived_original() {
         .await
         .unwrap()
         .unwrap();
+    // Counted for operations: the certificate by type and bollo, the e-mail.
+    let issued = [("Type", "stato_famiglia"), ("Bollo", "esente")];
+    assert_eq!(portal.metric("CertificatesIssued", &issued), 1);
+    assert_eq!(portal.metric("MailsSent", &[]), 1);
+    assert_eq!(portal.metric("MailsFailed", &[]), 0);
     assert_eq!(
         mail["attachments"][0]["sha256"],
         sha(&archived).as_str(),

@@ -32,6 +32,7 @@ async fn cloud_env(endpoint: &str) -> Vec<(&'static str, String)> {
         ("SIGNING_CERT_CHAIN", String::new()),
         ("SMTP_HOST", "127.0.0.1".to_string()),
         ("MUNICIPALITY_NAME", "Valdemo".to_string()),
+        ("METRICS_NAMESPACE", "AnagrafeOnline/test".to_string()),
         (
             "PUBLIC_BASE_URL",
             "https://servizi.comune.example".to_string(),
@@ -108,6 +109,22 @@ fn assert_json_log_with_request_id(name: &str, logs: &str) {
     );
 }
 
+/// A count in the Embedded Metric Format on the function's stdout, as CloudWatch Logs reads
+/// it: the stack's namespace, the metric and its dimension at the document's root.
+fn assert_emf_count(stdout: &str, metric: &str, (dim, value): (&str, &str)) {
+    let found = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|d| d[metric] == 1)
+        .unwrap_or_else(|| panic!("no EMF count of {metric} in {stdout}"));
+    let cw = &found["_aws"]["CloudWatchMetrics"][0];
+    assert_eq!(cw["Namespace"], "AnagrafeOnline/test", "{found}");
+    assert_eq!(cw["Metrics"][0]["Name"], metric, "{found}");
+    assert!(found["_aws"]["Timestamp"].is_i64(), "{found}");
+    assert_eq!(found[dim], value, "{found}");
+    assert_eq!(found["Service"], "anagrafe", "{found}");
+}
+
 #[tokio::test]
 async fn every_function_answers_through_the_runtime_api_in_cloud_mode() {
     let (_moto, endpoint) = moto();
@@ -154,6 +171,9 @@ async fn every_function_answers_through_the_runtime_api_in_cloud_mode() {
         assert!(body.contains(text), "{name}: {body}");
         assert!(run.init <= run.first_response);
         assert_json_log_with_request_id(name, &run.logs);
+        if name == "verify" {
+            assert_emf_count(&run.stdout, "Verifications", ("Outcome", "not_found"));
+        }
     }
 
     let mut command = Command::new(workspace_bin("auth"));

@@ -147,3 +147,79 @@ fn the_cns_login_host_asks_for_the_card_through_cloudfront_viewer_mtls() {
             && cns.contains("HeaderValue: !Ref OriginSecret")
     );
 }
+
+/// The alarms and the dashboard watch the metrics the code counts: every name the use cases
+/// emit is in the template, the dashboard is valid JSON once substituted, each function has
+/// its alarm, and every alarm goes to the SNS topic.
+#[test]
+fn alarms_and_the_dashboard_read_what_the_code_counts() {
+    let t = std::fs::read_to_string(template()).unwrap();
+    use shared::metrics as m;
+    for metric in [
+        m::certificate_issued("residenza", true),
+        m::preview("residenza"),
+        m::verification("locked"),
+        m::login("demo", "session"),
+        m::mail(true),
+        m::mail(false),
+        m::application_submitted("x"),
+        m::application_decided("x", "accolta"),
+        m::seal_failure(),
+    ] {
+        assert!(
+            t.contains(metric.name),
+            "{} neither alarmed nor shown",
+            metric.name
+        );
+    }
+    assert!(t.contains("METRICS_NAMESPACE: !Sub \"AnagrafeOnline/${AWS::StackName}\""));
+    let start = t.find("DashboardBody: !Sub |\n").expect("a dashboard") + 22;
+    let body: String = t[start..]
+        .lines()
+        .take_while(|l| l.starts_with("        "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut plain = String::new();
+    let mut rest = body.as_str();
+    while let Some(at) = rest.find("${") {
+        plain.push_str(&rest[..at]);
+        plain.push('X');
+        rest = &rest[at + rest[at..].find('}').unwrap() + 1..];
+    }
+    plain.push_str(rest);
+    let dashboard: serde_json::Value = serde_json::from_str(&plain).expect("the dashboard is JSON");
+    let widgets = dashboard["widgets"].as_array().unwrap();
+    assert!(widgets.len() >= 8, "{}", widgets.len());
+    let alarms = widgets.iter().find(|w| w["type"] == "alarm").unwrap();
+    let listed = alarms["properties"]["alarms"].as_array().unwrap().len();
+    let defined = t.matches("Type: AWS::CloudWatch::Alarm").count();
+    assert_eq!(listed, defined, "the dashboard shows every alarm");
+    assert_eq!(
+        t.matches("AlarmActions: [!Ref AlarmTopic]").count(),
+        defined,
+        "every alarm notifies the topic"
+    );
+    for f in [
+        "Auth",
+        "Household",
+        "Certificates",
+        "Autocert",
+        "Applications",
+        "Verify",
+        "Import",
+    ] {
+        assert!(
+            t.contains(&format!("  {f}FunctionAlarm:")),
+            "{f} has no alarm"
+        );
+    }
+    for alarm in [
+        "Api5xxAlarm:",
+        "SealFailuresAlarm:",
+        "VerificationLockoutsAlarm:",
+        "MailFailuresAlarm:",
+    ] {
+        assert!(t.contains(alarm), "{alarm}");
+    }
+    assert!(t.contains("Type: AWS::SNS::Topic") && t.contains("Protocol: email"));
+}

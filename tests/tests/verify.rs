@@ -369,6 +369,12 @@ async fn sixth_wrong_try_is_locked_but_the_qr_link_still_works() {
     portal.clock.advance(Duration::minutes(16));
     let (status, _) = submit(&portal, &cert.id, &cert.person.cognome, &cert.person.nome).await;
     assert_eq!(status, 200);
+    // Counted by outcome: five wrong, one locked, the QR link and the last form valid.
+    let count = |outcome| portal.metric("Verifications", &[("Outcome", outcome)]);
+    assert_eq!(
+        (count("not_found"), count("locked"), count("valid")),
+        (5, 1, 2)
+    );
     portal.stop().await;
 }
 

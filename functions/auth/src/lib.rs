@@ -177,12 +177,16 @@ async fn answer(
     let asserted = match ctx.saml.verify(&pending, b64, app.clock.now()).await {
         Ok(saml::Answer::Asserted(a)) => a,
         Ok(saml::Answer::IdpError { message, signed }) => {
+            login::count(app, &pending.idp, "idp_error");
             if signed {
                 login::cancel(app, relay).await.map_err(busy)?;
             }
             return Err(Page::IdpError(message).into_response());
         }
-        Err(reason) => return Err(rejected(&reason).into_response()),
+        Err(reason) => {
+            login::count(app, &pending.idp, "rejected");
+            return Err(rejected(&reason).into_response());
+        }
     };
     match login::complete(app, relay, &pending, &asserted)
         .await

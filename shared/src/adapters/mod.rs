@@ -2,9 +2,11 @@
 //! cloud issue and pass the same contract tests.
 
 pub mod clock;
+pub mod counted;
 pub mod dynamo;
 mod dynamo_batch;
 pub mod ecdsa;
+pub mod emf;
 pub mod http_tsa;
 pub mod kms;
 pub mod local_archive;

@@ -72,6 +72,7 @@ pub async fn check_card(
                 .map(|p| p.issuer);
             let issuer = issuer.unwrap_or_else(|| "sconosciuto".into());
             tracing::info!(outcome = refusal.code(), issuer = %issuer, "CNS login refused");
+            super::login::count(app, IDP, "refused");
             let detail = Some(format!("esito {}, emittente {issuer}", refusal.code()));
             audit::record(app, CNS_ACTOR, vec![], AuditAction::CnsLoginRefused, detail).await?;
             return Ok(Checked::Refused(refusal));

@@ -195,16 +195,20 @@ pub async fn complete(
             Condition::IfAbsent,
         ),
     ];
+    let refused = |why| {
+        count(app, &pending.idp, "refused");
+        Ok(Outcome::Refused(why))
+    };
     match app.store.transact(once).await {
         Ok(()) => {}
-        Err(PortError::ConditionFailed) => return Ok(Outcome::Refused(Refusal::Replayed)),
+        Err(PortError::ConditionFailed) => return refused(Refusal::Replayed),
         Err(e) => return Err(e.into()),
     }
     cancel(app, relay).await?;
     let raw = asserted.fiscal_number.as_str();
     let cf = raw.strip_prefix("TINIT-").unwrap_or(raw);
     let Ok(cf) = CodiceFiscale::parse(cf) else {
-        return Ok(Outcome::Refused(Refusal::NoFiscalNumber));
+        return refused(Refusal::NoFiscalNumber);
     };
     enroll(
         app,
@@ -216,6 +220,11 @@ pub async fn complete(
         None,
     )
     .await
+}
+
+/// Counts a login's outcome at an identity provider (its registry name, never the person).
+pub fn count(app: &AppState, idp: &str, outcome: &'static str) {
+    app.metrics.count(crate::metrics::login(idp, outcome));
 }
 
 /// First access: a citizen found in the registry gets a session (with the profile from the
@@ -230,6 +239,7 @@ pub(crate) async fn enroll(
     detail: Option<String>,
 ) -> ServiceResult<Outcome> {
     let Some(person) = registry::person(app.store.as_ref(), cf.as_str()).await? else {
+        count(app, idp, "not_in_registry");
         return Ok(Outcome::NotInRegistry);
     };
     let profile = profile::enroll(app, cf.as_str(), email, pec).await?;
@@ -245,5 +255,6 @@ pub(crate) async fn enroll(
     let (token, _) = sessions::create(app, identity, operator).await?;
     let me = person.codice_fiscale.clone();
     audit::record(app, &me, vec![me.clone()], AuditAction::Login, detail).await?;
+    count(app, idp, "session");
     Ok(Outcome::Session { token })
 }

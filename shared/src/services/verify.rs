@@ -164,8 +164,26 @@ fn same(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
+/// A verification's outcome, counted for operations.
+fn counted(app: &AppState, outcome: ServiceResult<Outcome>) -> ServiceResult<Outcome> {
+    if let Ok(o) = &outcome {
+        let label = match o {
+            Outcome::Valid(_) => "valid",
+            Outcome::Expired(_) => "expired",
+            Outcome::NotFound => "not_found",
+            Outcome::Locked { .. } => "locked",
+        };
+        app.metrics.count(crate::metrics::verification(label));
+    }
+    outcome
+}
+
 /// The QR link: `id` and the secret `k`, compared by hash in constant time.
 pub async fn by_link(app: &AppState, id: &str, k: &str) -> ServiceResult<Outcome> {
+    counted(app, link_outcome(app, id, k).await)
+}
+
+async fn link_outcome(app: &AppState, id: &str, k: &str) -> ServiceResult<Outcome> {
     let Some(id) = normalize_id(id) else {
         return Ok(Outcome::NotFound);
     };
@@ -233,6 +251,19 @@ async fn over_rate(app: &AppState, client: &str) -> ServiceResult<bool> {
 /// The manual form: the certificate ID or PIN, and the surname and name of the person the
 /// certificate concerns. Any wrong field gives the same `NotFound`.
 pub async fn by_form(
+    app: &AppState,
+    client: &str,
+    id_or_pin: &str,
+    cognome: &str,
+    nome: &str,
+) -> ServiceResult<Outcome> {
+    counted(
+        app,
+        form_outcome(app, client, id_or_pin, cognome, nome).await,
+    )
+}
+
+async fn form_outcome(
     app: &AppState,
     client: &str,
     id_or_pin: &str,

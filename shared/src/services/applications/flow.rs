@@ -21,6 +21,8 @@ use crate::ports::{Attachment, Condition, Direction, Item, Notice, Registration}
 pub struct Made {
     letters: Vec<(StoredFile, Vec<u8>)>,
     pub extra: Vec<(Item, Condition)>,
+    /// The actions taken, counted once written.
+    actions: Vec<Action>,
 }
 
 fn registration(
@@ -123,6 +125,7 @@ pub async fn step(
         false => None,
     };
     a.record_transition(service, action, actor, now, reason.clone())?;
+    made.actions.push(action);
     // The letter below is archived for the retention of what the application is now.
     a.extend_retention(service, now);
     terms(
@@ -169,6 +172,17 @@ pub async fn commit(
             let _ = app.archive.delete(&f.archive_key).await;
         }
         return Err(e);
+    }
+    for action in &made.actions {
+        match action {
+            Action::Register => app
+                .metrics
+                .count(crate::metrics::application_submitted(&service.id)),
+            _ if a.state.is_final() && action.role() == Role::Office => app.metrics.count(
+                crate::metrics::application_decided(&service.id, a.state.id()),
+            ),
+            _ => {}
+        }
     }
     notify(app, a, service, made.letters.into_iter().last()).await;
     Ok(())

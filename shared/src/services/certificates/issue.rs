@@ -150,6 +150,8 @@ async fn issue_planned(
     }
     link.commit();
     audit::notify::operator_access(app, &access).await;
+    let m = crate::metrics::certificate_issued(&r.type_id, r.bollo.is_some());
+    app.metrics.count(m);
     Ok(Issued {
         record: sealed.record,
         pdf: sealed.pdf,
@@ -184,6 +186,7 @@ pub async fn preview(app: &AppState, actor: &Session, req: &Request) -> ServiceR
         detail,
     )
     .await?;
+    app.metrics.count(crate::metrics::preview(&plan.kind.id));
     Ok(pdf)
 }
 

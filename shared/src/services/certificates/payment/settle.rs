@@ -182,6 +182,11 @@ async fn release(app: &AppState, p: Pending, s: &PositionStatus) -> ServiceResul
         Err(e) => return Err(e.into()),
     }
     forget_open(app, &done.record.id).await;
+    let r = &done.record;
+    app.metrics.count(crate::metrics::certificate_issued(
+        &r.type_id,
+        p.bound_hash().is_some() || r.bollo.is_some(),
+    ));
     if let Some(to) = &done.recipients {
         let issued = super::super::Issued {
             record: done.record.clone(),
