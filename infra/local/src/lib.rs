@@ -1,6 +1,7 @@
 //! The one-process local portal: every function's router, the static site, the local
 //! adapters under `DATA_DIR`, and the demo population imported on first start.
 
+pub mod backup;
 pub mod cns_tls;
 pub mod demo_idp;
 mod demo_response;

@@ -9,10 +9,40 @@ fn say(line: &str) {
     }
 }
 
+/// `anagrafe-local backup <dir>` / `anagrafe-local restore <dir>`: the ops commands on
+/// `DATA_DIR` (the portal stopped; README, "Backup and restore").
+fn ops(command: &str, dir: &str, data_dir: &std::path::Path) -> anyhow::Result<()> {
+    let dir = std::path::Path::new(dir);
+    let (done, report) = match command {
+        "backup" => (
+            "backup written to",
+            anagrafe_local::backup::backup(data_dir, dir)?,
+        ),
+        _ => (
+            "restored into",
+            anagrafe_local::backup::restore(dir, data_dir)?,
+        ),
+    };
+    let shown = if command == "backup" { dir } else { data_dir };
+    println!(
+        "{done} {}: {} files, {} bytes",
+        shown.display(),
+        report.files,
+        report.bytes
+    );
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     shared::web::init_tracing();
     let config = shared::config::Config::from_env()?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.as_slice() {
+        [] => {}
+        [c, dir] if c == "backup" || c == "restore" => return ops(c, dir, &config.data_dir),
+        _ => anyhow::bail!("usage: anagrafe-local [backup <dir> | restore <dir>]"),
+    }
     let port = config.port;
     let (state, app) =
         anagrafe_local::build(config, Arc::new(shared::adapters::clock::SystemClock)).await?;
