@@ -21,6 +21,11 @@ if [ ! -f tests/pagopa-mock/node_modules/.package-lock.json ] || [ tests/pagopa-
     (cd tests/pagopa-mock && npm ci --no-audit --no-fund --loglevel=error)
 fi
 export TEST_PYTHON="$PWD/.venv/bin/python"
+# The reliability suite's counts: reduced by default (CI), full with RELIABILITY=full
+# (README, "Reliability"): hostile inputs per parser, kills of the crash test, soak seconds.
+if [ "${RELIABILITY:-}" = full ]; then
+    export HOSTILE_CASES=100000 CRASH_KILLS=50 SOAK_SECONDS=600
+fi
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

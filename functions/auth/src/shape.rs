@@ -125,3 +125,60 @@ fn algorithm(n: Node, name: &str, want: &str) -> Result<(), &'static str> {
     }
     Ok(())
 }
+
+/// Hostile answers: random and mutated Responses, signed on the Response and on the
+/// Assertion, through the bounded parser and this check, as `Saml::verify` takes them
+/// before xmlsec: refused or accepted, never a panic; what is accepted has the allowed shape.
+#[cfg(test)]
+mod hostile {
+    use super::*;
+    use proptest::test_runner::{Config, TestRunner};
+    use shared::testkit::hostile::{cases, mutated};
+
+    fn signature(id: &str) -> String {
+        format!(
+            r##"<ds:Signature xmlns:ds="{DS}"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="{EXC}"/><ds:SignatureMethod Algorithm="{RSA_SHA256}"/><ds:Reference URI="#{id}"><ds:Transforms><ds:Transform Algorithm="{ENVELOPED}"/><ds:Transform Algorithm="{EXC}"><ec:InclusiveNamespaces xmlns:ec="{EXC}" PrefixList="xs"/></ds:Transform></ds:Transforms><ds:DigestMethod Algorithm="{SHA256}"/><ds:DigestValue>AAAA</ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue>AAAA</ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509Certificate>AAAA</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>"##
+        )
+    }
+
+    fn response() -> String {
+        format!(
+            r#"<samlp:Response xmlns:samlp="{SAMLP}" xmlns:saml="{SAML}" ID="_r1" Version="2.0" IssueInstant="2026-11-23T09:00:00Z" InResponseTo="_q1"><saml:Issuer>https://idp.example</saml:Issuer>{}<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status><saml:Assertion ID="_a1" Version="2.0" IssueInstant="2026-11-23T09:00:00Z"><saml:Issuer>https://idp.example</saml:Issuer>{}<saml:Subject><saml:NameID>x</saml:NameID></saml:Subject><saml:AttributeStatement><saml:Attribute Name="fiscalNumber"><saml:AttributeValue>TINIT-RSSMRA80A01H501U</saml:AttributeValue></saml:Attribute></saml:AttributeStatement></saml:Assertion></samlp:Response>"#,
+            signature("_r1"),
+            signature("_a1")
+        )
+    }
+
+    #[test]
+    fn mutated_responses_are_refused_or_well_shaped_never_a_panic() {
+        let seed = response();
+        let doc = shared::xml::parse(&seed, &shared::xml::SAML_RESPONSE).unwrap();
+        assert_eq!(check(&doc), Ok(()), "the seed has the allowed shape");
+        let mut runner = TestRunner::new(Config {
+            cases: cases(),
+            failure_persistence: None,
+            ..Config::default()
+        });
+        let (accepted, total) = (std::cell::Cell::new(0u32), std::cell::Cell::new(0u32));
+        runner
+            .run(&mutated(vec![seed]), |xml| {
+                total.set(total.get() + 1);
+                let Ok(doc) = shared::xml::parse(&xml, &shared::xml::SAML_RESPONSE) else {
+                    return Ok(());
+                };
+                if check(&doc).is_ok() {
+                    accepted.set(accepted.get() + 1);
+                    let signatures = doc.descendants().filter(|n| is(*n, DS, "Signature"));
+                    proptest::prop_assert!(signatures.count() <= 2);
+                    proptest::prop_assert!(is(doc.root_element(), SAMLP, "Response"));
+                }
+                Ok(())
+            })
+            .unwrap();
+        let (accepted, total) = (accepted.get(), total.get());
+        assert!(
+            accepted < total,
+            "mutations are refused too ({accepted} of {total})"
+        );
+    }
+}

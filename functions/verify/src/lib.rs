@@ -296,3 +296,50 @@ pub fn router(state: AppState) -> Router {
         ));
     harden(pages.merge(health("/api/health/verify", "verify")))
 }
+
+/// The verification form as hostile input: random and mutated bodies decoded as the route
+/// decodes them, the fields normalised as the lookup does, and the page that echoes them.
+#[cfg(test)]
+mod hostile {
+    use super::*;
+    use proptest::test_runner::{Config, TestRunner};
+    use shared::testkit::hostile::{cases, mutated};
+
+    #[test]
+    fn the_verification_form_never_panics_and_never_echoes_markup() {
+        let seeds = [
+            "codice=ABCD-EFGH-JKMN&cognome=Rossi&nome=Mario",
+            "codice=0123456789&cognome=D%27Angelo&nome=Maria+Luisa",
+            "codice=&cognome=%3Cscript%3E&nome=%C3%80ngela",
+        ]
+        .map(String::from)
+        .to_vec();
+        let ente = pages::Ente {
+            name: "Comune di Valdemo".into(),
+            arms: false,
+        };
+        let mut runner = TestRunner::new(Config {
+            cases: cases(),
+            failure_persistence: None,
+            ..Config::default()
+        });
+        runner
+            .run(&mutated(seeds), |body| {
+                let Ok(f) = serde_urlencoded::from_bytes::<FormFields>(body.as_bytes()) else {
+                    return Ok(());
+                };
+                let _ = verify::normalize_id(&f.codice);
+                let _ = shared::domain::certificate::normalize_name(&f.cognome);
+                let page = pages::form(&ente, Some("x"), (&f.codice, &f.cognome, &f.nome));
+                // What was typed comes back only escaped: never as markup or out of its value.
+                for typed in [&f.codice, &f.cognome, &f.nome] {
+                    if typed.contains(['<', '"', '&']) {
+                        let raw = format!("value=\"{typed}\"");
+                        proptest::prop_assert!(!page.contains(&raw), "{typed:?} echoed raw");
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+}

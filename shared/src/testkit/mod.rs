@@ -6,6 +6,8 @@ pub mod bench;
 pub mod clock;
 pub mod contract;
 pub mod demo;
+#[cfg(feature = "hostile")]
+pub mod hostile;
 pub mod measure;
 
 pub use clock::ManualClock;

@@ -67,7 +67,8 @@ impl std::fmt::Display for ImportReport {
     }
 }
 
-fn parse_line(line: &str) -> Result<Record, String> {
+/// One line of the export as a record, or why not (in Italian, naming the field).
+pub fn parse_line(line: &str) -> Result<Record, String> {
     // The plain parser first; the one that names the failing field only for a bad line.
     serde_json::from_str(line).or_else(|_| {
         let de = &mut serde_json::Deserializer::from_str(line);
