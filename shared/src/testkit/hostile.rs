@@ -25,10 +25,10 @@ enum Edit {
 fn edit() -> impl Strategy<Value = Edit> {
     let at = any::<usize>();
     prop_oneof![
-        (at.clone(), any::<u8>()).prop_map(|(i, b)| Edit::Set(i, b)),
-        at.clone().prop_map(Edit::Remove),
-        (at.clone(), any::<u8>()).prop_map(|(i, b)| Edit::Insert(i, b)),
-        at.clone().prop_map(Edit::Cut),
+        (at, any::<u8>()).prop_map(|(i, b)| Edit::Set(i, b)),
+        at.prop_map(Edit::Remove),
+        (at, any::<u8>()).prop_map(|(i, b)| Edit::Insert(i, b)),
+        at.prop_map(Edit::Cut),
         (at, 1usize..64).prop_map(|(i, n)| Edit::Repeat(i, n)),
     ]
 }
