@@ -237,6 +237,15 @@ pub fn notice_counter(year: i32) -> Key {
     record(format!("NAVSEQ#{year}"))
 }
 
+/// The marker of an original about to be archived, until a record points at it.
+pub fn archiving(archive_key: &str) -> Key {
+    key("ARCHIVING".into(), archive_key)
+}
+
+pub fn archivings() -> Prefix {
+    all("ARCHIVING".into())
+}
+
 /// The bollo ledger entry of a marca da bollo.
 pub fn bollo(marca: &str) -> Key {
     record(format!("BOLLO#{marca}"))

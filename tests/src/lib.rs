@@ -111,14 +111,7 @@ impl Portal {
 
     /// The demo population as imported (the export written on first start).
     pub fn demo(&self) -> Vec<Persona> {
-        let text =
-            std::fs::read_to_string(self.state.config.data_dir.join("demo-export.jsonl")).unwrap();
-        text.lines()
-            .filter_map(|l| match serde_json::from_str::<Record>(l).unwrap() {
-                Record::Persona(p) => Some(*p),
-                Record::Famiglia(_) => None,
-            })
-            .collect()
+        demo_of(&self.state)
     }
 
     /// The first member of the demo's first household (F000001), today.
@@ -216,6 +209,17 @@ impl Portal {
         let body = resp.json().await.unwrap_or(serde_json::Value::Null);
         (status, body)
     }
+}
+
+/// The demo population a portal on `state` imported (the export written on first start).
+pub fn demo_of(state: &AppState) -> Vec<Persona> {
+    let text = std::fs::read_to_string(state.config.data_dir.join("demo-export.jsonl")).unwrap();
+    text.lines()
+        .filter_map(|l| match serde_json::from_str::<Record>(l).unwrap() {
+            Record::Persona(p) => Some(*p),
+            Record::Famiglia(_) => None,
+        })
+        .collect()
 }
 
 /// The test tools' venv (`TEST_PYTHON`'s directory, or `.venv` at the workspace root).

@@ -13,7 +13,7 @@ use e2e::lambda::{
     cold_start, http_event, packaged_auth_command, packaged_auth_root, Outcome,
     LAMBDA_LD_LIBRARY_PATH,
 };
-use serde_json::Value;
+use serde_json::{json, Value};
 
 const SESSION: &str = "anagrafe_session=0123456789abcdef0123456789abcdef";
 
@@ -258,7 +258,7 @@ async fn the_schedule_seals_yesterdays_audit_and_nobody_else_can() {
 }
 
 #[tokio::test]
-async fn the_schedule_reconciles_payments_and_nobody_else_can() {
+async fn the_schedules_reconcile_payments_and_sweep_the_archive_and_nobody_else_can() {
     let (_moto, endpoint) = moto();
     let env = cloud_env(&endpoint).await;
     let run = |event: Value| {
@@ -273,6 +273,19 @@ async fn the_schedule_reconciles_payments_and_nobody_else_can() {
     assert_eq!(report["checked"], 0, "{body}");
     assert_eq!(report["failed"], 0, "{body}");
     let out = run(http_event("POST", "/internal/payments/reconcile", &[])).await;
+    let (status, body) = response(&out.outcome, &out.logs);
+    assert_eq!(status, 404, "{body}");
+    // The archive's sweep, on its own schedule, and only on it.
+    let out = run(scheduled_event("SweepArchive")).await;
+    let (status, body) = response(&out.outcome, &out.logs);
+    assert_eq!(status, 200, "{body}\n{}", out.logs);
+    let swept: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (&swept["checked"], &swept["removed"]),
+        (&json!(0), &json!(0)),
+        "{body}"
+    );
+    let out = run(http_event("POST", "/internal/archive/sweep", &[])).await;
     let (status, body) = response(&out.outcome, &out.logs);
     assert_eq!(status, 404, "{body}");
 }

@@ -269,6 +269,17 @@ async fn payment_notice(
     Ok((headers, pdf).into_response())
 }
 
+/// `POST /internal/archive/sweep`, by the scheduler: removes the archived originals of
+/// attempts a crash left without a record.
+async fn sweep(
+    State(app): State<AppState>,
+    _: Scheduled,
+) -> ApiResult<Json<shared::services::certificates::intent::Swept>> {
+    Ok(Json(
+        shared::services::certificates::intent::sweep(&app).await?,
+    ))
+}
+
 /// `POST /internal/payments/reconcile`, by the scheduler: completes what was paid, closes
 /// what was cancelled or is past due.
 async fn reconcile(
@@ -297,6 +308,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state.clone());
     let scheduled = Router::new()
         .route("/internal/payments/reconcile", post(reconcile))
+        .route("/internal/archive/sweep", post(sweep))
         .with_state(state);
     harden(
         requires_level(routes, level)

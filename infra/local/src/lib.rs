@@ -185,3 +185,16 @@ pub async fn reconcile_payments(state: AppState) {
         }
     }
 }
+
+/// The local runner's sweep of archived originals no record points at (a process killed
+/// between archiving and recording leaves one; EventBridge runs the certificates function's
+/// `/internal/archive/sweep` in the cloud): once before serving, then every 30 seconds.
+pub async fn sweep_archive(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+    loop {
+        tick.tick().await;
+        if let Err(e) = shared::services::certificates::intent::sweep(&state).await {
+            tracing::warn!(error = %e, "archive not swept");
+        }
+    }
+}

@@ -53,6 +53,9 @@ async fn main() -> anyhow::Result<()> {
     }
     tokio::spawn(anagrafe_local::apply_registry_changes(state.clone()));
     tokio::spawn(anagrafe_local::reconcile_payments(state.clone()));
+    // What a crash left in the archive goes before anyone is served.
+    shared::services::certificates::intent::sweep(&state).await?;
+    tokio::spawn(anagrafe_local::sweep_archive(state.clone()));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     say(&format!(
         "Anagrafe online: http://127.0.0.1:{}/",

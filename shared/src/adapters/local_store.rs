@@ -43,6 +43,23 @@ impl RedbStore {
         self.clock.now().timestamp()
     }
 
+    /// Every live item in key order: for the tools and checks that read the whole store
+    /// (the crash test's invariant checker).
+    pub fn items(&self) -> PortResult<Vec<Item>> {
+        let tx = self.db.begin_read().map_err(backend)?;
+        let table = tx.open_table(ITEMS).map_err(backend)?;
+        let now = self.now();
+        let mut out = Vec::new();
+        for row in table.iter().map_err(backend)? {
+            let (k, v) = row.map_err(backend)?;
+            let ((pk, sk), (exp, data)) = (k.value(), v.value());
+            if exp > now {
+                out.push(to_item(pk, sk, exp, data));
+            }
+        }
+        Ok(out)
+    }
+
     fn write<R>(
         &self,
         f: impl FnOnce(&mut redb::Table<(&str, &str), (i64, &[u8])>, i64) -> PortResult<R>,

@@ -148,18 +148,21 @@ pub(super) async fn store(
     extra: Vec<(Item, Condition)>,
 ) -> ServiceResult<Stored> {
     let r = &s.record;
+    super::intent::announce(app, r).await?;
     app.archive
         .put(&r.archive_key, &s.pdf, r.expires_at)
         .await?;
-    match app.store.transact(record_items(r, extra)?).await {
+    let written = app.store.transact(record_items(r, extra)?).await;
+    if written.is_err() {
+        // A leftover file would be unreachable without a record (the sweep removes it).
+        let _ = app.archive.delete(&r.archive_key).await;
+    }
+    super::intent::settled(app, &r.archive_key).await;
+    match written {
         Ok(()) => Ok(Stored::Written),
-        Err(e) => {
-            // Best effort: a leftover file is unreachable without a record.
-            let _ = app.archive.delete(&r.archive_key).await;
-            match e {
-                PortError::ConditionFailed => Ok(Stored::Lost),
-                e => Err(e.into()),
-            }
-        }
+        Err(e) => match e {
+            PortError::ConditionFailed => Ok(Stored::Lost),
+            e => Err(e.into()),
+        },
     }
 }

@@ -12,6 +12,7 @@
 //!    second marca.
 
 mod build;
+pub mod intent;
 mod issue;
 mod ledger;
 mod payment;

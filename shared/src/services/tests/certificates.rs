@@ -86,3 +86,60 @@ async fn an_idempotency_key_gives_the_same_certificate_once() {
         Err(ServiceError::Conflict(Conflict::IdempotencyKeyReused))
     ));
 }
+
+/// A process killed between archiving an original and writing its record leaves a marker:
+/// the sweep removes that original once the marker is a minute old, and only that one.
+#[tokio::test]
+async fn the_sweep_removes_the_original_of_an_attempt_that_never_got_its_record() {
+    let f = fixture().await;
+    let (me, _) = f.with_mate();
+    let (_, s) = f.session(me, false).await;
+    let req = request(&me.codice_fiscale, "residenza", "pensioni", None);
+    let issued = issue(&f.app, &s, &req, &Channel::Citizen, None)
+        .await
+        .unwrap();
+    let markers = crate::keys::archivings();
+    let left = crate::ports::query_all(f.app.store.as_ref(), &markers)
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "a recorded original leaves no marker");
+    // The crashed attempt: its marker and its original, no record.
+    let key = crate::keys::certificate_file(2026, "ZZZZ-ZZZZ-ZZZZ", "ABCDEF");
+    let marker = serde_json::json!({"certificate": "ZZZZ-ZZZZ-ZZZZ", "archive_key": key, "at": f.clock.now_utc()});
+    let item = crate::ports::Item::at(
+        crate::keys::archiving(&key),
+        marker.to_string().into_bytes(),
+    );
+    f.app
+        .store
+        .put(item, crate::ports::Condition::None)
+        .await
+        .unwrap();
+    let until = f.clock.now_utc() + chrono::Duration::days(183);
+    f.app
+        .archive
+        .put(&key, b"%PDF orphan", until)
+        .await
+        .unwrap();
+    let sweep = crate::services::certificates::intent::sweep;
+    assert_eq!(
+        sweep(&f.app).await.unwrap().removed,
+        0,
+        "an attempt may still be running"
+    );
+    assert!(f.app.archive.get(&key).await.unwrap().is_some());
+    f.clock.advance(chrono::Duration::seconds(61));
+    let swept = sweep(&f.app).await.unwrap();
+    assert_eq!((swept.checked, swept.removed), (1, 1));
+    assert!(
+        f.app.archive.get(&key).await.unwrap().is_none(),
+        "the orphan is gone"
+    );
+    let kept = f.app.archive.get(&issued.record.archive_key).await.unwrap();
+    assert!(kept.is_some(), "the recorded original stays");
+    assert_eq!(
+        sweep(&f.app).await.unwrap(),
+        Default::default(),
+        "idempotent"
+    );
+}

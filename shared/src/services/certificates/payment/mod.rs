@@ -107,6 +107,11 @@ fn view(p: &Pending, checkout_url: Option<String>) -> PaymentView {
     )
 }
 
+/// The archive key of the pending certificate `id`, if there is one (for the sweep).
+pub(super) async fn pending_archive_key(app: &AppState, id: &str) -> ServiceResult<Option<String>> {
+    Ok(load(app, id).await?.map(|p| p.record.archive_key))
+}
+
 async fn load(app: &AppState, id: &str) -> ServiceResult<Option<Pending>> {
     registry::get_json(app.store.as_ref(), &keys::pending_certificate(id)).await
 }
@@ -220,6 +225,7 @@ pub(super) async fn start(
     let sealed = build(app, actor, plan, id, &Channel::Citizen, Some(&nav.nav)).await?;
     let position = position_of(app, actor, plan, &sealed.record, &sealed.pdf, nav);
     let r = &sealed.record;
+    super::intent::announce(app, r).await?;
     app.archive
         .put(&r.archive_key, &sealed.pdf, r.expires_at)
         .await?;
@@ -241,7 +247,11 @@ pub(super) async fn start(
     // The audit record goes in the pending record's transaction; the chain waits for it.
     let mut link = app.audit.link().await;
     items.extend(audit::entries(app, &mut link, &access)?);
-    if let Err(e) = app.store.transact(items).await {
+    let written = app.store.transact(items).await;
+    if written.is_ok() {
+        super::intent::settled(app, &pending.record.archive_key).await;
+    }
+    if let Err(e) = written {
         drop(link);
         let found = load(app, id).await?;
         // The file is removed unless a pending record points at it (a write that did land).
