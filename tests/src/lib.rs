@@ -132,17 +132,31 @@ impl Portal {
 
     /// A stored session for `p` (as a SAML login at level 2 leaves it): its token and itself.
     pub async fn open_session(&self, p: &Persona, operator: bool) -> (String, sessions::Session) {
-        let identity = Identity {
-            codice_fiscale: p.codice_fiscale.clone(),
-            cognome: p.cognome.clone(),
-            nome: p.nome.clone(),
-            email: None,
-            idp: "test".into(),
-            level: 2,
-        };
-        sessions::create(&self.state, identity, operator)
-            .await
+        open_session_on(&self.state, p, operator).await
+    }
+
+    /// Sends `body` (JSON) with `method` as `who`, with the CSRF token: the status and the
+    /// JSON answer (`Null` when there is none).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        who: &Login,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut req = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
             .unwrap()
+            .request(method, format!("{}{path}", self.base))
+            .header("Cookie", &who.cookie)
+            .header("X-CSRF-Token", &who.csrf);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(serde_json::Value::Null))
     }
 
     /// A session with its cookie and CSRF token.
@@ -209,6 +223,39 @@ impl Portal {
         let body = resp.json().await.unwrap_or(serde_json::Value::Null);
         (status, body)
     }
+}
+
+/// A stored session for `p` on `state` (as a SAML login at level 2 leaves it).
+pub async fn open_session_on(
+    state: &AppState,
+    p: &Persona,
+    operator: bool,
+) -> (String, sessions::Session) {
+    let identity = Identity {
+        codice_fiscale: p.codice_fiscale.clone(),
+        cognome: p.cognome.clone(),
+        nome: p.nome.clone(),
+        email: None,
+        idp: "test".into(),
+        level: 2,
+    };
+    sessions::create(state, identity, operator).await.unwrap()
+}
+
+/// The local pagoPA stand-in's checkout at `url`: the citizen picks `psp` and presses
+/// `azione` (paga, annulla); where they are sent back.
+pub async fn checkout(url: &str, psp: &str, azione: &str) -> String {
+    let resp = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(url)
+        .form(&[("psp", psp), ("azione", azione)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    resp.headers()["location"].to_str().unwrap().to_string()
 }
 
 /// The demo population a portal on `state` imported (the export written on first start).

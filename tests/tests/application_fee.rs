@@ -24,24 +24,25 @@ async fn call(
     who: &Login,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let mut req = client()
-        .request(method, format!("{}{path}", portal.base))
-        .header("Cookie", &who.cookie)
-        .header("X-CSRF-Token", &who.csrf);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
+    portal.call(method, path, who, body).await
 }
 
 async fn get(portal: &Portal, who: &Login, path: &str) -> (u16, Value) {
-    call(portal, reqwest::Method::GET, path, who, None).await
+    portal.call(reqwest::Method::GET, path, who, None).await
 }
 
 async fn post(portal: &Portal, who: &Login, path: &str) -> (u16, Value) {
-    call(portal, reqwest::Method::POST, path, who, None).await
+    portal.call(reqwest::Method::POST, path, who, None).await
+}
+
+/// The timeline's labels of an application as the citizen reads it.
+fn labels(a: &Value) -> Vec<String> {
+    a["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["state_label"].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// A complete draft of the historical certificate's research, which asks € 10,00.
@@ -77,18 +78,7 @@ async fn send(portal: &Portal, who: &Login, id: &str) -> Value {
     sent
 }
 
-/// The stand-in's checkout: the citizen picks `psp` and presses `azione`; where they are
-/// sent back.
-async fn checkout(url: &str, psp: &str, azione: &str) -> String {
-    let resp = client()
-        .post(url)
-        .form(&[("psp", psp), ("azione", azione)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 303);
-    resp.headers()["location"].to_str().unwrap().to_string()
-}
+use e2e::checkout;
 
 /// pagoPA's status of a sending's position.
 async fn position(portal: &Portal, id: &str, sending: usize) -> shared::ports::PositionStatus {
@@ -186,12 +176,7 @@ async fn an_application_with_a_fee_is_presented_once_paid_with_the_payment_on_it
     assert_eq!(a["fee"]["receipt"]["psp"], "Banca di Prova S.p.A.");
     // The term runs from the payment (the day it was presented): 30 calendar days.
     assert_eq!(a["due_date"], "2026-12-23", "{a}");
-    let labels: Vec<&str> = a["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["state_label"].as_str().unwrap())
-        .collect();
+    let labels = labels(&a);
     assert_eq!(
         labels,
         [
@@ -316,12 +301,7 @@ async fn a_cancelled_or_expired_fee_makes_a_draft_again_and_a_failed_one_stays_p
     );
     let (_, a) = get(&portal, &who, &format!("/api/istanze/{id}")).await;
     assert_eq!(a["state"], "bozza", "{a}");
-    let labels: Vec<&str> = a["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["state_label"].as_str().unwrap())
-        .collect();
+    let labels = labels(&a);
     assert_eq!(
         labels
             .iter()

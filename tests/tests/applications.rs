@@ -17,16 +17,7 @@ async fn send(
     who: &Login,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let mut req = reqwest::Client::new()
-        .request(method, format!("{}{path}", portal.base))
-        .header("Cookie", &who.cookie)
-        .header("X-CSRF-Token", &who.csrf);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
+    portal.call(method, path, who, body).await
 }
 
 /// POSTs `body` and checks the status; the answer.

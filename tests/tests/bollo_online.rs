@@ -42,14 +42,7 @@ async fn request(portal: &Portal, who: &Login, cf: &str, key: &str) -> Value {
 /// sent back.
 async fn checkout(view: &Value, psp: &str, azione: &str) -> String {
     let url = view["checkout_url"].as_str().expect("a checkout address");
-    let resp = client()
-        .post(url)
-        .form(&[("psp", psp), ("azione", azione)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 303);
-    resp.headers()["location"].to_str().unwrap().to_string()
+    e2e::checkout(url, psp, azione).await
 }
 
 async fn get(portal: &Portal, who: &Login, path: &str) -> (u16, Vec<u8>) {

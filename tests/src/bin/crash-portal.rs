@@ -25,15 +25,7 @@ async fn main() -> anyhow::Result<()> {
         ),
         ("operator", demo[10].clone(), true),
     ] {
-        let identity = sessions::Identity {
-            codice_fiscale: p.codice_fiscale.clone(),
-            cognome: p.cognome.clone(),
-            nome: p.nome.clone(),
-            email: None,
-            idp: "test".into(),
-            level: 2,
-        };
-        let (token, s) = sessions::create(&state, identity, operator).await?;
+        let (token, s) = e2e::open_session_on(&state, &p, operator).await;
         logins.insert(
             role.into(),
             serde_json::json!({"cookie": format!("{}={token}", sessions::COOKIE), "csrf": s.csrf_token, "cf": p.codice_fiscale}),
