@@ -12,16 +12,14 @@ use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::super::errors::{Conflict, NotFound, ServiceError};
-use super::super::payments::{self, PaymentState, PaymentView, Settled};
+use super::super::payments::{self, PaymentState, PaymentView, Settled, Step};
 use super::super::ServiceResult;
 use super::flow::{self, Made};
 use super::record::{self, Application};
 use crate::app::AppState;
 use crate::domain::applications::{Action, Service, State};
 use crate::keys;
-use crate::ports::{
-    DebtPosition, PaymentReceipt, PortError, PositionState, Transfer, TransferKind,
-};
+use crate::ports::{DebtPosition, PaymentReceipt, Transfer, TransferKind};
 use crate::services::sessions::Session;
 
 /// How long an application's fee stays payable.
@@ -144,51 +142,26 @@ pub async fn settle(app: &AppState, a: Application) -> ServiceResult<Application
     let Some(p) = payment_of(&a) else {
         return Ok(a);
     };
-    let now = app.clock.now();
-    let (iupd, due, id) = (p.position.iupd.clone(), p.position.due, a.id.clone());
-    let moved = match p.state {
-        PaymentState::Preparing if due <= now => close(app, a, PaymentState::Expired).await,
-        PaymentState::Preparing => match app.payments.create(&p.position).await {
-            // A 409: an earlier attempt created it (the iupd is this sending's).
-            Ok(()) | Err(PortError::ConditionFailed) => mark(app, a, PaymentState::Awaiting).await,
-            Err(e) => {
-                tracing::warn!(error = %e, "pagoPA did not open an application's position");
-                Ok(a)
-            }
-        },
-        PaymentState::Awaiting => match app.payments.status(&iupd).await? {
-            Some(s) if s.state == PositionState::Paid => present(app, a, &s.receipts).await,
-            Some(s) if s.state == PositionState::Unpaid && due > now => Ok(a),
-            Some(s) if s.state == PositionState::Invalid => {
-                mark(app, a, PaymentState::Cancelled).await
-            }
-            Some(s) if s.state == PositionState::Expired => {
-                mark(app, a, PaymentState::Expired).await
-            }
-            None if due > now => Ok(a),
-            _ => close(app, a, PaymentState::Expired).await,
-        },
-        _ => Ok(a),
-    };
-    after(app, &id, moved).await
+    let step = payments::next_step(app, p.state, &p.position).await?;
+    let id = a.id.clone();
+    after(app, &id, apply(app, a, step).await).await
 }
 
-/// Cancels the position on pagoPA (an unknown one counts as cancelled), then makes the
-/// application a draft again; if it was paid meanwhile, presents it instead.
+/// Cancels the position on pagoPA, then makes the application a draft again; if it was paid
+/// meanwhile, presents it instead.
 async fn close(app: &AppState, a: Application, state: PaymentState) -> ServiceResult<Application> {
-    let iupd = a
-        .payment
-        .as_ref()
-        .map(|p| p.position.iupd.clone())
-        .unwrap_or_default();
-    match app.payments.invalidate(&iupd).await {
-        Ok(()) => mark(app, a, state).await,
-        Err(PortError::ConditionFailed) => match app.payments.status(&iupd).await? {
-            Some(s) if s.state == PositionState::Paid => present(app, a, &s.receipts).await,
-            Some(s) if s.state == PositionState::Unpaid => Ok(a),
-            _ => mark(app, a, state).await,
-        },
-        Err(e) => Err(e.into()),
+    let Some(p) = a.payment.as_ref() else {
+        return Ok(a);
+    };
+    let step = payments::cancel(app, &p.position, state).await?;
+    apply(app, a, step).await
+}
+
+async fn apply(app: &AppState, a: Application, step: Step) -> ServiceResult<Application> {
+    match step {
+        Step::Stay => Ok(a),
+        Step::Mark(state) => mark(app, a, state).await,
+        Step::Release(s) => present(app, a, &s.receipts).await,
     }
 }
 

@@ -11,7 +11,7 @@ use super::ServiceResult;
 use crate::app::AppState;
 use crate::domain::payments::{euro, Notice};
 use crate::keys;
-use crate::ports::{CartItem, DebtPosition, ReturnUrls};
+use crate::ports::{CartItem, DebtPosition, PortError, PositionState, PositionStatus, ReturnUrls};
 
 /// Where a payment stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,6 +123,66 @@ pub async fn checkout(
         description: position.description.clone(),
     };
     Ok(app.payments.checkout(&[item], &urls, email).await?)
+}
+
+/// What pagoPA says a payment needs next.
+#[derive(Debug)]
+pub enum Step {
+    /// Nothing to do yet (unpaid and not due, or pagoPA unreachable while preparing).
+    Stay,
+    /// Write the payment in this state (open on pagoPA, or closed there).
+    Mark(PaymentState),
+    /// Paid: release (or present) what it pays for, with this status's receipts.
+    Release(PositionStatus),
+}
+
+/// The next step of a payment in `state` for `position`: a preparing one is opened on
+/// pagoPA (a 409 means an earlier attempt opened it: its `iupd` is the payer's thing's); an
+/// awaiting one follows pagoPA's status; one past its due date is cancelled as expired.
+pub async fn next_step(
+    app: &AppState,
+    state: PaymentState,
+    position: &DebtPosition,
+) -> ServiceResult<Step> {
+    let due = position.due <= app.clock.now();
+    match state {
+        // The position may exist even if its creation seemed to fail: closed on pagoPA too.
+        PaymentState::Preparing if due => cancel(app, position, PaymentState::Expired).await,
+        PaymentState::Preparing => match app.payments.create(position).await {
+            Ok(()) | Err(PortError::ConditionFailed) => Ok(Step::Mark(PaymentState::Awaiting)),
+            Err(e) => {
+                tracing::warn!(error = %e, "pagoPA did not open a position");
+                Ok(Step::Stay)
+            }
+        },
+        PaymentState::Awaiting => match app.payments.status(&position.iupd).await? {
+            Some(s) if s.state == PositionState::Paid => Ok(Step::Release(s)),
+            Some(s) if s.state == PositionState::Invalid => Ok(Step::Mark(PaymentState::Cancelled)),
+            Some(s) if s.state == PositionState::Expired => Ok(Step::Mark(PaymentState::Expired)),
+            _ if !due => Ok(Step::Stay),
+            _ => cancel(app, position, PaymentState::Expired).await,
+        },
+        _ => Ok(Step::Stay),
+    }
+}
+
+/// Cancels the position on pagoPA (an unknown one counts as cancelled) to close the payment
+/// in `state`; if it was paid meanwhile, the step is its release.
+pub async fn cancel(
+    app: &AppState,
+    position: &DebtPosition,
+    state: PaymentState,
+) -> ServiceResult<Step> {
+    match app.payments.invalidate(&position.iupd).await {
+        Ok(()) => Ok(Step::Mark(state)),
+        // Not cancellable: paid meanwhile, or closed already on pagoPA.
+        Err(PortError::ConditionFailed) => match app.payments.status(&position.iupd).await? {
+            Some(s) if s.state == PositionState::Paid => Ok(Step::Release(s)),
+            Some(s) if s.state == PositionState::Unpaid => Ok(Step::Stay),
+            _ => Ok(Step::Mark(state)),
+        },
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// What moving one open payment on did.

@@ -11,8 +11,8 @@ use crate::app::AppState;
 use crate::domain::certificate::DigitalBollo;
 use crate::domain::payments::{document_hash, read_stamp};
 use crate::keys;
-use crate::ports::{Condition, PortError, PositionState, PositionStatus};
-use crate::services::payments::Settled;
+use crate::ports::{Condition, PortError, PositionStatus};
+use crate::services::payments::{self, Settled, Step};
 
 /// Writes the pending certificate in its new state; a closed one loses its archived
 /// original, its open-payment entry and its reservation (the marca and the idempotency key
@@ -40,60 +40,26 @@ pub(super) async fn set_state(
 /// Moves a pending certificate on as far as pagoPA allows: opens its position, releases it
 /// when paid, closes it when cancelled or past due.
 pub(super) async fn settle_pending(app: &AppState, p: Pending) -> ServiceResult<Pending> {
-    let now = app.clock.now();
-    match p.state {
-        // The position may exist even if its creation seemed to fail: closed on pagoPA too.
-        PaymentState::Preparing if p.position.due <= now => {
-            close(app, p, PaymentState::Expired).await
-        }
-        PaymentState::Preparing => match app.payments.create(&p.position).await {
-            // A 409: an earlier attempt created it (the iupd is the certificate's).
-            Ok(()) | Err(PortError::ConditionFailed) => {
-                set_state(app, p, PaymentState::Awaiting).await
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "pagoPA did not open a certificate's position");
-                Ok(p)
-            }
-        },
-        PaymentState::Awaiting => match app.payments.status(&p.position.iupd).await? {
-            Some(s) => follow(app, p, s).await,
-            None if p.position.due <= now => close(app, p, PaymentState::Expired).await,
-            None => Ok(p),
-        },
-        _ => Ok(p),
-    }
+    let step = payments::next_step(app, p.state, &p.position).await?;
+    apply(app, p, step).await
 }
 
-/// Cancels the position on pagoPA (an unknown one counts as cancelled), then closes the
-/// pending certificate in `state`; if it was paid meanwhile, releases it instead.
+/// Cancels the position on pagoPA, then closes the pending certificate in `state`; if it
+/// was paid meanwhile, releases it instead.
 pub(super) async fn close(
     app: &AppState,
     p: Pending,
     state: PaymentState,
 ) -> ServiceResult<Pending> {
-    match app.payments.invalidate(&p.position.iupd).await {
-        Ok(()) => set_state(app, p, state).await,
-        // Not cancellable: paid meanwhile (released), or closed already on pagoPA.
-        Err(PortError::ConditionFailed) => match app.payments.status(&p.position.iupd).await? {
-            Some(s) if s.state == PositionState::Paid => release(app, p, &s).await,
-            Some(s) if s.state == PositionState::Unpaid => Ok(p),
-            _ => set_state(app, p, state).await,
-        },
-        Err(e) => Err(e.into()),
-    }
+    let step = payments::cancel(app, &p.position, state).await?;
+    apply(app, p, step).await
 }
 
-/// Follows pagoPA's status of the position.
-async fn follow(app: &AppState, p: Pending, s: PositionStatus) -> ServiceResult<Pending> {
-    match s.state {
-        PositionState::Paid => release(app, p, &s).await,
-        PositionState::Unpaid if p.position.due <= app.clock.now() => {
-            close(app, p, PaymentState::Expired).await
-        }
-        PositionState::Unpaid => Ok(p),
-        PositionState::Invalid => set_state(app, p, PaymentState::Cancelled).await,
-        PositionState::Expired => set_state(app, p, PaymentState::Expired).await,
+async fn apply(app: &AppState, p: Pending, step: Step) -> ServiceResult<Pending> {
+    match step {
+        Step::Stay => Ok(p),
+        Step::Mark(state) => set_state(app, p, state).await,
+        Step::Release(s) => release(app, p, &s).await,
     }
 }
 
