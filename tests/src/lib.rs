@@ -242,6 +242,27 @@ pub async fn open_session_on(
     sessions::create(state, identity, operator).await.unwrap()
 }
 
+/// Writes an @e.bollo receipt to `dir/marca.xml` and checks it with xmllint against Agenzia
+/// delle Entrate's `MarcaDaBollo.xsd` (no network); the file's path.
+pub fn assert_valid_marca(dir: &Path, xml: &str) -> std::path::PathBuf {
+    let file = dir.join("marca.xml");
+    std::fs::write(&file, xml).unwrap();
+    let xsd = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/pagopa/MarcaDaBollo.xsd"
+    );
+    let args = [
+        "--noout",
+        "--nonet",
+        "--schema",
+        xsd,
+        file.to_str().unwrap(),
+    ];
+    let out = run("xmllint", &args);
+    assert!(out.contains("validates"), "{out}");
+    file
+}
+
 /// The local pagoPA stand-in's checkout at `url`: the citizen picks `psp` and presses
 /// `azione` (paga, annulla); where they are sent back.
 pub async fn checkout(url: &str, psp: &str, azione: &str) -> String {

@@ -149,23 +149,7 @@ async fn a_certificate_paid_online_is_released_with_the_marca_naming_its_pdf() {
     let pdf_hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&pdf));
     let stamp = read_stamp(&xml).unwrap();
     assert_eq!(stamp.document_sha256_b64, pdf_hash);
-    let marca = dir.path().join("marca.xml");
-    std::fs::write(&marca, &xml).unwrap();
-    let xsd = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/pagopa/MarcaDaBollo.xsd"
-    );
-    let out = e2e::run(
-        "xmllint",
-        &[
-            "--noout",
-            "--nonet",
-            "--schema",
-            xsd,
-            marca.to_str().unwrap(),
-        ],
-    );
-    assert!(out.contains("validates"), "{out}");
+    e2e::assert_valid_marca(dir.path(), &xml);
 
     // The record and the verification page show the receipt and that it matches.
     let record = certificates::record(&portal.state, &id)

@@ -111,23 +111,7 @@ async fn a_paid_marca_is_a_signed_receipt_valid_against_the_xsd_naming_the_docum
     assert_eq!(stamp.iubd.len(), 14);
     assert_eq!(stamp.amount, "16.00");
 
-    let file = r.dir.path().join("marca.xml");
-    std::fs::write(&file, &xml).unwrap();
-    let xsd = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/pagopa/MarcaDaBollo.xsd"
-    );
-    let out = e2e::run(
-        "xmllint",
-        &[
-            "--noout",
-            "--nonet",
-            "--schema",
-            xsd,
-            file.to_str().unwrap(),
-        ],
-    );
-    assert!(out.contains("validates"), "{out}");
+    let file = e2e::assert_valid_marca(r.dir.path(), &xml);
     let cert = r.dir.path().join("psp.der");
     std::fs::write(&cert, r.pagopa.psp_certificate()).unwrap();
     let out = e2e::run(
