@@ -2,14 +2,15 @@
 
 use std::sync::Arc;
 
+mod cloud;
+
 use crate::adapters::counted::{CountedMailer, CountedSigner};
-use crate::adapters::emf::Emf;
-use crate::adapters::local_tsa::LocalTsa;
+#[cfg(feature = "local")]
 use crate::adapters::{
     local_archive::FsArchive, local_mailer::OutboxMailer, local_pagopa::LocalPagoPa,
-    local_signer::SoftwareSigner, local_store::RedbStore, mail_notifier::MailNotifier,
-    store_protocollo::StoreProtocollo,
+    local_signer::SoftwareSigner, local_store::RedbStore, local_tsa::LocalTsa,
 };
+use crate::adapters::{mail_notifier::MailNotifier, store_protocollo::StoreProtocollo};
 use crate::config::Config;
 use crate::domain::applications::Services;
 use crate::domain::catalog::Catalog;
@@ -28,6 +29,9 @@ pub enum StartError {
     Catalog(String),
     #[error("{0}")]
     Arms(String),
+    /// What the configuration asks for is not linked in this function.
+    #[error("{0}")]
+    Unlinked(&'static str),
 }
 
 /// The catalogue from `CATALOG_FILE`, or the embedded default.
@@ -56,18 +60,8 @@ pub fn load_services(config: &Config) -> Result<Services, StartError> {
     }
 }
 
-/// GPD and Checkout when `PAGOPA_GPD_URL` is set; otherwise payments are not active.
-fn cloud_payments(config: &Config) -> Result<Arc<dyn Payments>, StartError> {
-    Ok(match &config.pagopa {
-        Some(endpoints) => Arc::new(crate::adapters::pagopa::PagoPaHttp::new(
-            endpoints.clone(),
-            config.creditor.clone(),
-        )?),
-        None => Arc::new(crate::adapters::no_payments::NoPayments),
-    })
-}
-
 /// Locally the counts go to `<data dir>/metrics.jsonl`, in the same format as on Lambda.
+#[cfg(feature = "local")]
 fn local_metrics(
     dir: &std::path::Path,
     clock: Arc<dyn Clock>,
@@ -77,7 +71,7 @@ fn local_metrics(
         .append(true)
         .open(dir.join("metrics.jsonl"))
         .map_err(|e| StartError::Store(PortError::unavailable(crate::ports::Port::Store, e)))?;
-    Ok(Arc::new(Emf::new(
+    Ok(Arc::new(crate::adapters::emf::Emf::new(
         &metrics_namespace(),
         Box::new(file),
         clock,
@@ -140,82 +134,26 @@ fn load_arms(config: &Config, local: bool) -> Result<Option<Arc<Arms>>, StartErr
 }
 
 impl AppState {
-    /// The cloud adapters (DynamoDB, S3, KMS, SMTP) when configured, otherwise the local ones.
-    /// SDK clients are built once here, outside any request.
+    /// The cloud adapters this function links (DynamoDB, S3, KMS, SMTP, pagoPA, TSA) when
+    /// configured, otherwise the local ones. SDK clients are built once here, outside any
+    /// request.
     pub async fn from_config(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
-        let Some(cloud) = config.cloud.clone() else {
-            return Self::local(config, clock);
-        };
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        let s3_config = aws_sdk_s3::config::Builder::from(&sdk)
-            // Path-style addressing only where an endpoint override points at a test server.
-            .force_path_style(std::env::var_os("AWS_ENDPOINT_URL").is_some())
-            .build();
-        let chain = match &cloud.certificate_chain_pem {
-            Some(pem) => crate::adapters::kms::pem_chain(pem)?,
-            None => Vec::new(),
-        };
-        let store: Arc<dyn RegistryStore> = Arc::new(crate::adapters::dynamo::DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(&sdk),
-            &cloud.table,
-            clock.clone(),
-        ));
-        let metrics: Arc<dyn Metrics> = Arc::new(Emf::new(
-            &metrics_namespace(),
-            Box::new(std::io::stdout()),
-            clock.clone(),
-        ));
-        let mailer = counted_mailer(
-            Arc::new(crate::adapters::smtp::SmtpMailer::new(
-                &cloud.smtp,
-                &config.mail_from,
-            )),
-            &metrics,
-        );
-        Ok(AppState {
-            catalog: Arc::new(load_catalog(&config)?),
-            services: Arc::new(load_services(&config)?),
-            protocollo: Arc::new(StoreProtocollo::new(store.clone(), clock.clone())),
-            notifier: Arc::new(MailNotifier::new(mailer.clone())),
-            payments: cloud_payments(&config)?,
-            store,
-            archive: Arc::new(crate::adapters::s3::S3Archive::new(
-                aws_sdk_s3::Client::from_conf(s3_config),
-                &cloud.bucket,
-                clock.clone(),
-            )),
-            signer: counted_signer(
-                Arc::new(crate::adapters::kms::KmsSigner::new(
-                    aws_sdk_kms::Client::new(&sdk),
-                    &cloud.kms_key_id,
-                    chain,
-                )),
-                &metrics,
-            ),
-            mailer,
-            timestamper: match &config.tsa {
-                Some(t) => Some(Arc::new(crate::adapters::http_tsa::HttpTsa::new(
-                    t.clone(),
-                )?)),
-                None => None,
-            },
-            arms: load_arms(&config, false)?,
-            audit: Default::default(),
-            metrics,
-            clock,
-            config: Arc::new(config),
-        })
+        match config.cloud.clone() {
+            Some(cloud) => cloud::state(config, cloud, clock),
+            None => Self::local(config, clock),
+        }
     }
 
     /// The local adapters, all persistent under `config.data_dir`; the seals are
     /// time-stamped by the local TSA unless `TSA_URL` names another.
+    #[cfg(feature = "local")]
     pub fn local(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
         let dir = config.data_dir.clone();
         let catalog = Arc::new(load_catalog(&config)?);
         let name = format!("Comune di {}", config.municipality.name);
         let signer = SoftwareSigner::open_or_create(&dir.join("signer"), &name)?;
-        let timestamper: Arc<dyn Timestamper> = match &config.tsa {
-            Some(t) => Arc::new(crate::adapters::http_tsa::HttpTsa::new(t.clone())?),
+        let timestamper: Arc<dyn Timestamper> = match cloud::timestamper(&config)? {
+            Some(remote) => remote,
             None => Arc::new(LocalTsa::in_data_dir(&dir, &name, clock.clone())?),
         };
         let store: Arc<dyn RegistryStore> =
@@ -231,7 +169,7 @@ impl AppState {
             protocollo: Arc::new(StoreProtocollo::new(store.clone(), clock.clone())),
             notifier: Arc::new(MailNotifier::new(mailer.clone())),
             payments: match &config.pagopa {
-                Some(_) => cloud_payments(&config)?,
+                Some(_) => cloud::payments(&config)?,
                 None => Arc::new(LocalPagoPa::open(
                     &dir.join("pagopa"),
                     store.clone(),
@@ -250,5 +188,14 @@ impl AppState {
             clock,
             config: Arc::new(config),
         })
+    }
+
+    /// Without the local adapters (a function built for the cloud), the cloud settings are
+    /// required.
+    #[cfg(not(feature = "local"))]
+    pub fn local(_: Config, _: Arc<dyn Clock>) -> Result<Self, StartError> {
+        Err(StartError::Unlinked(
+            "questa funzione lavora solo con le impostazioni del cloud (TABLE_NAME e le altre)",
+        ))
     }
 }

@@ -122,7 +122,7 @@ pub struct CloudSettings {
     pub kms_key_id: String,
     /// PEM chain of the KMS key's certificate (seal certificate first).
     pub certificate_chain_pem: Option<String>,
-    pub smtp: crate::adapters::smtp::SmtpSettings,
+    pub smtp: SmtpSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -149,7 +149,7 @@ pub struct Config {
     /// A PNG of the comune's coat of arms (`ARMS_FILE`); locally the demo's placeholder.
     pub arms_file: Option<PathBuf>,
     /// The time-stamping authority of the seals (`TSA_URL`); locally the runner's own.
-    pub tsa: Option<crate::adapters::http_tsa::TsaSettings>,
+    pub tsa: Option<TsaSettings>,
     /// The secret header value CloudFront adds to requests for the verify origin: with it,
     /// the viewer's address header is trusted (see the verify function).
     pub origin_secret: Option<String>,
@@ -242,7 +242,7 @@ fn cloud_from_env() -> Result<Option<CloudSettings>, ConfigError> {
         bucket: required("ARCHIVE_BUCKET")?,
         kms_key_id: required("KMS_KEY_ID")?,
         certificate_chain_pem: chain,
-        smtp: crate::adapters::smtp::SmtpSettings {
+        smtp: SmtpSettings {
             host: required("SMTP_HOST")?,
             port: var("SMTP_PORT", "587").parse().map_err(|e| ConfigError {
                 name: "SMTP_PORT",
@@ -356,7 +356,7 @@ impl Config {
             demo_population: parsed("DEMO_POPULATION", "200")?,
             origin_secret: optional("ORIGIN_SECRET"),
             arms_file: path("ARMS_FILE"),
-            tsa: optional("TSA_URL").map(|url| crate::adapters::http_tsa::TsaSettings {
+            tsa: optional("TSA_URL").map(|url| TsaSettings {
                 url,
                 username: optional("TSA_USERNAME"),
                 password: optional("TSA_PASSWORD"),
@@ -457,4 +457,23 @@ impl Config {
     pub fn operator(&self, cf: &str) -> Option<&OperatorInfo> {
         self.operators.iter().find(|o| o.codice_fiscale == cf)
     }
+}
+
+/// The SMTP server of the cloud (SES): `SMTP_HOST` and the rest.
+#[derive(Debug, Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// STARTTLS (true, the default) or plain SMTP (only for a local test server).
+    pub starttls: bool,
+}
+
+/// A time-stamping authority over HTTP (`TSA_URL`, optional basic credentials).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TsaSettings {
+    pub url: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
 }

@@ -118,6 +118,29 @@ pub fn to_pem(label: &str, value: &impl Encode) -> PortResult<String> {
     der::pem::encode_string(label, der::pem::LineEnding::LF, &der).map_err(backend)
 }
 
+/// DER certificates from a PEM bundle (`SIGNING_CERT_CHAIN`: the seal certificate, then its
+/// issuers).
+pub fn pem_chain(pem: &str) -> PortResult<Vec<Vec<u8>>> {
+    use der::{DecodePem, Encode};
+    let mut out = Vec::new();
+    for block in pem.split_inclusive("-----END CERTIFICATE-----") {
+        if !block.contains("BEGIN CERTIFICATE") {
+            continue;
+        }
+        let start = block.find("-----BEGIN").unwrap_or(0);
+        let cert = x509_cert::Certificate::from_pem(&block.as_bytes()[start..])
+            .map_err(|e| PortError::unavailable(Port::Signer, e.to_string()))?;
+        out.push(
+            cert.to_der()
+                .map_err(|e| PortError::unavailable(Port::Signer, e.to_string()))?,
+        );
+    }
+    if out.is_empty() {
+        return Err(PortError::NotConfigured("seal certificate chain"));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -184,14 +184,23 @@ pub fn workspace_bin(name: &str) -> std::path::PathBuf {
 }
 
 /// The functions of the stack, as their binaries are named.
-pub const FUNCTIONS: [&str; 6] = [
+pub const FUNCTIONS: [&str; 7] = [
     "auth",
     "household",
     "certificates",
     "autocert",
+    "applications",
     "verify",
     "import",
 ];
+
+/// The template's logical ID of a function (`household` → `HouseholdFunction`), the folder
+/// of its build under `sam build`'s output.
+pub fn logical_id(function: &str) -> String {
+    let mut c = function.chars();
+    let first = c.next().map(|f| f.to_ascii_uppercase()).unwrap_or_default();
+    format!("{first}{}Function", c.as_str())
+}
 
 /// A function's ops command line (`<name> <args>`, outside Lambda and in local mode, with
 /// `MUNICIPALITY_NAME=Valdemo` and `env`); returns its stdout, panicking with its stderr when

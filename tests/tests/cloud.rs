@@ -15,7 +15,8 @@ use e2e::{venv_bin, PdfFile};
 use shared::adapters::dynamo::DynamoStore;
 use shared::adapters::kms::KmsSigner;
 use shared::adapters::s3::S3Archive;
-use shared::adapters::smtp::{SmtpMailer, SmtpSettings};
+use shared::adapters::smtp::SmtpMailer;
+use shared::config::SmtpSettings;
 use shared::ports::{ArchiveStore, Attachment, Mail, Mailer, PortError};
 use shared::testkit::contract;
 use shared::testkit::ManualClock;
@@ -306,7 +307,7 @@ async fn a_certificate_sealed_through_kms_is_accepted_by_pyhanko() {
     let cert = seal_command(&endpoint, &key_id, &["seal-self-signed", "30"]);
     let root_pem = dir.path().join("seal.pem");
     std::fs::write(&root_pem, &cert).unwrap();
-    let chain = shared::adapters::kms::pem_chain(&cert).unwrap();
+    let chain = shared::seal::pem_chain(&cert).unwrap();
     let signer = KmsSigner::new(kms, key_id, chain);
 
     let doc = shared::pdf::Doc {

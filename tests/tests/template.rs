@@ -223,3 +223,75 @@ fn alarms_and_the_dashboard_read_what_the_code_counts() {
     }
     assert!(t.contains("Type: AWS::SNS::Topic") && t.contains("Protocol: email"));
 }
+
+/// The features of `shared` a function's Cargo.toml asks for (the adapters it links).
+fn linked_adapters(function: &str) -> Vec<String> {
+    let manifest = std::fs::read_to_string(format!(
+        "{}/../functions/{function}/Cargo.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let line = manifest
+        .lines()
+        .find(|l| l.starts_with("shared = {") && l.contains("features"))
+        .unwrap_or_else(|| panic!("{function}: shared without features"));
+    let list = &line[line.find('[').unwrap() + 1..line.find(']').unwrap()];
+    list.split(',')
+        .map(|f| f.trim().trim_matches('"').to_string())
+        .collect()
+}
+
+#[test]
+fn each_function_links_the_adapters_its_permissions_allow_and_no_more() {
+    let t = std::fs::read_to_string(template()).unwrap();
+    for (function, logical) in [
+        ("auth", "AuthFunction"),
+        ("household", "HouseholdFunction"),
+        ("certificates", "CertificatesFunction"),
+        ("autocert", "AutocertFunction"),
+        ("applications", "ApplicationsFunction"),
+        ("verify", "VerifyFunction"),
+        ("import", "ImportFunction"),
+    ] {
+        // The resource's lines: up to the next resource (two spaces, then a capital).
+        let start = t.find(&format!("\n  {logical}:\n")).unwrap() + logical.len() + 4;
+        let rest = &t[start..];
+        let end = rest
+            .match_indices("\n  ")
+            .find(|(j, _)| rest[j + 3..].starts_with(|c: char| c.is_ascii_uppercase()))
+            .map_or(rest.len(), |(j, _)| j);
+        let block = &rest[..end];
+        let linked = linked_adapters(function);
+        let has = |f: &str| linked.iter().any(|l| l == f);
+        assert!(
+            has("dynamo") && block.contains("DynamoDBCrudPolicy"),
+            "{function}: every function has the store"
+        );
+        let reads_archive = block.contains("S3ReadPolicy") || block.contains("s3:GetObject");
+        assert_eq!(
+            has("s3"),
+            reads_archive,
+            "{function}: S3 adapter vs permission"
+        );
+        let may_sign = t.contains(&format!("Principal: {{AWS: !GetAtt {logical}Role.Arn}}"));
+        assert_eq!(
+            has("kms"),
+            may_sign,
+            "{function}: KMS adapter vs key policy"
+        );
+        // Only the functions that send e-mail or reach pagoPA, a TSA or a CRL link those.
+        let smtp = ["household", "certificates", "autocert", "applications"];
+        assert_eq!(has("smtp"), smtp.contains(&function), "{function}: SMTP");
+        let http = ["auth", "certificates", "applications"];
+        assert_eq!(
+            has("http"),
+            http.contains(&function),
+            "{function}: HTTPS client"
+        );
+        assert_eq!(
+            has("local"),
+            function == "import",
+            "{function}: local adapters"
+        );
+    }
+}

@@ -6,8 +6,9 @@ use std::process::Command;
 
 use e2e::aws::{free_port, wait_for, Server};
 use e2e::{venv_bin, PdfFile, Portal};
-use shared::adapters::http_tsa::{HttpTsa, TsaSettings};
+use shared::adapters::http_tsa::HttpTsa;
 use shared::adapters::local_signer::SoftwareSigner;
+use shared::config::TsaSettings;
 use shared::ports::{Signer, Timestamper};
 
 fn openssl(dir: &std::path::Path, args: &[&str]) -> String {

@@ -10,18 +10,12 @@ use der::asn1::Int;
 use der::{Decode, Encode};
 use x509_tsp::{TimeStampReq, TimeStampResp, TspVersion, TstInfo};
 
-use super::local_tsa::{random_positive, sha256_imprint};
+use super::tsp::{random_positive, sha256_imprint};
+use crate::config::TsaSettings;
 use crate::ports::{Port, PortError, PortResult, Timestamper};
 
 /// The biggest TimeStampResp read (a token with a certificate chain is a few KB).
 const RESPONSE_LIMIT: usize = 64 * 1024;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TsaSettings {
-    pub url: String,
-    pub username: Option<String>,
-    pub password: Option<String>,
-}
 
 pub struct HttpTsa {
     client: reqwest::Client,

@@ -24,33 +24,11 @@ fn backend(e: impl std::error::Error) -> PortError {
     )
 }
 
-/// DER certificates from a PEM bundle.
-pub fn pem_chain(pem: &str) -> PortResult<Vec<Vec<u8>>> {
-    use der::{DecodePem, Encode};
-    let mut out = Vec::new();
-    for block in pem.split_inclusive("-----END CERTIFICATE-----") {
-        if !block.contains("BEGIN CERTIFICATE") {
-            continue;
-        }
-        let start = block.find("-----BEGIN").unwrap_or(0);
-        let cert = x509_cert::Certificate::from_pem(&block.as_bytes()[start..])
-            .map_err(|e| PortError::unavailable(Port::Signer, e.to_string()))?;
-        out.push(
-            cert.to_der()
-                .map_err(|e| PortError::unavailable(Port::Signer, e.to_string()))?,
-        );
-    }
-    if out.is_empty() {
-        return Err(PortError::NotConfigured("seal certificate chain"));
-    }
-    Ok(out)
-}
-
 impl KmsSigner {
-    /// A signer for `key_id` with the default AWS configuration and no certificate yet (for
+    /// A signer for `key_id` with the SDK settings from the environment and no certificate yet (for
     /// the seal's request and self-issued certificate).
     pub async fn connect(key_id: &str) -> Self {
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let sdk = super::sdk::from_env();
         KmsSigner::new(Client::new(&sdk), key_id, Vec::new())
     }
 

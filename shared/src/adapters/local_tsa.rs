@@ -14,18 +14,19 @@ use cms::content_info::ContentInfo;
 use const_oid::db::rfc5280::ID_KP_TIME_STAMPING;
 use const_oid::db::rfc5912::ID_SHA_256;
 use const_oid::ObjectIdentifier;
-use der::asn1::{GeneralizedTime, Int, OctetString};
+use der::asn1::{GeneralizedTime, Int};
 use der::{Decode, DecodePem, Encode, EncodePem};
 use p256::ecdsa::{DerSignature, SigningKey};
 use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
 use sha2::{Digest, Sha256};
 use x509_cert::builder::{Builder, CertificateBuilder, Profile};
 use x509_cert::ext::pkix::ExtendedKeyUsage;
-use x509_cert::spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
+use x509_cert::spki::SubjectPublicKeyInfoOwned;
 use x509_cert::time::Validity;
 use x509_cert::Certificate;
 use x509_tsp::{MessageImprint, TimeStampReq, TimeStampResp, TspVersion, TstInfo};
 
+use super::tsp::{random_positive, sha256_imprint};
 use crate::pdf::pades::{assemble_with, signed_attributes_for, Encapsulated};
 use crate::ports::{Clock, Port, PortError, PortResult, SignatureAlgorithm, Timestamper};
 use crate::seal::random_serial;
@@ -225,27 +226,6 @@ fn rejection(why: Rejected) -> Vec<u8> {
         },
     };
     resp.to_der().expect("a rejection encodes")
-}
-
-/// A random positive 80-bit INTEGER in minimal DER form (first byte 0x40..=0x7f): token
-/// serial numbers and request nonces.
-pub fn random_positive() -> PortResult<Int> {
-    use rand::RngCore;
-    let mut b = [0u8; 10];
-    rand::rngs::OsRng.fill_bytes(&mut b);
-    b[0] = (b[0] & 0x3f) | 0x40;
-    Int::new(&b).map_err(backend)
-}
-
-/// The imprint of a SHA-256 digest.
-pub fn sha256_imprint(digest: &[u8; 32]) -> PortResult<MessageImprint> {
-    Ok(MessageImprint {
-        hash_algorithm: AlgorithmIdentifierOwned {
-            oid: ID_SHA_256,
-            parameters: None,
-        },
-        hashed_message: OctetString::new(digest.to_vec()).map_err(backend)?,
-    })
 }
 
 #[async_trait]

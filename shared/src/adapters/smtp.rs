@@ -7,23 +7,14 @@ use async_trait::async_trait;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
-use super::local_mailer::build_message;
+use super::mime::build_message;
+use crate::config::SmtpSettings;
 use crate::ports::{Mail, Mailer, Port, PortError, PortResult};
 
 pub struct SmtpMailer {
     settings: SmtpSettings,
     transport: tokio::sync::OnceCell<AsyncSmtpTransport<Tokio1Executor>>,
     from: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct SmtpSettings {
-    pub host: String,
-    pub port: u16,
-    pub username: Option<String>,
-    pub password: Option<String>,
-    /// STARTTLS (true, the default) or plain SMTP (only for a local test server).
-    pub starttls: bool,
 }
 
 impl SmtpMailer {
