@@ -8,15 +8,16 @@
 #
 # usage: infra/lambda/package-auth.sh OUT_DIR [BINARY]
 #   OUT_DIR  becomes the function's code: bootstrap + lib/
-#   BINARY   an already built auth binary (default: cargo build --release -p auth)
+#   BINARY   an already built auth binary (default: the release build for x86_64, the same
+#            cargo build as cargo-lambda's for the other functions, sharing its dependencies)
 set -euo pipefail
 out=${1:?usage: package-auth.sh OUT_DIR [BINARY]}
 bin=${2:-}
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 task_root=/var/task
 if [ -z "$bin" ]; then
-    (cd "$root" && cargo build --release --locked -p auth)
-    bin="${CARGO_TARGET_DIR:-$root/target}/release/auth"
+    (cd "$root" && cargo build --release --locked --target x86_64-unknown-linux-gnu -p auth)
+    bin="${CARGO_TARGET_DIR:-$root/target}/x86_64-unknown-linux-gnu/release/auth"
 fi
 mkdir -p "$out"
 rm -rf "$out/bootstrap" "$out/lib" "$out/certs"

@@ -5,15 +5,18 @@
 //! package-auth.sh, in a root holding only the package) when run as root.
 //!
 //! ```text
-//! cargo build --release -p auth -p household -p certificates -p autocert -p verify -p import
+//! cargo build --release -p auth -p household -p certificates -p autocert -p applications -p verify -p import
 //! cargo run -p e2e --bin cold-start -- [--runs N] [BIN_DIR]     (default target/release, 20)
+//! cargo run -p e2e --bin cold-start -- [--runs N] target/sam-build    (after infra/lambda/sam-build.sh)
 //! ```
+//! A `sam build` output (one `<Name>Function/` folder per function) is read as built: the
+//! auth function there is already packaged, so it is measured only in its root.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use e2e::aws::FUNCTIONS;
+use e2e::aws::{logical_id, workspace_bin, FUNCTIONS};
 use e2e::lambda::{cold_start, http_event, packaged_auth_command, packaged_auth_root, Outcome};
 
 fn summary(mut v: Vec<Duration>) -> String {
@@ -81,9 +84,19 @@ async fn main() {
         .filter(|a| !a.starts_with("--") && a.parse::<usize>().is_err())
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("target/release"));
+    let sam = dir.join(logical_id("household")).join("bootstrap").exists();
+    let binary = |name: &str| match sam {
+        true => dir.join(logical_id(name)).join("bootstrap"),
+        false => dir.join(name),
+    };
     let work = tempfile::tempdir().unwrap();
     let env = env(work.path());
-    run(Command::new(dir.join("auth"))
+    let sp_keys = if sam {
+        workspace_bin("auth")
+    } else {
+        binary("auth")
+    };
+    run(Command::new(sp_keys)
         .arg("sp-keys")
         .envs(env.clone())
         .env_remove("TABLE_NAME"));
@@ -91,9 +104,9 @@ async fn main() {
     println!("{runs} cold starts each; times in ms as p50 / p90 / max\n");
     println!("| function | stripped binary | init | first response |");
     println!("|---|---|---|---|");
-    for name in FUNCTIONS {
+    for name in FUNCTIONS.into_iter().filter(|n| !(sam && *n == "auth")) {
         let stripped = work.path().join(name);
-        std::fs::copy(dir.join(name), &stripped).unwrap();
+        std::fs::copy(binary(name), &stripped).unwrap();
         run(Command::new("strip").arg(&stripped));
         let size = std::fs::metadata(&stripped).unwrap().len() as f64 / 1_048_576.0;
         let (init, first) = measure(name, runs, || {
@@ -111,7 +124,17 @@ async fn main() {
     }
     // The auth function as Lambda runs it: its own loader and libraries from the package.
     let root = work.path().join("root");
-    packaged_auth_root(&root, &dir.join("auth"));
+    if sam {
+        std::fs::create_dir_all(root.join("opt/saml")).unwrap();
+        std::fs::create_dir_all(root.join("tmp")).unwrap();
+        std::fs::create_dir_all(root.join("var")).unwrap();
+        run(Command::new("cp")
+            .arg("-r")
+            .arg(dir.join(logical_id("auth")))
+            .arg(root.join("var/task")));
+    } else {
+        packaged_auth_root(&root, &binary("auth"));
+    }
     run(Command::new("cp")
         .arg("-r")
         .arg(work.path().join("saml/."))
