@@ -286,7 +286,8 @@ where
 }
 
 /// An optional setting: unset or empty is `None`.
-fn optional(name: &str) -> Option<String> {
+/// A setting from the environment, absent when unset or blank.
+pub(crate) fn optional(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 

@@ -244,15 +244,8 @@ fn linked_adapters(function: &str) -> Vec<String> {
 #[test]
 fn each_function_links_the_adapters_its_permissions_allow_and_no_more() {
     let t = std::fs::read_to_string(template()).unwrap();
-    for (function, logical) in [
-        ("auth", "AuthFunction"),
-        ("household", "HouseholdFunction"),
-        ("certificates", "CertificatesFunction"),
-        ("autocert", "AutocertFunction"),
-        ("applications", "ApplicationsFunction"),
-        ("verify", "VerifyFunction"),
-        ("import", "ImportFunction"),
-    ] {
+    for function in e2e::aws::FUNCTIONS {
+        let logical = e2e::aws::logical_id(function);
         // The resource's lines: up to the next resource (two spaces, then a capital).
         let start = t.find(&format!("\n  {logical}:\n")).unwrap() + logical.len() + 4;
         let rest = &t[start..];

@@ -11,9 +11,7 @@ use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::SharedCredentialsProvider;
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
+use crate::config::optional as env;
 
 /// The settings every client of a function is built from (once, outside any request).
 pub fn from_env() -> SdkConfig {
