@@ -5,11 +5,15 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use cmpv2::status::PkiStatus;
 use der::asn1::Int;
 use der::{Decode, Encode};
+use http::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use x509_tsp::{TimeStampReq, TimeStampResp, TspVersion, TstInfo};
 
+use super::https;
 use super::tsp::{random_positive, sha256_imprint};
 use crate::config::TsaSettings;
 use crate::ports::{Port, PortError, PortResult, Timestamper};
@@ -18,7 +22,7 @@ use crate::ports::{Port, PortError, PortResult, Timestamper};
 const RESPONSE_LIMIT: usize = 64 * 1024;
 
 pub struct HttpTsa {
-    client: reqwest::Client,
+    client: https::Client,
     settings: TsaSettings,
 }
 
@@ -28,38 +32,36 @@ fn failed(e: impl std::fmt::Display) -> PortError {
 
 impl HttpTsa {
     pub fn new(settings: TsaSettings) -> PortResult<Self> {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(failed)?;
+        http::Uri::try_from(settings.url.as_str())
+            .ok()
+            .filter(|u| matches!(u.scheme_str(), Some("https" | "http")))
+            .ok_or(PortError::NotConfigured("TSA_URL (an http(s) address)"))?;
+        let client = https::Client::new(Duration::from_secs(5), Duration::from_secs(10));
         Ok(HttpTsa { client, settings })
     }
 
     async fn post(&self, body: Vec<u8>) -> PortResult<Vec<u8>> {
-        let mut req = self
-            .client
-            .post(&self.settings.url)
-            .header("Content-Type", "application/timestamp-query")
-            .body(body);
+        let mut req = http::Request::post(&self.settings.url)
+            .header(CONTENT_TYPE, "application/timestamp-query");
         if let Some(user) = &self.settings.username {
-            req = req.basic_auth(user, self.settings.password.as_deref());
+            let password = self.settings.password.as_deref().unwrap_or_default();
+            let mut basic = HeaderValue::try_from(format!(
+                "Basic {}",
+                STANDARD.encode(format!("{user}:{password}"))
+            ))
+            .map_err(|_| PortError::NotConfigured("TSA credentials"))?;
+            basic.set_sensitive(true);
+            req = req.header(AUTHORIZATION, basic);
         }
-        let resp = req.send().await.map_err(failed)?;
-        if !resp.status().is_success() {
-            return Err(failed(format!("TSA answered {}", resp.status())));
+        let resp = self
+            .client
+            .send(req.body(body).map_err(failed)?)
+            .await
+            .map_err(failed)?;
+        if !resp.status.is_success() {
+            return Err(failed(format!("TSA answered {}", resp.status)));
         }
-        if resp
-            .content_length()
-            .is_some_and(|n| n as usize > RESPONSE_LIMIT)
-        {
-            return Err(failed("TSA answer too large"));
-        }
-        let bytes = resp.bytes().await.map_err(failed)?;
-        if bytes.len() > RESPONSE_LIMIT {
-            return Err(failed("TSA answer too large"));
-        }
-        Ok(bytes.to_vec())
+        resp.body(RESPONSE_LIMIT).await.map_err(failed)
     }
 }
 

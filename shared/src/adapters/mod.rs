@@ -45,6 +45,8 @@ pub mod smtp;
 #[cfg(feature = "http")]
 pub mod http_tsa;
 #[cfg(feature = "http")]
+pub mod https;
+#[cfg(feature = "http")]
 pub mod pagopa;
 #[cfg(feature = "http")]
 pub mod revocation_http;

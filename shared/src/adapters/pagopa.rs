@@ -14,8 +14,11 @@ mod requests;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, LOCATION};
-use reqwest::{Method, StatusCode, Url};
+use http::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, LOCATION};
+use http::{Method, StatusCode};
+use url::Url;
+
+use super::https;
 
 use crate::config::PagoPaEndpoints;
 use crate::domain::payments::Creditor;
@@ -29,7 +32,7 @@ const REQUEST_ID: &str = "x-request-id";
 const ANSWER_LIMIT: usize = 1024 * 1024;
 
 pub struct PagoPaHttp {
-    client: reqwest::Client,
+    client: https::Client,
     gpd: Url,
     checkout: Url,
     key: HeaderValue,
@@ -64,13 +67,8 @@ impl PagoPaHttp {
                 "pagoPA creditor fiscal code (11 digits)",
             ));
         }
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(15))
-            // Checkout answers 302 with the payment page: that address is the result.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(unavailable)?;
+        // No redirect followed: Checkout answers 302 with the payment page, the result.
+        let client = https::Client::new(Duration::from_secs(5), Duration::from_secs(15));
         Ok(PagoPaHttp {
             client,
             gpd: base(&endpoints.gpd_url, "pagoPA GPD URL")?,
@@ -113,31 +111,28 @@ impl PagoPaHttp {
         body: Option<Vec<u8>>,
     ) -> PortResult<Answer> {
         let id = uuid::Uuid::new_v4().to_string();
-        let mut headers = HeaderMap::new();
+        let mut req = http::Request::builder().method(method).uri(url.as_str());
+        let headers = req.headers_mut().expect("a valid request");
         headers.insert(SUBSCRIPTION_KEY, self.key.clone());
         headers.insert(REQUEST_ID, HeaderValue::from_str(&id).expect("a UUID"));
-        let mut req = self.client.request(method.clone(), url);
-        if let Some(body) = body {
-            headers.insert(
-                reqwest::header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            req = req.body(body);
-        } else if method == Method::POST {
-            // `Content-Length: 0`: gateways may refuse a POST that declares no length.
-            req = req.body(Vec::new());
+        if body.is_some() {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
         for (name, value) in &self.extra {
             headers.insert(name, value.clone());
         }
-        match req.headers(headers).send().await {
+        // A POST without a body still says `Content-Length: 0`: gateways may refuse one that
+        // declares no length (hyper sends the length of every body it is given).
+        let req = req
+            .body(body.unwrap_or_default())
+            .map_err(|e| unavailable(format_args!("{op}: {e}")))?;
+        match self.client.send(req).await {
             Ok(resp) => {
-                let status = resp.status().as_u16();
+                let status = resp.status.as_u16();
                 tracing::info!(request_id = %id, operation = op, status, "pagoPA");
                 Ok(Answer { op, id, resp })
             }
             Err(e) => {
-                let e = causes(&e.without_url());
                 tracing::warn!(request_id = %id, operation = op, error = %e, "pagoPA failed");
                 Err(unavailable(format_args!("{op} ({id}): {e}")))
             }
@@ -145,26 +140,15 @@ impl PagoPaHttp {
     }
 }
 
-/// An error with its causes ("error sending request: … Connection refused").
-fn causes(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        text = format!("{text}: {cause}");
-        source = cause.source();
-    }
-    text
-}
-
 struct Answer {
     op: &'static str,
     id: String,
-    resp: reqwest::Response,
+    resp: https::Answer,
 }
 
 impl Answer {
     fn status(&self) -> StatusCode {
-        self.resp.status()
+        self.resp.status
     }
 
     /// An answer other than the operation's success.
@@ -173,22 +157,12 @@ impl Answer {
     }
 
     /// The body, up to `ANSWER_LIMIT`.
-    async fn body(mut self) -> PortResult<Vec<u8>> {
-        let mut body = Vec::new();
-        while let Some(chunk) = self.resp.chunk().await.map_err(|e| {
-            unavailable(format_args!(
-                "{} ({}): {}",
-                self.op,
-                self.id,
-                e.without_url()
-            ))
-        })? {
-            if body.len() + chunk.len() > ANSWER_LIMIT {
-                return Err(unavailable(format_args!("{} answer too large", self.op)));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body)
+    async fn body(self) -> PortResult<Vec<u8>> {
+        let (op, id) = (self.op, self.id);
+        self.resp
+            .body(ANSWER_LIMIT)
+            .await
+            .map_err(|e| unavailable(format_args!("{op} ({id}): {e}")))
     }
 }
 
@@ -248,7 +222,7 @@ impl Payments for PagoPaHttp {
         }
         answer
             .resp
-            .headers()
+            .headers
             .get(LOCATION)
             .and_then(|v| v.to_str().ok())
             .filter(|l| requests::web_address(l))

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
+use super::https;
 use crate::cns::CRL_CACHE;
 use crate::ports::{Port, PortError, PortResult, RevocationSource};
 
@@ -18,7 +19,7 @@ const CRL_LIMIT: usize = 32 * 1024 * 1024;
 const OCSP_LIMIT: usize = 64 * 1024;
 
 pub struct HttpRevocation {
-    client: reqwest::Client,
+    client: https::Client,
     cache: Mutex<HashMap<String, (Instant, Vec<u8>)>>,
 }
 
@@ -28,13 +29,8 @@ fn failed(e: impl std::fmt::Display) -> PortError {
 
 impl HttpRevocation {
     pub fn new() -> PortResult<Self> {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(failed)?;
         Ok(HttpRevocation {
-            client,
+            client: https::Client::new(Duration::from_secs(5), Duration::from_secs(5)),
             cache: Mutex::new(HashMap::new()),
         })
     }
@@ -45,19 +41,22 @@ impl HttpRevocation {
         (at.elapsed() < CRL_CACHE).then(|| der.clone())
     }
 
-    /// The body of an answer, read up to `limit`.
-    async fn body(mut resp: reqwest::Response, limit: usize) -> PortResult<Vec<u8>> {
-        if !resp.status().is_success() {
-            return Err(failed(format!("answered {}", resp.status())));
+    /// The body of a successful answer to `req`, read up to `limit`.
+    async fn fetch(
+        &self,
+        req: http::request::Builder,
+        body: Vec<u8>,
+        limit: usize,
+    ) -> PortResult<Vec<u8>> {
+        let resp = self
+            .client
+            .send(req.body(body).map_err(failed)?)
+            .await
+            .map_err(failed)?;
+        if !resp.status.is_success() {
+            return Err(failed(format!("answered {}", resp.status)));
         }
-        let mut der = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(failed)? {
-            if der.len() + chunk.len() > limit {
-                return Err(failed("answer too large"));
-            }
-            der.extend_from_slice(&chunk);
-        }
-        Ok(der)
+        resp.body(limit).await.map_err(failed)
     }
 }
 
@@ -76,8 +75,9 @@ impl RevocationSource for HttpRevocation {
         if let Some(der) = self.cached(url) {
             return Ok(der);
         }
-        let resp = self.client.get(url).send().await.map_err(failed)?;
-        let der = Self::body(resp, CRL_LIMIT).await?;
+        let der = self
+            .fetch(http::Request::get(url), Vec::new(), CRL_LIMIT)
+            .await?;
         if let Ok(mut cache) = self.cache.lock() {
             cache.insert(url.to_string(), (Instant::now(), der.clone()));
         }
@@ -86,15 +86,9 @@ impl RevocationSource for HttpRevocation {
 
     async fn ocsp(&self, url: &str, request: &[u8]) -> PortResult<Vec<u8>> {
         http(url)?;
-        let resp = self
-            .client
-            .post(url)
+        let req = http::Request::post(url)
             .header("Content-Type", "application/ocsp-request")
-            .header("Accept", "application/ocsp-response")
-            .body(request.to_vec())
-            .send()
-            .await
-            .map_err(failed)?;
-        Self::body(resp, OCSP_LIMIT).await
+            .header("Accept", "application/ocsp-response");
+        self.fetch(req, request.to_vec(), OCSP_LIMIT).await
     }
 }

@@ -211,7 +211,7 @@ struct Urls<'a> {
 
 /// An absolute http(s) address (the schema's `format: uri` wants a scheme).
 pub fn web_address(url: &str) -> bool {
-    reqwest::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "https" | "http"))
+    url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "https" | "http"))
 }
 
 /// Plausible enough for `format: email`; anything else is left out rather than losing the
