@@ -156,8 +156,11 @@ impl AppState {
             Some(remote) => remote,
             None => Arc::new(LocalTsa::in_data_dir(&dir, &name, clock.clone())?),
         };
-        let store: Arc<dyn RegistryStore> =
-            Arc::new(RedbStore::open(&dir.join("registry.redb"), clock.clone())?);
+        let store: Arc<dyn RegistryStore> = Arc::new(RedbStore::open_with_cache(
+            &dir.join("registry.redb"),
+            clock.clone(),
+            config.store_cache_mb << 20,
+        )?);
         let metrics = local_metrics(&dir, clock.clone())?;
         let mailer = counted_mailer(
             Arc::new(OutboxMailer::open(&dir.join("outbox"), &config.mail_from)?),

@@ -140,6 +140,9 @@ pub struct Config {
     pub accessibility_url: String,
     /// Persons in the generated demo population (seeded on first local start).
     pub demo_population: usize,
+    /// The local store's page cache in MiB (`STORE_CACHE_MB`): its memory, whatever the
+    /// registry's size.
+    pub store_cache_mb: usize,
     /// The operators (counter staff): codice fiscale, name and office.
     pub operators: Vec<OperatorInfo>,
     /// Days audit records are kept (`AUDIT_RETENTION_DAYS`).
@@ -355,6 +358,7 @@ impl Config {
                  scarica certificati con timbro digitale e autocertificazioni precompilate.",
             ),
             demo_population: parsed("DEMO_POPULATION", "200")?,
+            store_cache_mb: parsed("STORE_CACHE_MB", "256")?,
             origin_secret: optional("ORIGIN_SECRET"),
             arms_file: path("ARMS_FILE"),
             tsa: optional("TSA_URL").map(|url| TsaSettings {
@@ -403,6 +407,7 @@ impl Config {
             welcome_message: "Benvenuto".into(),
             accessibility_url: "/accessibilita.html".into(),
             demo_population: 60,
+            store_cache_mb: 64,
             operators: vec![],
             audit_retention_days: 1825,
             mail_daily_limit: 10,

@@ -11,8 +11,8 @@ use crate::ports::{Clock, Condition, Item, Page, Port, PortError, PortResult, Re
 /// (pk, sk) -> (expires_at or i64::MAX, JSON payload).
 const ITEMS: TableDefinition<(&str, &str), (i64, &[u8])> = TableDefinition::new("items");
 const NEVER: i64 = i64::MAX;
-/// The page cache (redb's default is 1 GiB).
-const CACHE_BYTES: usize = 256 * 1024 * 1024;
+/// The page cache of `open` (redb's default is 1 GiB); the runner's is `STORE_CACHE_MB`.
+pub const CACHE_BYTES: usize = 256 * 1024 * 1024;
 
 pub struct RedbStore {
     db: Database,
@@ -25,12 +25,21 @@ fn backend(e: impl std::fmt::Display) -> PortError {
 
 impl RedbStore {
     pub fn open(path: &Path, clock: Arc<dyn Clock>) -> PortResult<Self> {
+        Self::open_with_cache(path, clock, CACHE_BYTES)
+    }
+
+    /// As `open`, with a page cache of `cache_bytes`.
+    pub fn open_with_cache(
+        path: &Path,
+        clock: Arc<dyn Clock>,
+        cache_bytes: usize,
+    ) -> PortResult<Self> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(backend)?;
         }
         // redb's page cache is the store's memory: bounded whatever the registry's size.
         let db = Database::builder()
-            .set_cache_size(CACHE_BYTES)
+            .set_cache_size(cache_bytes)
             .create(path)
             .map_err(backend)?;
         let tx = db.begin_write().map_err(backend)?;
