@@ -48,8 +48,18 @@ pub fn wait_for(port: u16) {
 /// (`tests/python/moto_serial.py`: its backends are not atomic under concurrent writes, as
 /// DynamoDB is); returns it and its endpoint URL.
 pub fn moto() -> (Server, String) {
+    moto_authenticating_after(None)
+}
+
+/// moto that, after its first `free` requests, checks every request's SigV4 signature
+/// against the IAM users it knows (`INITIAL_NO_AUTH_ACTION_COUNT`).
+pub fn moto_authenticating_after(free: Option<u32>) -> (Server, String) {
     let port = free_port();
-    let child = Command::new(venv_bin("python"))
+    let mut command = Command::new(venv_bin("python"));
+    if let Some(free) = free {
+        command.env("INITIAL_NO_AUTH_ACTION_COUNT", free.to_string());
+    }
+    let child = command
         .args([
             &crate::script("moto_serial.py"),
             "127.0.0.1",

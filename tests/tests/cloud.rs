@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use e2e::aws::{
-    create_bucket, create_seal_key, create_table, free_port, moto, ops_command, sdk, sdk_env,
-    wait_for, Server,
+    create_bucket, create_seal_key, create_table, free_port, moto, moto_authenticating_after,
+    ops_command, sdk, sdk_env, wait_for, Server, REGION,
 };
 use e2e::{venv_bin, PdfFile};
 use shared::adapters::dynamo::DynamoStore;
@@ -149,7 +149,7 @@ async fn s3_archive_passes_the_contract() {
     let cfg = sdk(&endpoint).await;
     let client = create_bucket(&cfg, "archivio").await;
     let clock = clock();
-    let archive = Arc::new(S3Archive::new(client.clone(), "archivio", clock.clone()));
+    let archive = Arc::new(S3Archive::new(&cfg, "archivio", clock.clone()));
     contract::archive_store(archive.clone(), &clock, "").await;
     // Objects are stored encrypted.
     shared::ports::ArchiveStore::put(
@@ -173,6 +173,75 @@ async fn s3_archive_passes_the_contract() {
     );
 }
 
+/// The archive signs its own S3 calls (aws-sigv4): moto, checking every signature against its
+/// IAM users, takes them from a user allowed the archive's calls and refuses them, with
+/// nothing written, under a wrong secret.
+#[tokio::test]
+async fn the_archive_signs_its_s3_calls_as_s3_checks_them() {
+    // Four requests before moto authenticates: the bucket, the user, its policy, its key.
+    let (_moto, endpoint) = moto_authenticating_after(Some(4));
+    create_bucket(&sdk(&endpoint).await, "archivio").await;
+    let out = Command::new(venv_bin("python"))
+        .args([&e2e::script("iam_user.py"), &endpoint, REGION, "archivio"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let as_user = |secret: &str| {
+        aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .endpoint_url(&endpoint)
+            .region(aws_config::Region::new(REGION))
+            .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
+                aws_sdk_dynamodb::config::Credentials::new(
+                    key["id"].as_str().unwrap(),
+                    secret,
+                    None,
+                    None,
+                    "test",
+                ),
+            ))
+            .build()
+    };
+    let clock = clock();
+    let until = clock.now_utc() + chrono::Duration::days(183);
+    let (name, pdf) = ("certificati/2026/FIRM-A.pdf", b"%PDF-1.7 signed".to_vec());
+
+    let forged = S3Archive::new(&as_user("not-the-secret"), "archivio", clock.clone());
+    let refused = ArchiveStore::put(&forged, name, &pdf, until).await;
+    assert!(
+        matches!(&refused, Err(PortError::Unavailable { detail, .. }) if detail.contains("403") && detail.contains("SignatureDoesNotMatch")),
+        "{refused:?}"
+    );
+    let archive = S3Archive::new(
+        &as_user(key["secret"].as_str().unwrap()),
+        "archivio",
+        clock.clone(),
+    );
+    assert_eq!(
+        ArchiveStore::get(&archive, name).await.unwrap(),
+        None,
+        "nothing written"
+    );
+    ArchiveStore::put(&archive, name, &pdf, until)
+        .await
+        .unwrap();
+    assert_eq!(
+        ArchiveStore::get(&archive, name).await.unwrap(),
+        Some(pdf.clone())
+    );
+    assert!(
+        ArchiveStore::get(&forged, name).await.is_err(),
+        "a wrong secret reads nothing"
+    );
+    ArchiveStore::delete(&archive, name).await.unwrap();
+    assert_eq!(ArchiveStore::get(&archive, name).await.unwrap(), None);
+}
+
 /// The archive's Object Lock on moto's S3: an original is locked in governance mode until
 /// its expiry; the service cannot replace it (a conditional write), a plain overwrite only
 /// adds a version, a deletion only a delete marker, and deleting the locked version itself
@@ -183,7 +252,7 @@ async fn a_locked_archived_original_can_be_neither_overwritten_nor_deleted() {
     let cfg = sdk(&endpoint).await;
     let client = create_bucket(&cfg, "archivio").await;
     let clock = clock();
-    let archive = S3Archive::new(client.clone(), "archivio", clock.clone());
+    let archive = S3Archive::new(&cfg, "archivio", clock.clone());
     let (key, original) = ("certificati/2026/ABCD.pdf", b"%PDF-1.7 original".to_vec());
     let until = clock.now_utc() + chrono::Duration::days(183);
     ArchiveStore::put(&archive, key, &original, until)

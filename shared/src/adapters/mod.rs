@@ -44,7 +44,7 @@ pub mod smtp;
 
 #[cfg(feature = "http")]
 pub mod http_tsa;
-#[cfg(feature = "http")]
+#[cfg(feature = "https")]
 pub mod https;
 #[cfg(feature = "http")]
 pub mod pagopa;

@@ -71,12 +71,8 @@ fn archive(
     cloud: &CloudSettings,
     clock: Arc<dyn Clock>,
 ) -> Arc<dyn ArchiveStore> {
-    let s3 = aws_sdk_s3::config::Builder::from(sdk)
-        // Path-style addressing only where an endpoint override points at a test server.
-        .force_path_style(sdk.endpoint_url().is_some())
-        .build();
     Arc::new(crate::adapters::s3::S3Archive::new(
-        aws_sdk_s3::Client::from_conf(s3),
+        sdk,
         &cloud.bucket,
         clock,
     ))
