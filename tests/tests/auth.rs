@@ -18,6 +18,8 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
+const DS: &str = "http://www.w3.org/2000/09/xmldsig#";
+
 fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html
@@ -183,6 +185,34 @@ async fn login_through_the_demo_idp_over_plain_http_reads_the_household() {
     let saml_response = hidden(&answer, "SAMLResponse");
     let relay_state = hidden(&answer, "RelayState");
     assert_ne!(relay_state, relay, "each login has its own RelayState");
+    // As SPID IdPs answer: the Response signed (after its Issuer), around the signed Assertion.
+    let xml = String::from_utf8(B64.decode(&saml_response).unwrap()).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let root = doc.root_element();
+    let signed = |e: roxmltree::Node| {
+        let sig = e.children().find(|c| c.has_tag_name((DS, "Signature")));
+        sig.and_then(|s| s.descendants().find(|d| d.has_tag_name((DS, "Reference"))))
+            .and_then(|r| r.attribute("URI"))
+            .map(String::from)
+    };
+    let elements: Vec<_> = root.children().filter(|c| c.is_element()).collect();
+    assert_eq!(
+        elements[1].tag_name().name(),
+        "Signature",
+        "the Response's signature after its Issuer"
+    );
+    assert_eq!(
+        signed(root),
+        Some(format!("#{}", root.attribute("ID").unwrap()))
+    );
+    let assertion = elements
+        .iter()
+        .find(|e| e.tag_name().name() == "Assertion")
+        .unwrap();
+    assert_eq!(
+        signed(*assertion),
+        Some(format!("#{}", assertion.attribute("ID").unwrap()))
+    );
     let r = client()
         .post(format!("{}/saml/acs", portal.base))
         .header("Cookie", &browser)

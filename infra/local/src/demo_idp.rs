@@ -341,7 +341,7 @@ async fn login(State(ctx): State<Ctx>, Form(f): Form<LoginForm>) -> Response {
         .key
         .private_key_to_der()
         .map_err(|e| e.to_string())
-        .and_then(|der| Crypto::sign_xml(spec.xml(true), &der).map_err(|e| e.to_string()))
+        .and_then(|der| spec.signed(&der))
     {
         Ok(s) => s,
         Err(e) => {

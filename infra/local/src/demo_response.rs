@@ -1,12 +1,21 @@
 //! The Response the demo identity provider signs: SPID-shaped, or as the CIE IdP answers.
 
 use chrono::{SecondsFormat, Utc};
+use samael::crypto::{Crypto, CryptoProvider};
 
 pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// An enveloped signature template (RSA-SHA256, exclusive c14n) over the element `id`, for
+/// `Crypto::sign_xml` to fill.
+fn template(id: &str) -> String {
+    format!(
+        r##"<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="#{id}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/></ds:Signature>"##
+    )
 }
 
 /// A SPID-shaped Response; fields are public so tests can craft faulty ones.
@@ -38,9 +47,7 @@ impl ResponseSpec {
             .map(|(name, value)| format!(r#"<saml:Attribute Name="{}"><saml:AttributeValue xsi:type="xs:string">{}</saml:AttributeValue></saml:Attribute>"#, esc(name), esc(value)))
             .collect();
         let signature = if signature_template {
-            format!(
-                r##"<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="#{assertion_id}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/></ds:Signature>"##
-            )
+            template(&assertion_id)
         } else {
             String::new()
         };
@@ -61,5 +68,21 @@ impl ResponseSpec {
             nameid = uuid::Uuid::new_v4().simple(),
             session = uuid::Uuid::new_v4().simple(),
         )
+    }
+
+    /// The Response as SPID IdPs send it: the Assertion signed, then the Response around it
+    /// (its signature after its Issuer, covering the Assertion's).
+    pub fn signed(&self, key_der: &[u8]) -> Result<String, String> {
+        let inner = Crypto::sign_xml(self.xml(true), key_der).map_err(|e| e.to_string())?;
+        let start = inner.find("<samlp:Response ").ok_or("no Response")?;
+        let id = inner[start..]
+            .split(" ID=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .ok_or("no Response ID")?;
+        let end = "</saml:Issuer>";
+        let at = inner.find(end).ok_or("no Response Issuer")? + end.len();
+        let outer = format!("{}{}{}", &inner[..at], template(id), &inner[at..]);
+        Crypto::sign_xml(outer, key_der).map_err(|e| e.to_string())
     }
 }
