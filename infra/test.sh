@@ -8,8 +8,8 @@ ensure_rust
 # poppler-utils: pdftotext, pdftoppm, pdfsig; libnss3-tools: certutil for pdfsig's trust store.
 # libxmlsec1-dev, libclang-dev, pkg-config: building samael (SAML); xmlsec1: spid-sp-test and the @e.bollo signatures; libxml2-utils: xmllint, the @e.bollo receipts against MarcaDaBollo.xsd.
 ensure_apt pkg-config libxmlsec1-dev libclang-dev python3-venv poppler-utils libnss3-tools qpdf xmlsec1 libxml2-utils
-# patchelf: packaging the auth function with its shared libraries (infra/lambda/package-auth.sh).
-ensure_apt patchelf ca-certificates
+# patchelf: packaging the auth function with its shared libraries (infra/lambda/package-auth.sh); binutils: readelf, the checks of sam build's bootstraps.
+ensure_apt patchelf ca-certificates binutils
 # chromium: the browser tests (Debian's build, driven by playwright-core; no browser download).
 ensure_apt chromium
 ensure_venv
@@ -33,6 +33,11 @@ mkdir -p target
 # Every binary first: the suites start the functions as Lambda processes, their ops commands
 # and the local runner (the browser tests drive it in headless Chromium).
 cargo build --workspace --bins --locked
+# The deployment build as SAM makes it, every function's bootstrap (tests/tests/sam_build.rs
+# checks them), then the local runner's release build for the soak (tests/tests/soak.rs), on
+# the same target so it shares that build's dependencies.
+bash infra/lambda/sam-build.sh target/sam-build
+cargo build --release --target x86_64-unknown-linux-gnu -p anagrafe-local --bin anagrafe-local --locked
 set +e
 cargo test --workspace --locked --no-fail-fast 2>&1 | tee target/test-output.log
 status=${PIPESTATUS[0]}

@@ -179,12 +179,13 @@ pub async fn create_seal_key(cfg: &aws_config::SdkConfig) -> (aws_sdk_kms::Clien
 /// which the test command runs before the suites).
 pub fn workspace_bin(name: &str) -> std::path::PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
-    // target/<profile>/deps/<test> -> target/<profile>/<name>
-    let path = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target dir")
-        .join(name);
+    // target/<profile>/deps/<test> (a test) or target/<profile>/<bin> -> target/<profile>/<name>
+    let dir = exe.parent().expect("target dir");
+    let dir = match dir.file_name() {
+        Some(d) if d == "deps" => dir.parent().expect("target dir"),
+        _ => dir,
+    };
+    let path = dir.join(name);
     assert!(
         path.exists(),
         "{} missing: run `cargo build --workspace --bins` first (the test command does)",

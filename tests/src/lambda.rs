@@ -289,3 +289,86 @@ pub fn packaged_auth_command(root: &Path, env: &[(&'static str, String)]) -> Com
         ]);
     command
 }
+
+/// The cloud settings the stack gives every function, here pointing at moto (its table,
+/// bucket and seal key made).
+pub async fn cloud_env(endpoint: &str) -> Vec<(&'static str, String)> {
+    use crate::aws::{create_bucket, create_seal_key, create_table, sdk, sdk_env};
+    let cfg = sdk(endpoint).await;
+    create_table(&cfg, "anagrafe").await;
+    create_bucket(&cfg, "archivio").await;
+    let (_, key_id) = create_seal_key(&cfg).await;
+    let mut env = sdk_env(endpoint);
+    env.extend([
+        ("TABLE_NAME", "anagrafe".to_string()),
+        ("ARCHIVE_BUCKET", "archivio".to_string()),
+        ("KMS_KEY_ID", key_id),
+        // No certificate yet: a first deploy, every function must still start.
+        ("SIGNING_CERT_CHAIN", String::new()),
+        ("SMTP_HOST", "127.0.0.1".to_string()),
+        ("MUNICIPALITY_NAME", "Valdemo".to_string()),
+        ("METRICS_NAMESPACE", "AnagrafeOnline/test".to_string()),
+        (
+            "PUBLIC_BASE_URL",
+            "https://servizi.comune.example".to_string(),
+        ),
+    ]);
+    env
+}
+
+/// `auth sp-keys` (the workspace's build) with the key files at `key` and `cert`.
+pub fn sp_keys(key: &Path, cert: &Path) {
+    crate::aws::ops_command(
+        "auth",
+        &["sp-keys"],
+        &[
+            ("SAML_KEY_FILE", key.to_str().unwrap()),
+            ("SAML_CERT_FILE", cert.to_str().unwrap()),
+            ("PUBLIC_BASE_URL", "https://servizi.comune.example"),
+        ],
+    );
+    assert!(key.exists() && cert.exists());
+}
+
+/// The status and body a function answered, panicking with its logs on an error.
+pub fn answered(outcome: &Outcome, logs: &str) -> (u64, String) {
+    let Outcome::Response(r) = outcome else {
+        panic!("function error: {outcome:?}\n{logs}");
+    };
+    (
+        r["statusCode"].as_u64().unwrap(),
+        r["body"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+/// A first request for each function but auth that reaches DynamoDB, with the status and a
+/// piece of the body it must answer: a session cookie nobody issued (each function looks it
+/// up and says 401), a certificate nobody issued for verify.
+pub fn first_requests() -> Vec<(&'static str, (Value, u64, &'static str))> {
+    const SESSION: &str = "anagrafe_session=0123456789abcdef0123456789abcdef";
+    let unauthenticated = |path: &str, method: &str| {
+        (
+            http_event(method, path, &[("cookie", SESSION)]),
+            401,
+            "Sessione assente o scaduta",
+        )
+    };
+    vec![
+        ("household", unauthenticated("/api/household", "GET")),
+        (
+            "certificates",
+            unauthenticated("/api/certificates/mine", "GET"),
+        ),
+        ("autocert", unauthenticated("/api/autocert/options", "GET")),
+        ("applications", unauthenticated("/api/istanze", "GET")),
+        ("import", unauthenticated("/api/import", "POST")),
+        (
+            "verify",
+            (
+                http_event("GET", "/verifica/ABCD-EFGH-JKMN?k=secret", &[]),
+                404,
+                "Certificato non trovato",
+            ),
+        ),
+    ]
+}

@@ -6,64 +6,12 @@
 use std::path::Path;
 use std::process::Command;
 
-use e2e::aws::{
-    create_bucket, create_seal_key, create_table, moto, ops_command, sdk, sdk_env, workspace_bin,
-};
+use e2e::aws::{moto, sdk, workspace_bin};
 use e2e::lambda::{
-    cold_start, http_event, packaged_auth_command, packaged_auth_root, Outcome,
-    LAMBDA_LD_LIBRARY_PATH,
+    answered, cloud_env, cold_start, first_requests, http_event, packaged_auth_command,
+    packaged_auth_root, sp_keys, LAMBDA_LD_LIBRARY_PATH,
 };
 use serde_json::{json, Value};
-
-const SESSION: &str = "anagrafe_session=0123456789abcdef0123456789abcdef";
-
-/// The cloud settings the stack gives every function, here pointing at moto.
-async fn cloud_env(endpoint: &str) -> Vec<(&'static str, String)> {
-    let cfg = sdk(endpoint).await;
-    create_table(&cfg, "anagrafe").await;
-    create_bucket(&cfg, "archivio").await;
-    let (_, key_id) = create_seal_key(&cfg).await;
-    let mut env = sdk_env(endpoint);
-    env.extend([
-        ("TABLE_NAME", "anagrafe".to_string()),
-        ("ARCHIVE_BUCKET", "archivio".to_string()),
-        ("KMS_KEY_ID", key_id),
-        // No certificate yet: a first deploy, every function must still start.
-        ("SIGNING_CERT_CHAIN", String::new()),
-        ("SMTP_HOST", "127.0.0.1".to_string()),
-        ("MUNICIPALITY_NAME", "Valdemo".to_string()),
-        ("METRICS_NAMESPACE", "AnagrafeOnline/test".to_string()),
-        (
-            "PUBLIC_BASE_URL",
-            "https://servizi.comune.example".to_string(),
-        ),
-    ]);
-    env
-}
-
-/// `auth sp-keys` with the key files at `key` and `cert`.
-fn sp_keys(key: &Path, cert: &Path) {
-    ops_command(
-        "auth",
-        &["sp-keys"],
-        &[
-            ("SAML_KEY_FILE", key.to_str().unwrap()),
-            ("SAML_CERT_FILE", cert.to_str().unwrap()),
-            ("PUBLIC_BASE_URL", "https://servizi.comune.example"),
-        ],
-    );
-    assert!(key.exists() && cert.exists());
-}
-
-fn response(outcome: &Outcome, logs: &str) -> (u64, String) {
-    let Outcome::Response(r) = outcome else {
-        panic!("function error: {outcome:?}\n{logs}");
-    };
-    (
-        r["statusCode"].as_u64().unwrap(),
-        r["body"].as_str().unwrap_or_default().to_string(),
-    )
-}
 
 /// The signed SP metadata checked by xmlsec1's own command line against the SP certificate.
 fn assert_signed_metadata(body: &str, cert: &Path) {
@@ -136,37 +84,11 @@ async fn every_function_answers_through_the_runtime_api_in_cloud_mode() {
     );
     sp_keys(&key, &cert);
 
-    // A session cookie nobody issued: each function looks it up in DynamoDB and says 401.
-    let unauthenticated = |path: &str, method: &str| {
-        (
-            http_event(method, path, &[("cookie", SESSION)]),
-            401,
-            "Sessione assente o scaduta",
-        )
-    };
-    let cases: Vec<(&str, (Value, u64, &str))> = vec![
-        ("household", unauthenticated("/api/household", "GET")),
-        (
-            "certificates",
-            unauthenticated("/api/certificates/mine", "GET"),
-        ),
-        ("autocert", unauthenticated("/api/autocert/options", "GET")),
-        ("applications", unauthenticated("/api/istanze", "GET")),
-        ("import", unauthenticated("/api/import", "POST")),
-        (
-            "verify",
-            (
-                http_event("GET", "/verifica/ABCD-EFGH-JKMN?k=secret", &[]),
-                404,
-                "Certificato non trovato",
-            ),
-        ),
-    ];
-    for (name, (event, status, text)) in cases {
+    for (name, (event, status, text)) in first_requests() {
         let mut command = Command::new(workspace_bin(name));
         command.envs(env.clone()).env_remove("DATA_DIR");
         let run = cold_start(command, name, event).await;
-        let (got, body) = response(&run.outcome, &run.logs);
+        let (got, body) = answered(&run.outcome, &run.logs);
         assert_eq!(got, status, "{name}: {body}\n{}", run.logs);
         assert!(body.contains(text), "{name}: {body}");
         assert!(run.init <= run.first_response);
@@ -182,7 +104,7 @@ async fn every_function_answers_through_the_runtime_api_in_cloud_mode() {
         .env("SAML_KEY_FILE", &key)
         .env("SAML_CERT_FILE", &cert);
     let run = cold_start(command, "auth", http_event("GET", "/saml/metadata", &[])).await;
-    let (status, body) = response(&run.outcome, &run.logs);
+    let (status, body) = answered(&run.outcome, &run.logs);
     assert_eq!(status, 200, "{body}\n{}", run.logs);
     assert!(body.contains("https://servizi.comune.example/saml/acs"));
     assert_signed_metadata(&body, &cert);
@@ -194,7 +116,7 @@ async fn every_function_answers_through_the_runtime_api_in_cloud_mode() {
         .env("SAML_KEY_FILE", dir.path().join("assente.pem"))
         .env("SAML_CERT_FILE", &cert);
     let run = cold_start(command, "auth", http_event("GET", "/saml/metadata", &[])).await;
-    let (status, body) = response(&run.outcome, &run.logs);
+    let (status, body) = answered(&run.outcome, &run.logs);
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("non è configurato correttamente"), "{body}");
     assert!(!dir.path().join("assente.pem").exists());
@@ -226,7 +148,7 @@ async fn the_schedule_seals_yesterdays_audit_and_nobody_else_can() {
         cold_start(command, "import", event)
     };
     let out = run(scheduled_event("SealAudit")).await;
-    let (status, body) = response(&out.outcome, &out.logs);
+    let (status, body) = answered(&out.outcome, &out.logs);
     assert_eq!(status, 200, "{body}\n{}", out.logs);
     let manifest: Value = serde_json::from_str(&body).unwrap();
     let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).date_naive();
@@ -252,7 +174,7 @@ async fn the_schedule_seals_yesterdays_audit_and_nobody_else_can() {
 
     // The same route through the API (its own apiId) does not exist.
     let out = run(http_event("POST", "/internal/audit/seal", &[])).await;
-    let (status, body) = response(&out.outcome, &out.logs);
+    let (status, body) = answered(&out.outcome, &out.logs);
     assert_eq!(status, 404, "{body}");
     assert!(body.contains("non esiste"), "{body}");
 }
@@ -267,17 +189,17 @@ async fn the_schedules_reconcile_payments_and_sweep_the_archive_and_nobody_else_
         cold_start(command, "certificates", event)
     };
     let out = run(scheduled_event("ReconcilePayments")).await;
-    let (status, body) = response(&out.outcome, &out.logs);
+    let (status, body) = answered(&out.outcome, &out.logs);
     assert_eq!(status, 200, "{body}\n{}", out.logs);
     let report: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(report["checked"], 0, "{body}");
     assert_eq!(report["failed"], 0, "{body}");
     let out = run(http_event("POST", "/internal/payments/reconcile", &[])).await;
-    let (status, body) = response(&out.outcome, &out.logs);
+    let (status, body) = answered(&out.outcome, &out.logs);
     assert_eq!(status, 404, "{body}");
     // The archive's sweep, on its own schedule, and only on it.
     let out = run(scheduled_event("SweepArchive")).await;
-    let (status, body) = response(&out.outcome, &out.logs);
+    let (status, body) = answered(&out.outcome, &out.logs);
     assert_eq!(status, 200, "{body}\n{}", out.logs);
     let swept: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(
@@ -286,7 +208,7 @@ async fn the_schedules_reconcile_payments_and_sweep_the_archive_and_nobody_else_
         "{body}"
     );
     let out = run(http_event("POST", "/internal/archive/sweep", &[])).await;
-    let (status, body) = response(&out.outcome, &out.logs);
+    let (status, body) = answered(&out.outcome, &out.logs);
     assert_eq!(status, 404, "{body}");
 }
 
@@ -330,7 +252,7 @@ async fn the_packaged_auth_function_runs_with_nothing_but_its_package() {
     let (_moto, endpoint) = moto();
     let command = packaged_auth_command(root.path(), &cloud_env(&endpoint).await);
     let run = cold_start(command, "auth", http_event("GET", "/saml/metadata", &[])).await;
-    let (status, body) = response(&run.outcome, &run.logs);
+    let (status, body) = answered(&run.outcome, &run.logs);
     assert_eq!(status, 200, "{body}\n{}", run.logs);
     assert_signed_metadata(&body, &opt.join("sp-cert.pem"));
 }
