@@ -432,3 +432,16 @@ pub fn nss_trusting(dir: &std::path::Path, root: &std::path::Path, trust: &str) 
     );
     db_arg
 }
+
+/// The value of the input `name` of an HTML page (as the demo IdP and the portal escape it).
+pub fn hidden_input(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {html}"))
+        + marker.len();
+    let end = start + html[start..].find('"').unwrap();
+    html[start..end]
+        .replace("&amp;", "&")
+        .replace("&quot;", "\"")
+}

@@ -18,19 +18,9 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
-const DS: &str = "http://www.w3.org/2000/09/xmldsig#";
+use e2e::hidden_input;
 
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in {html}"))
-        + marker.len();
-    let end = start + html[start..].find('"').unwrap();
-    html[start..end]
-        .replace("&amp;", "&")
-        .replace("&quot;", "\"")
-}
+const DS: &str = "http://www.w3.org/2000/09/xmldsig#";
 
 /// The `name=value` of the cookie `name` a response sets, unless it removes it.
 fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
@@ -155,7 +145,7 @@ async fn demo_page(portal: &Portal, idp: &str) -> (String, String, String) {
 async fn demo_answer(portal: &Portal, page: &str, who: &Persona) -> String {
     let mut form = vec![("fiscalNumber", who.codice_fiscale.clone())];
     for field in ["request_id", "relay_state", "level", "profile"] {
-        form.push((field, hidden(page, field)));
+        form.push((field, hidden_input(page, field)));
     }
     client()
         .post(format!("{}/demo-idp/login", portal.base))
@@ -182,8 +172,8 @@ async fn login_through_the_demo_idp_over_plain_http_reads_the_household() {
     );
     let answer = demo_answer(&portal, &page, &me).await;
     assert!(answer.contains(&format!("action=\"{}/saml/acs\"", portal.base)));
-    let saml_response = hidden(&answer, "SAMLResponse");
-    let relay_state = hidden(&answer, "RelayState");
+    let saml_response = hidden_input(&answer, "SAMLResponse");
+    let relay_state = hidden_input(&answer, "RelayState");
     assert_ne!(relay_state, relay, "each login has its own RelayState");
     // As SPID IdPs answer: the Response signed (after its Issuer), around the signed Assertion.
     let xml = String::from_utf8(B64.decode(&saml_response).unwrap()).unwrap();
@@ -565,7 +555,8 @@ async fn cie_has_its_own_federation_metadata_and_a_demo_cie_login_is_level_3() {
     assert_eq!(req.force_authn, Some(true));
     assert_eq!(req.issuer.unwrap().value.unwrap(), cie_entity);
     let answer = demo_answer(&portal, &page, &me).await;
-    let response = String::from_utf8(B64.decode(hidden(&answer, "SAMLResponse")).unwrap()).unwrap();
+    let response =
+        String::from_utf8(B64.decode(hidden_input(&answer, "SAMLResponse")).unwrap()).unwrap();
     // As the Ministry's IdP answers: Response Issuer without Format, SpidL3, no e-mail.
     assert!(response.contains(&format!(
         "<saml:Issuer>{}/demo-idp/cie/sso</saml:Issuer>",
@@ -576,8 +567,8 @@ async fn cie_has_its_own_federation_metadata_and_a_demo_cie_login_is_level_3() {
         .post(format!("{}/saml/acs", portal.base))
         .header("Cookie", &browser)
         .form(&[
-            ("SAMLResponse", hidden(&answer, "SAMLResponse")),
-            ("RelayState", hidden(&answer, "RelayState")),
+            ("SAMLResponse", hidden_input(&answer, "SAMLResponse")),
+            ("RelayState", hidden_input(&answer, "RelayState")),
         ])
         .send()
         .await
@@ -592,7 +583,10 @@ async fn cie_has_its_own_federation_metadata_and_a_demo_cie_login_is_level_3() {
 
     // A Response for the SPID entity is not one for the CIE login (wrong Audience).
     let (browser, _, page) = demo_page(&portal, "demo-cie").await;
-    let (request_id, relay) = (hidden(&page, "request_id"), hidden(&page, "relay_state"));
+    let (request_id, relay) = (
+        hidden_input(&page, "request_id"),
+        hidden_input(&page, "relay_state"),
+    );
     let mut wrong = spec(&portal, &request_id, &me, 3);
     wrong.idp = format!("{}/demo-idp/cie/sso", portal.base);
     wrong.response_issuer_format = false;

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use e2e::aws::{free_port, wait_for};
+use e2e::hidden_input;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -61,22 +62,6 @@ fn client() -> reqwest::Client {
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap()
-}
-
-/// The value of the input `name` of a page.
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in the page"))
-        + marker.len();
-    let end = start + html[start..].find('"').unwrap();
-    html[start..end]
-        .replace("&amp;", "&")
-        .replace("&quot;", "\"")
-        .replace("&#x2B;", "+")
-        .replace("&#x3D;", "=")
-        .replace("&#x2F;", "/")
 }
 
 fn cookie(r: &reqwest::Response, name: &str) -> String {
@@ -194,7 +179,7 @@ impl Load {
         let cf = citizens[pick % citizens.len()].to_string();
         let mut form = vec![("fiscalNumber", cf.clone())];
         for field in ["request_id", "relay_state", "level", "profile"] {
-            form.push((field, hidden(&page, field)));
+            form.push((field, hidden_input(&page, field)));
         }
         let r = http
             .post(format!("{}/demo-idp/login", self.base))
@@ -208,8 +193,8 @@ impl Load {
             .post(format!("{}/saml/acs", self.base))
             .header("Cookie", &browser)
             .form(&[
-                ("SAMLResponse", hidden(&answer, "SAMLResponse")),
-                ("RelayState", hidden(&answer, "RelayState")),
+                ("SAMLResponse", hidden_input(&answer, "SAMLResponse")),
+                ("RelayState", hidden_input(&answer, "RelayState")),
             ])
             .send()
             .await

@@ -53,15 +53,11 @@ impl HttpTsa {
             basic.set_sensitive(true);
             req = req.header(AUTHORIZATION, basic);
         }
-        let resp = self
-            .client
-            .send(req.body(body).map_err(failed)?)
+        let req = req.body(body).map_err(failed)?;
+        self.client
+            .fetch(req, RESPONSE_LIMIT)
             .await
-            .map_err(failed)?;
-        if !resp.status.is_success() {
-            return Err(failed(format!("TSA answered {}", resp.status)));
-        }
-        resp.body(RESPONSE_LIMIT).await.map_err(failed)
+            .map_err(|e| failed(format!("TSA: {e}")))
     }
 }
 

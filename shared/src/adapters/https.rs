@@ -78,6 +78,22 @@ impl Client {
     }
 }
 
+impl Client {
+    /// The body of a successful (2xx) answer to `request`, read up to `limit`; any other
+    /// status is a failure naming it.
+    pub async fn fetch(
+        &self,
+        request: http::Request<Vec<u8>>,
+        limit: usize,
+    ) -> Result<Vec<u8>, Failure> {
+        let answer = self.send(request).await?;
+        if !answer.status.is_success() {
+            return Err(Failure(format!("answered {}", answer.status)));
+        }
+        answer.body(limit).await
+    }
+}
+
 impl Answer {
     /// The body, refused beyond `limit` bytes (before reading more than that).
     pub async fn body(self, limit: usize) -> Result<Vec<u8>, Failure> {

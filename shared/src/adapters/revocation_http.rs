@@ -48,15 +48,8 @@ impl HttpRevocation {
         body: Vec<u8>,
         limit: usize,
     ) -> PortResult<Vec<u8>> {
-        let resp = self
-            .client
-            .send(req.body(body).map_err(failed)?)
-            .await
-            .map_err(failed)?;
-        if !resp.status.is_success() {
-            return Err(failed(format!("answered {}", resp.status)));
-        }
-        resp.body(limit).await.map_err(failed)
+        let req = req.body(body).map_err(failed)?;
+        self.client.fetch(req, limit).await.map_err(failed)
     }
 }
 
